@@ -1,0 +1,5 @@
+/** Every workload of `pnpm bench`, in the order they run. */
+import type { Workload } from "../harness.js";
+import { arenaScopes } from "./arena.js";
+
+export const workloads: Workload[] = [arenaScopes];

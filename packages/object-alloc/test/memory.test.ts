@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { MemoryViews } from "../src/index.js";
+
+describe("MemoryViews", () => {
+  it("views a fixed ArrayBuffer, whole elements only", () => {
+    const memory = new MemoryViews(new ArrayBuffer(20));
+    expect(memory.u8.length).toBe(20);
+    expect(memory.u32.length).toBe(5);
+    expect(memory.f64.length).toBe(2);
+    memory.f64[1] = 1.5;
+    expect(memory.view.getFloat64(8, true)).toBe(1.5);
+  });
+
+  it("follows a growable SharedArrayBuffer without rebuilding", () => {
+    const sab = new SharedArrayBuffer(4096, { maxByteLength: 65536 });
+    const memory = new MemoryViews(sab);
+    const before = memory.u8;
+    sab.grow(8192);
+    expect(memory.u8).toBe(before);
+    expect(memory.u8.length).toBe(8192);
+    expect(memory.i32.length).toBe(2048);
+    expect(memory.view.byteLength).toBe(8192);
+  });
+
+  it("follows a resizable ArrayBuffer", () => {
+    const buffer = new ArrayBuffer(4096, { maxByteLength: 65536 });
+    const memory = new MemoryViews(buffer);
+    buffer.resize(16384);
+    expect(memory.f64.length).toBe(2048);
+  });
+
+  it("rebuilds after an unshared WebAssembly.Memory grows and detaches its buffer", () => {
+    const wasm = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const memory = new MemoryViews(wasm);
+    memory.u32[10] = 0xdeadbeef;
+    wasm.grow(1);
+    expect(memory.u8.length).toBe(131072);
+    expect(memory.u32[10]).toBe(0xdeadbeef);
+    expect(memory.buffer).toBe(wasm.buffer);
+  });
+
+  it("rebuilds after a shared WebAssembly.Memory grows", () => {
+    const wasm = new WebAssembly.Memory({ initial: 1, maximum: 4, shared: true });
+    const memory = new MemoryViews(wasm);
+    expect(memory.i32.length).toBe(16384);
+    wasm.grow(2);
+    expect(memory.i32.length).toBe(49152);
+  });
+});

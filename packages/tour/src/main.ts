@@ -1,0 +1,14 @@
+/**
+ * `pnpm start`: a stop per package, each showing its main job and printing what it did.
+ * A package joins the tour by adding a stop file here and a line to `stops`.
+ */
+import { objectAllocStop } from "./object-alloc.js";
+import type { Stop } from "./stop.js";
+
+const stops: Stop[] = [objectAllocStop];
+
+for (const stop of stops) {
+  console.log(`\n== ${stop.title} ==`);
+  await stop.run(console.log);
+}
+console.log("\nTour complete.");
