@@ -49,8 +49,8 @@ export interface MallocOptions {
   finder?: LayoutFinder;
 }
 
-/** The largest size a JS caller may pass before it is bad input rather than a C size too large. */
-const MAX_NUMBER = Number.MAX_SAFE_INTEGER;
+/** Sizes and alignments from JS may be any integer: one too large for the heap is ENOMEM, as in C. */
+const MAX_NUMBER = Number.POSITIVE_INFINITY;
 
 /**
  * The C malloc family over one allocator, for one thread: every function is a bound property, so it can be
@@ -77,8 +77,9 @@ export class CMalloc {
     alloc: Alloc | RawAlloc,
     readonly options: MallocOptions = {},
   ) {
-    this.rules = PLATFORMS[options.platform ?? "glibc"];
-    if (!this.rules) throw new RangeError(`platform must be one of ${Object.keys(PLATFORMS).join(", ")}`);
+    const platform = options.platform ?? "glibc";
+    if (!Object.hasOwn(PLATFORMS, platform)) throw new RangeError(`platform must be one of ${Object.keys(PLATFORMS).join(", ")}; got ${platform}`);
+    this.rules = PLATFORMS[platform];
     this.#blocks = chooseBlocks(alloc, options);
     this.#minAlign = checkedAlign(options.minAlign ?? this.rules.minAlign, "minAlign", 4);
     this.#pointerSize = checkedAlign(options.pointerSize ?? 4, "pointerSize", 1);
