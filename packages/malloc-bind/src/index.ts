@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { type LayoutFinder, type RawAlloc } from "./layout-finder.js";
+export type { LayoutFinder, RawAlloc } from "./layout-finder.js";
 export { bindMalloc, CMalloc, type MallocOptions } from "./malloc.js";
 export {
   type ErrnoCodes,

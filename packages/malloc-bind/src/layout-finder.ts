@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { type Alloc, NULL, type Ptr } from "@allocators/object-alloc";
-import { assertPtr, type Memory } from "@allocators/object-alloc";
+import { type Alloc, assertPtr, type Memory, NULL, type Ptr } from "@allocators/object-alloc";
 
 /**
  * An allocator with no lookup: it cannot tell a block's size from its pointer, so `dealloc` needs the exact

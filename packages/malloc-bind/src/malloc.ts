@@ -22,7 +22,7 @@ import {
   LookupBlocks,
   type RawAlloc,
 } from "./layout-finder.js";
-import { type ErrnoCodes, PLATFORMS, type Platform, POSIX_ERRNO, type PlatformRules } from "./platform.js";
+import { type ErrnoCodes, PLATFORMS, type Platform, type PlatformRules, POSIX_ERRNO } from "./platform.js";
 
 /** Options of {@link bindMalloc}. Every one has a default. */
 export interface MallocOptions {
@@ -78,7 +78,8 @@ export class CMalloc {
     readonly options: MallocOptions = {},
   ) {
     const platform = options.platform ?? "glibc";
-    if (!Object.hasOwn(PLATFORMS, platform)) throw new RangeError(`platform must be one of ${Object.keys(PLATFORMS).join(", ")}; got ${platform}`);
+    if (!Object.hasOwn(PLATFORMS, platform))
+      throw new RangeError(`platform must be one of ${Object.keys(PLATFORMS).join(", ")}; got ${platform}`);
     this.rules = PLATFORMS[platform];
     this.#blocks = chooseBlocks(alloc, options);
     this.#minAlign = checkedAlign(options.minAlign ?? this.rules.minAlign, "minAlign", 4);
@@ -287,7 +288,9 @@ export class CMalloc {
   #assertFits(ptr: Ptr, size: number): void {
     const usable = this.#blocks.usable(ptr);
     if (size > usable) {
-      throw new RangeError(`size must be the size block ${ptr} was allocated with (at most ${usable}); got ${size}`);
+      throw new RangeError(
+        `size must be the size block ${ptr} was allocated with (at most ${usable}); got ${size}`,
+      );
     }
   }
 
@@ -324,7 +327,8 @@ export function bindMalloc(alloc: Alloc | RawAlloc, options: MallocOptions = {})
 function chooseBlocks(alloc: Alloc | RawAlloc, options: MallocOptions): Blocks {
   const hasLookup = typeof alloc.usableSize === "function";
   if (hasLookup && options.layout !== "header") return new LookupBlocks(alloc as Alloc);
-  if (options.finder && options.layout !== "header") return new FinderBlocks(alloc as RawAlloc, options.finder);
+  if (options.finder && options.layout !== "header")
+    return new FinderBlocks(alloc as RawAlloc, options.finder);
   return new HeaderBlocks(alloc as RawAlloc);
 }
 

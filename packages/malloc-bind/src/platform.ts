@@ -40,10 +40,30 @@ export interface PlatformRules {
  * full table, including what each library lacks.
  */
 export const PLATFORMS: Readonly<Record<Platform, PlatformRules>> = {
-  glibc: { minAlign: 16, reallocZero: "free", memalignOddAlignment: "round-up", alignedAllocNeedsMultiple: false },
-  musl: { minAlign: 16, reallocZero: "shrink", memalignOddAlignment: "einval", alignedAllocNeedsMultiple: false },
-  macos: { minAlign: 16, reallocZero: "fresh", memalignOddAlignment: "einval", alignedAllocNeedsMultiple: true },
-  windows: { minAlign: 16, reallocZero: "free", memalignOddAlignment: "einval", alignedAllocNeedsMultiple: true },
+  glibc: {
+    minAlign: 16,
+    reallocZero: "free",
+    memalignOddAlignment: "round-up",
+    alignedAllocNeedsMultiple: false,
+  },
+  musl: {
+    minAlign: 16,
+    reallocZero: "shrink",
+    memalignOddAlignment: "einval",
+    alignedAllocNeedsMultiple: false,
+  },
+  macos: {
+    minAlign: 16,
+    reallocZero: "fresh",
+    memalignOddAlignment: "einval",
+    alignedAllocNeedsMultiple: true,
+  },
+  windows: {
+    minAlign: 16,
+    reallocZero: "free",
+    memalignOddAlignment: "einval",
+    alignedAllocNeedsMultiple: true,
+  },
 };
 
 /** The errno values a binding reports. */

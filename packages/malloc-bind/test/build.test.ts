@@ -30,7 +30,9 @@ it("the committed driver.wasm is the build of driver.c (rebuilt, compared and ru
   const committed = readFileSync(DRIVER_WASM);
   const module = new WebAssembly.Module(committed);
   const functions = WebAssembly.Module.imports(module).filter((i) => i.kind === "function");
-  expect(functions.map((i) => `${i.module}.${i.name}`).sort()).toEqual(declaredImports().map((n) => `env.${n}`));
+  expect(functions.map((i) => `${i.module}.${i.name}`).sort()).toEqual(
+    declaredImports().map((n) => `env.${n}`),
+  );
   expect(WebAssembly.Module.imports(module).find((i) => i.kind === "memory")?.name).toBe("memory");
   expect(WebAssembly.Module.exports(module).map((e) => e.name)).toEqual(
     expect.arrayContaining(["run", "__stack_pointer", "__heap_base"]),
@@ -46,7 +48,9 @@ it("the committed driver.wasm is the build of driver.c (rebuilt, compared and ru
     expect(build.status).toBe(0);
     const rebuilt = readFileSync(out);
     const memory = driverMemory();
-    const api = bindMalloc(new TracingAlloc(new ArenaAlloc(new MemoryViews(memory), HEAP_START, PAGES * 65536)));
+    const api = bindMalloc(
+      new TracingAlloc(new ArenaAlloc(new MemoryViews(memory), HEAP_START, PAGES * 65536)),
+    );
     expect(runDriver(api, memory, 99, 2, rebuilt)).toBe(0);
     // Reproducible: the same compiler gives the same bytes (another version only has to pass the driver).
     if (version.startsWith(BUILT_WITH)) expect(Buffer.compare(rebuilt, committed)).toBe(0);

@@ -1,6 +1,6 @@
 import { ArenaAlloc, MemoryViews, TracingAlloc } from "@allocators/object-alloc";
 import { describe, expect, it } from "vitest";
-import { bindMalloc, type Platform, PLATFORMS, WASI_ERRNO } from "../src/index.js";
+import { bindMalloc, PLATFORMS, type Platform, WASI_ERRNO } from "../src/index.js";
 
 function traced(platform: Platform, heap = 1 << 16) {
   const alloc = new TracingAlloc(new ArenaAlloc(new MemoryViews(new ArrayBuffer(heap)), 64, heap));
@@ -12,7 +12,12 @@ describe.each(Object.keys(PLATFORMS) as Platform[])("platform %s", (platform) =>
 
   it("malloc(0), calloc(0, n) and realloc(NULL, 0) are unique non-null blocks", () => {
     const { c } = traced(platform);
-    const blocks = [c.malloc(0), c.calloc(0, 8), c.realloc(0, 0), c.posix_memalign(64, 16, 0) || c.memory.u32[16]];
+    const blocks = [
+      c.malloc(0),
+      c.calloc(0, 8),
+      c.realloc(0, 0),
+      c.posix_memalign(64, 16, 0) || c.memory.u32[16],
+    ];
     expect(blocks.every((p) => p !== 0)).toBe(true);
     expect(new Set(blocks).size).toBe(4);
   });

@@ -29,7 +29,8 @@ export function runDriver(
   const module = new WebAssembly.Module(wasm);
   const instance = new WebAssembly.Instance(module, { env: { ...wasmImports(api, memory) } });
   const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
-  if (heapBase > HEAP_START) throw new Error(`the driver's data and stack end at ${heapBase}, above ${HEAP_START}`);
+  if (heapBase > HEAP_START)
+    throw new Error(`the driver's data and stack end at ${heapBase}, above ${HEAP_START}`);
   const stack = giveStack(instance, api, 64 * 1024);
   if (stack === 0) throw new Error("no memory for the driver's stack");
   const failedLine = (instance.exports.run as (seed: number, rounds: number) => number)(seed, rounds);

@@ -1,4 +1,4 @@
-import { workerData, parentPort } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import { MemoryViews } from "@allocators/object-alloc";
 import { bindMalloc } from "../../src/index.js";
 import { runDriver } from "../helpers/driver.js";
