@@ -42,6 +42,7 @@ import {
 import {
   FULL_RING,
   initRing,
+  MIN_RING_CAPACITY,
   POP_STALLED,
   PUSHED,
   popOnce,
@@ -57,7 +58,7 @@ import { STALL_SPINS } from "./queue.js";
 export interface BagPipeOptions {
   /** Rings: a power of two from 1 to 1024 (default 8; the original uses twice the CPU count). */
   pipes?: number;
-  /** Cells per ring: a power of two from 4 to 2^20 (default 1024). */
+  /** Cells per ring: a power of two from 8 to 2^20 (default 1024). */
   capacity?: number;
 }
 
@@ -274,7 +275,7 @@ function bagShape(options: BagPipeOptions): { pipes: number; capacity: number } 
   const pipes = options.pipes ?? 8;
   const capacity = options.capacity ?? 1024;
   assertPowerOfTwo(pipes, "pipes", 1, 1024);
-  assertPowerOfTwo(capacity, "capacity", 4, 2 ** 20);
+  assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, 2 ** 20);
   if (pipes * capacity > MAX_BAGPIPE_CELLS) {
     throw new RangeError(`capacity must be at most ${MAX_BAGPIPE_CELLS / pipes} with ${pipes} pipes; got ${capacity}`);
   }

@@ -20,6 +20,7 @@ import {
 import {
   FULL_RING,
   initRing,
+  MIN_RING_CAPACITY,
   POP_RETRY,
   POP_STALLED,
   PUSHED,
@@ -33,7 +34,7 @@ import {
 
 /** Options of {@link Queue.create}, {@link Queue.init} and {@link Queue.byteLength}. */
 export interface QueueOptions {
-  /** Cells: a power of two from 4 to 2^26 (default 1024). The queue holds at most this many items. */
+  /** Cells: a power of two from 8 to 2^26 (default 1024). The queue holds at most this many items. */
   capacity?: number;
 }
 
@@ -166,7 +167,7 @@ export class Queue extends Channel {
 
 function queueCapacity(options: QueueOptions): number {
   const capacity = options.capacity ?? 1024;
-  assertPowerOfTwo(capacity, "capacity", 4, MAX_QUEUE_CAPACITY);
+  assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, MAX_QUEUE_CAPACITY);
   return capacity;
 }
 

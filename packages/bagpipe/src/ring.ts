@@ -7,7 +7,7 @@
  * Layout (32-bit words from the ring's first word `q`; head and tail on lines of their own):
  *
  * ```
- *  q +  0  header line (see region.ts): CAPACITY = cells (power of two >= 4), PARAM = first cell number
+ *  q +  0  header line (see region.ts): CAPACITY = cells (power of two >= 8), PARAM = first cell number
  *  q + 16  HEAD   next position to pop   (wraps at 2^32)
  *  q + 32  TAIL   next position to push  (wraps at 2^32)
  *  q + 48  cell 0: SEQ, VALUE | cell 1: SEQ, VALUE | ...   position p lives in cell p & (capacity - 1)
@@ -15,39 +15,46 @@
  *
  * Each position p is owned by one pusher (who won the CAS of TAIL from p) and one popper (who won the CAS of
  * HEAD from p). A cell's SEQ is `lap + state`, where `lap` is the position whose turn it is (≡ the cell's index
- * modulo the capacity) and `state` is one of:
+ * modulo the capacity; the capacity is at least 8 so that the five states never alias another lap):
  *
  * ```
- *   lap + 0  FREE      waiting for pusher(lap)          lap + 2  REVOKED  the item was revoked: skip it
- *   lap + 1  FULL      VALUE holds pusher(lap)'s item   lap + 3  WRITING  pusher(lap) is writing VALUE
+ *   lap + 0  FREE       waiting for pusher(lap)
+ *   lap + 1  FULL       VALUE holds pusher(lap)'s item
+ *   lap + 2  REVOKED    the item was revoked in place: poppers skip it
+ *   lap + 3  WRITING    pusher(lap) is writing VALUE
+ *   lap + 4  ABANDONED  popper(lap) stopped waiting for a late writer; the writer's push will fail
  *
- *   pusher(p): p -> p+3 (CAS), writes VALUE, p+3 -> p+1 (store: nobody else moves a WRITING cell)
+ *   pusher(p): p   -> p+3 (CAS), writes VALUE, p+3 -> p+1 (CAS; if it fails, p+4 -> p+cap and push elsewhere)
  *   popper(p): p+1 -> p+cap (CAS, after reading VALUE: the CAS proves VALUE was not rewritten meanwhile)
  *              p+2 -> p+cap (CAS: skip a revoked item)
- *              p   -> p+cap (CAS, only after spinning: poisons the position of a stalled pusher)
+ *              p   -> p+cap (CAS, only after spinning: poisons the position of a late pusher)
+ *              p+3 -> p+4   (CAS, only after spinning: gives up on a late writer)
  *   revoke:    p+1 -> p+2   (CAS, only when VALUE is the item)
  * ```
  *
- * Every transition except the writer's own is a CAS from the exact SEQ value read, so exactly one contender
- * wins each cell state: pop against revoke, pop against a poisoning, a stealing pusher against a late popper.
- * An item is handed out only by a successful CAS away from its FULL state, hence never twice.
+ * Every transition is a CAS from the exact SEQ value read, so exactly one contender wins each cell state:
+ * pop against revoke, pop against a poisoning, a late writer against the popper giving up on it, a stealing
+ * pusher against a late popper. An item is handed out only by a CAS away from its FULL state, hence never
+ * twice, and a FULL item is never skipped: a position is given up only in the FREE, REVOKED, WRITING and
+ * ABANDONED states, and a write that was given up on (ABANDONED) never becomes FULL.
  *
- * Stalled and terminated workers. When the owner of the previous lap is late, the owner of the current lap
- * takes over after spinning (`force`): a later pusher resets a FREE or REVOKED cell of an older lap to its own
- * lap, or carries a FULL item of an older lap forward to its own lap (`old + 1 -> p + 1`: the item stays in
- * the same cell, so its revocation handle stays right); a later popper takes a FULL item of an older lap. The
- * one state nobody takes over is WRITING, because a stalled writer's plain store to VALUE could land at any
- * time: a worker terminated while WRITING leaves that one cell skipped by every later lap (the ring keeps
- * working with one cell less). A worker terminated at any other point leaves no trace, and its item is either
- * in the ring (it will be popped) or out of it (it was never published, or it was popped), never torn: VALUE
- * is one word.
+ * Late and terminated workers. When the owner of an older lap is late, the owner of the current lap takes
+ * over after spinning (`force`): a later pusher resets a FREE or REVOKED cell of an older lap to its own lap,
+ * or carries a FULL item of an older lap forward to its own lap (`old + 1 -> p + 1`: the item stays in the
+ * same cell, so its revocation handle stays right); a later popper takes a FULL item of an older lap. Nobody
+ * but the writer moves a WRITING or ABANDONED cell, because a late writer's plain store to VALUE could land at
+ * any time: a worker terminated while WRITING leaves that one cell skipped by every later lap (the ring keeps
+ * working with one cell less). A worker terminated at any other point costs nothing, and its item is either
+ * in the ring or out of it (never published, or popped), never torn: VALUE is one word. An item whose popper
+ * was terminated after claiming its position stays FULL in its cell until the next pusher of that cell
+ * carries it forward (or a popper that reaches that cell takes it).
  *
  * Memory ordering. JS Atomics are sequentially consistent and an atomic read that sees an atomic write
- * synchronises with it. VALUE is written with a plain store between the CAS to WRITING and the store of FULL,
- * and read with a plain load after an atomic load sees FULL: the FULL store publishes it. A popper or revoker
- * whose plain read races with a later lap's writer reads garbage, but then its CAS from the stale SEQ fails
- * and the value is discarded. Positions wrap at 2^32: a CAS could be fooled only by a worker stalled between
- * its load and its CAS while 2^32 further positions pass through the ring (ABA bound).
+ * synchronises with it. VALUE is written with a plain store between the CAS to WRITING and the CAS to FULL,
+ * and read with a plain load after an atomic load sees FULL: the CAS to FULL publishes it. A popper or
+ * revoker whose plain read races with a later lap's writer may read anything, but then its CAS from the
+ * stale SEQ fails and the value is discarded. Positions wrap at 2^32: a CAS could be fooled only by a worker
+ * stalled between its load and its CAS while 2^32 further positions pass through the ring (ABA bound).
  *
  * @module
  */
@@ -60,6 +67,10 @@ export const CELLS = 3 * LINE;
 const FULL = 1;
 const REVOKED = 2;
 const WRITING = 3;
+const ABANDONED = 4;
+
+/** The smallest capacity: the five states of a lap must not alias the next lap. */
+export const MIN_RING_CAPACITY = 8;
 
 /** pushOnce results. */
 export const PUSHED = 0;
@@ -73,7 +84,7 @@ export const STALLED = 3;
 export const POP_RETRY = -2;
 export const POP_STALLED = -3;
 
-/** How long a popper that owns a position waits for a WRITING cell before giving the position up. */
+/** How long a popper that owns a position waits for a WRITING cell before giving up on the writer. */
 const WRITE_SPINS = 4096;
 
 /** Bytes of a ring of `capacity` cells. */
@@ -127,12 +138,16 @@ function fillOwned(
       if (Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0) !== t) continue;
       i32[cell + 1] = item;
       if (handle >= 0) Atomics.store(i32, handle, cellNumber + 1);
-      Atomics.store(i32, cell, (t + FULL) | 0);
-      return PUSHED;
+      if (Atomics.compareExchange(i32, cell, (t + WRITING) | 0, (t + FULL) | 0) === ((t + WRITING) | 0)) {
+        return PUSHED;
+      }
+      // popper(t) gave up on us (ABANDONED): our VALUE store is done, so the cell can serve the next lap.
+      Atomics.store(i32, cell, (t + capacity) | 0);
+      return RETRY;
     }
     if (ahead > 0) return RETRY; // poisoned by popper(t): position t is lost, push elsewhere
     const state = ahead & (capacity - 1);
-    if (state === WRITING) return RETRY; // a stalled writer: this cell stays out of use
+    if (state >= WRITING) return RETRY; // a late writer owns the cell: skip it this lap
     if (state === FULL) {
       // Carry the older lap's item forward to lap t: it stays in the ring, our own item goes elsewhere.
       if (Atomics.compareExchange(i32, cell, seq, (t + FULL) | 0) === seq) return RETRY;
@@ -148,7 +163,7 @@ export function popOnce(i32: Int32Array, q: number, force: boolean): number {
   const h = Atomics.load(i32, q + HEAD);
   const cell = q + CELLS + 2 * (h & (capacity - 1));
   const ahead = (Atomics.load(i32, cell) - h) | 0;
-  if (ahead > WRITING) return POP_RETRY; // the cell is past lap h: another popper took position h
+  if (ahead > ABANDONED) return POP_RETRY; // the cell is past lap h: another popper took position h
   // HEAD never passes TAIL (a popper claims h only after seeing TAIL > h), so TAIL == h means empty.
   if (((Atomics.load(i32, q + TAIL) - h) | 0) <= 0) return -1;
   const ready = ahead === FULL || ahead === REVOKED;
@@ -164,13 +179,18 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): 
   for (;;) {
     const seq = Atomics.load(i32, cell);
     const ahead = (seq - h) | 0;
-    if (ahead > WRITING) return POP_RETRY; // moved on: a later pusher took over; nothing at h
+    if (ahead > ABANDONED) return POP_RETRY; // moved on: a later pusher took over; nothing at h
     const state = ahead & (capacity - 1);
     if (state === FULL) {
       const item = i32[cell + 1] >>> 0;
       if (Atomics.compareExchange(i32, cell, seq, next) === seq) return item;
     } else if (state === WRITING) {
-      if (++spins > WRITE_SPINS) return POP_RETRY; // a stalled writer: give position h up
+      // A late writer: after spinning, give position h up; its CAS to FULL will then fail.
+      if (++spins > WRITE_SPINS && Atomics.compareExchange(i32, cell, seq, (seq + 1) | 0) === seq) {
+        return POP_RETRY;
+      }
+    } else if (state === ABANDONED) {
+      return POP_RETRY; // an older lap's late writer still owns the cell: nothing at h
     } else {
       Atomics.compareExchange(i32, cell, seq, next); // FREE: poison the stalled push; REVOKED: skip it
     }

@@ -16,7 +16,7 @@ describe("Queue", () => {
   });
 
   it("interleaves pushes and pops as a FIFO", () => {
-    const queue = Queue.create({ capacity: 4 });
+    const queue = Queue.create({ capacity: 8 });
     let next = 0;
     let expected = 0;
     for (let step = 0; step < 1000; step++) {
@@ -71,7 +71,7 @@ describe("BagPipe", () => {
   });
 
   it("gives each handle its own stride and starting ring", () => {
-    const bag = BagPipe.create({ pipes: 8, capacity: 4 });
+    const bag = BagPipe.create({ pipes: 8, capacity: 8 });
     const other = BagPipe.attach(bag.share());
     bag.tryPush(1);
     other.tryPush(2);
@@ -82,9 +82,9 @@ describe("BagPipe", () => {
   });
 
   it("tryPush gives up after a few full rings; push walks all of them", () => {
-    const bag = BagPipe.create({ pipes: 4, capacity: 4 });
+    const bag = BagPipe.create({ pipes: 4, capacity: 8 });
     const probe = BagPipe.attach(bag.share());
-    for (let i = 0; i < 12; i++) expect(bag.push(i)).toBe(true);
+    for (let i = 0; i < 28; i++) expect(bag.push(i)).toBe(true);
     let tried = 0;
     while (probe.tryPush(100 + tried)) tried++;
     expect(tried).toBeLessThanOrEqual(4);
@@ -144,9 +144,9 @@ describe("memory regions", () => {
 
 describe("bad input", () => {
   it("rejects items that are not u32 with a RangeError naming the argument, and changes nothing", () => {
-    const queue = Queue.create({ capacity: 4 });
+    const queue = Queue.create({ capacity: 8 });
     const stack = Stack.create({ capacity: 4 });
-    const bag = BagPipe.create({ pipes: 2, capacity: 4 });
+    const bag = BagPipe.create({ pipes: 2, capacity: 8 });
     for (const bad of [-1, 2 ** 32, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => queue.tryPush(bad)).toThrow(/^item must be an integer from 0 to 4294967295/);
       expect(() => stack.tryPush(bad)).toThrow(RangeError);
@@ -158,17 +158,17 @@ describe("bad input", () => {
   });
 
   it("rejects capacities, ring counts, offsets and handles out of range", () => {
-    for (const capacity of [0, 2, 3, 6, 2 ** 27, 1.5]) {
-      expect(() => Queue.create({ capacity })).toThrow(/^capacity must be a power of two from 4/);
+    for (const capacity of [0, 2, 4, 6, 2 ** 27, 1.5]) {
+      expect(() => Queue.create({ capacity })).toThrow(/^capacity must be a power of two from 8/);
     }
     expect(() => Stack.create({ capacity: 2 ** 24 })).toThrow(/^capacity/);
     expect(() => Stack.create({ capacity: 1 })).toThrow(/^capacity/);
     expect(() => BagPipe.create({ pipes: 3 })).toThrow(/^pipes must be a power of two/);
     expect(() => BagPipe.create({ pipes: 1024, capacity: 2 ** 20 })).toThrow(/^capacity must be at most/);
     const buffer = new SharedArrayBuffer(1024);
-    expect(() => Queue.init(buffer, 2, { capacity: 4 })).toThrow(/^byteOffset must be a multiple of 4/);
-    expect(() => Queue.init(buffer, 1000, { capacity: 4 })).toThrow(/^byteOffset must leave/);
-    const queue = Queue.init(buffer, 0, { capacity: 4 });
+    expect(() => Queue.init(buffer, 2, { capacity: 8 })).toThrow(/^byteOffset must be a multiple of 4/);
+    expect(() => Queue.init(buffer, 1000, { capacity: 8 })).toThrow(/^byteOffset must leave/);
+    const queue = Queue.init(buffer, 0, { capacity: 8 });
     expect(() => queue.tryPush(1, 1025)).toThrow(/^handleByteOffset/);
     expect(() => queue.tryPush(1, 4096)).toThrow(/^handleByteOffset must be inside the memory/);
     expect(queue.sizeGuess()).toBe(0);
