@@ -199,7 +199,7 @@ export class BagPipe extends Channel {
     let pipe = this.#offset;
     let empties = 0;
     for (let probes = 4 * this.pipes; probes > 0; probes--) {
-      const item = popOnce(i32, this.#ring(pipe), this.#stalls > STALL_SPINS);
+      const item = popOnce(i32, this.#ring(pipe), this.capacity, this.#stalls > STALL_SPINS);
       if (item >= 0) {
         this.#offset = pipe;
         this.#stalls = 0;
@@ -238,7 +238,7 @@ export class BagPipe extends Channel {
     const cellNumber = (Atomics.load(i32, handle) >>> 0) - 1;
     const pipe = Math.floor(cellNumber / this.capacity);
     if (!(cellNumber >= 0 && pipe < this.pipes)) return false;
-    return revokeCell(i32, this.#ring(pipe), cellNumber - pipe * this.capacity, item);
+    return revokeCell(i32, this.#ring(pipe), this.capacity, cellNumber - pipe * this.capacity, item);
   }
 
   /**
@@ -258,7 +258,7 @@ export class BagPipe extends Channel {
 
   /** One push attempt on a ring; STALLED answers in a row count towards taking over a late worker's cell. */
   #pushAt(i32: Int32Array, pipe: number, item: number, handle: number): number {
-    const status = pushOnce(i32, this.#ring(pipe), item, handle, this.#stalls > STALL_SPINS);
+    const status = pushOnce(i32, this.#ring(pipe), this.capacity, item, handle, this.#stalls > STALL_SPINS);
     if (status === PUSHED) this.#stalls = 0;
     else if (status === STALLED) this.#stalls++;
     return status;

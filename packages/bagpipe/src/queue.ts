@@ -110,7 +110,7 @@ export class Queue extends Channel {
     if (this.isClosed(i32)) return false;
     let stalls = 0;
     for (;;) {
-      const status = pushOnce(i32, this.base, item, handle, stalls > STALL_SPINS);
+      const status = pushOnce(i32, this.base, this.capacity, item, handle, stalls > STALL_SPINS);
       if (status === PUSHED) break;
       if (status === FULL_RING) return false;
       if (status !== RETRY) stalls++;
@@ -124,7 +124,7 @@ export class Queue extends Channel {
     const i32 = this.view();
     let stalls = 0;
     for (;;) {
-      const item = popOnce(i32, this.base, stalls > STALL_SPINS);
+      const item = popOnce(i32, this.base, this.capacity, stalls > STALL_SPINS);
       if (item !== POP_RETRY && item !== POP_STALLED) return item;
       if (item === POP_STALLED) stalls++;
     }
@@ -156,7 +156,7 @@ export class Queue extends Channel {
     const i32 = this.view(handle);
     const cell = (Atomics.load(i32, handle) >>> 0) - 1 - i32[this.base + PARAM];
     if (!(cell >= 0 && cell < this.capacity)) return false;
-    return revokeCell(i32, this.base, cell, item);
+    return revokeCell(i32, this.base, this.capacity, cell, item);
   }
 
   /** Items in the queue (revoked ones until they are skipped): approximate while others push and pop. */

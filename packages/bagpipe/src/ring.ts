@@ -58,7 +58,7 @@
  *
  * @module
  */
-import { CAPACITY, LINE, PARAM } from "./region.js";
+import { LINE, PARAM } from "./region.js";
 
 export const HEAD = LINE;
 export const TAIL = 2 * LINE;
@@ -106,30 +106,37 @@ export function initRing(i32: Int32Array, q: number, capacity: number): void {
  * One attempt to push `item`. `handle` is the word index of the item's revocation handle, or -1: while the
  * cell is WRITING, the cell's number + 1 is stored there (0 stays "in no cell").
  */
-export function pushOnce(i32: Int32Array, q: number, item: number, handle: number, force: boolean): number {
-  const capacity = i32[q + CAPACITY];
+export function pushOnce(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  item: number,
+  handle: number,
+  force: boolean,
+): number {
   const t = Atomics.load(i32, q + TAIL);
   const cell = q + CELLS + 2 * (t & (capacity - 1));
   const lag = (t - Atomics.load(i32, cell)) | 0;
   if (lag < 0) return RETRY; // the cell is past lap t: another pusher took position t
   if (lag > 0) {
     // The cell still holds an older lap. Full when that lap's item was not popped; else its popper is late.
+    // (HEAD is read only here, so a pusher does not pull the consumers' cache line in the common case.)
     if (((t - Atomics.load(i32, q + HEAD)) | 0) >= capacity) return FULL_RING;
     if (!force) return STALLED;
   }
   if (Atomics.compareExchange(i32, q + TAIL, t, (t + 1) | 0) !== t) return RETRY;
-  return fillOwned(i32, cell, t, capacity, item, handle, i32[q + PARAM] + (t & (capacity - 1)));
+  return fillOwned(i32, q, cell, t, capacity, item, handle);
 }
 
 /** Pusher(t), owning position t, brings the cell to lap t and writes the item, or gives the position up. */
 function fillOwned(
   i32: Int32Array,
+  q: number,
   cell: number,
   t: number,
   capacity: number,
   item: number,
   handle: number,
-  cellNumber: number,
 ): number {
   for (;;) {
     const seq = Atomics.load(i32, cell);
@@ -137,7 +144,7 @@ function fillOwned(
     if (ahead === 0) {
       if (Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0) !== t) continue;
       i32[cell + 1] = item;
-      if (handle >= 0) Atomics.store(i32, handle, cellNumber + 1);
+      if (handle >= 0) Atomics.store(i32, handle, i32[q + PARAM] + (t & (capacity - 1)) + 1);
       if (Atomics.compareExchange(i32, cell, (t + WRITING) | 0, (t + FULL) | 0) === ((t + WRITING) | 0)) {
         return PUSHED;
       }
@@ -158,16 +165,17 @@ function fillOwned(
 }
 
 /** One attempt to pop: an item, EMPTY (-1), POP_RETRY or POP_STALLED. */
-export function popOnce(i32: Int32Array, q: number, force: boolean): number {
-  const capacity = i32[q + CAPACITY];
+export function popOnce(i32: Int32Array, q: number, capacity: number, force: boolean): number {
   const h = Atomics.load(i32, q + HEAD);
   const cell = q + CELLS + 2 * (h & (capacity - 1));
   const ahead = (Atomics.load(i32, cell) - h) | 0;
-  if (ahead > ABANDONED) return POP_RETRY; // the cell is past lap h: another popper took position h
-  // HEAD never passes TAIL (a popper claims h only after seeing TAIL > h), so TAIL == h means empty.
-  if (((Atomics.load(i32, q + TAIL) - h) | 0) <= 0) return -1;
-  const ready = ahead === FULL || ahead === REVOKED;
-  if (!ready && !force) return POP_STALLED; // pusher(h), or an older lap's owner, is mid-operation
+  // A FULL or REVOKED cell of lap h proves TAIL > h: claim it without reading TAIL (the producers' line).
+  if (ahead !== FULL && ahead !== REVOKED) {
+    if (ahead > ABANDONED) return POP_RETRY; // the cell is past lap h: another popper took position h
+    // HEAD never passes TAIL (a popper claims h only after seeing TAIL > h), so TAIL == h means empty.
+    if (((Atomics.load(i32, q + TAIL) - h) | 0) <= 0) return -1;
+    if (!force) return POP_STALLED; // pusher(h), or an older lap's owner, is mid-operation
+  }
   if (Atomics.compareExchange(i32, q + HEAD, h, (h + 1) | 0) !== h) return POP_RETRY;
   return takeOwned(i32, cell, h, capacity);
 }
@@ -201,8 +209,7 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): 
  * Revokes `item` from cell `index` of the ring: true if it was there (FULL) and this call removed it, false
  * if the cell holds something else (a consumer took the item).
  */
-export function revokeCell(i32: Int32Array, q: number, index: number, item: number): boolean {
-  const capacity = i32[q + CAPACITY];
+export function revokeCell(i32: Int32Array, q: number, capacity: number, index: number, item: number): boolean {
   const cell = q + CELLS + 2 * index;
   for (;;) {
     const seq = Atomics.load(i32, cell);

@@ -51,7 +51,7 @@ describe.each(["queue", "bagpipe"] as const)("revoke racing with pop across work
       structure instanceof BagPipe ? structure.push(item, handle) : structure.tryPush(item, handle);
     for (let i = 0; i < count; i++) expect(push((i + 1) * 4096, handles + 4 * i)).toBe(true);
     const outcome = new SharedArrayBuffer(8 * count); // per item: [taken by pop, taken by revoke]
-    const go = new SharedArrayBuffer(4);
+    const go = new SharedArrayBuffer(12);
     const job = { kind, descriptor: structure.share(), handles, count, outcome, go };
     const runs = [0, 1, 2, 3].map((w) => runWorker<number>(RACE, { ...job, role: w % 2 ? "revoke" : "pop", worker: w }));
     await new Promise((resolve) => setTimeout(resolve, 300)); // let the workers start and wait for `go`
