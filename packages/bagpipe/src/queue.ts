@@ -170,4 +170,3 @@ function queueCapacity(options: QueueOptions): number {
   assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, MAX_QUEUE_CAPACITY);
   return capacity;
 }
-
