@@ -277,9 +277,7 @@ function bagShape(options: BagPipeOptions): { pipes: number; capacity: number } 
   assertPowerOfTwo(pipes, "pipes", 1, 1024);
   assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, 2 ** 20);
   if (pipes * capacity > MAX_BAGPIPE_CELLS) {
-    throw new RangeError(
-      `capacity must be at most ${MAX_BAGPIPE_CELLS / pipes} with ${pipes} pipes; got ${capacity}`,
-    );
+    throw new RangeError(`capacity must be at most ${MAX_BAGPIPE_CELLS / pipes} with ${pipes} pipes; got ${capacity}`);
   }
   return { pipes, capacity };
 }

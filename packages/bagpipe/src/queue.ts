@@ -170,3 +170,4 @@ function queueCapacity(options: QueueOptions): number {
   assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, MAX_QUEUE_CAPACITY);
   return capacity;
 }
+

@@ -209,13 +209,7 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): 
  * Revokes `item` from cell `index` of the ring: true if it was there (FULL) and this call removed it, false
  * if the cell holds something else (a consumer took the item).
  */
-export function revokeCell(
-  i32: Int32Array,
-  q: number,
-  capacity: number,
-  index: number,
-  item: number,
-): boolean {
+export function revokeCell(i32: Int32Array, q: number, capacity: number, index: number, item: number): boolean {
   const cell = q + CELLS + 2 * index;
   for (;;) {
     const seq = Atomics.load(i32, cell);

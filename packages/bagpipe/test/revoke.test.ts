@@ -40,9 +40,7 @@ describe.each(["queue", "bagpipe"] as const)("revoke racing with pop across work
   it("gives every item to exactly one of them", async () => {
     const count = 20_000;
     const structureBytes =
-      kind === "queue"
-        ? Queue.byteLength({ capacity: 32768 })
-        : BagPipe.byteLength({ pipes: 4, capacity: 8192 });
+      kind === "queue" ? Queue.byteLength({ capacity: 32768 }) : BagPipe.byteLength({ pipes: 4, capacity: 8192 });
     const handles = Math.ceil(structureBytes / 64) * 64;
     const buffer = new SharedArrayBuffer(handles + 4 * count);
     const structure =
@@ -55,9 +53,7 @@ describe.each(["queue", "bagpipe"] as const)("revoke racing with pop across work
     const outcome = new SharedArrayBuffer(8 * count); // per item: [taken by pop, taken by revoke]
     const go = new SharedArrayBuffer(12);
     const job = { kind, descriptor: structure.share(), handles, count, outcome, go };
-    const runs = [0, 1, 2, 3].map((w) =>
-      runWorker<number>(RACE, { ...job, role: w % 2 ? "revoke" : "pop", worker: w }),
-    );
+    const runs = [0, 1, 2, 3].map((w) => runWorker<number>(RACE, { ...job, role: w % 2 ? "revoke" : "pop", worker: w }));
     await new Promise((resolve) => setTimeout(resolve, 300)); // let the workers start and wait for `go`
     Atomics.store(new Int32Array(go), 0, 1);
     Atomics.notify(new Int32Array(go), 0);
