@@ -4,7 +4,7 @@
  * @module
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
-import { headerOf } from "./large-block.js";
+import { headerOf, isLargeHeader, isLiveLarge, LARGE_CACHE_SLOTS, largeMappedBytes } from "./large-block.js";
 import { cacheIndex, headIndex, ROOT, ROOT_MAGIC } from "./root.js";
 import { censusOf, chunkIndex, isLiveChunk, isUsedChunk, nextSegment, segmentClass, usableChunks } from "./segment.js";
 import { CHUNK_SIZES, CLASS_COUNT, SEGMENT_BYTES } from "./size-classes.js";
@@ -38,6 +38,10 @@ export interface BsAllocStats {
   largeBlocks: number;
   /** Bytes mapped for the live large blocks. */
   largeBytes: number;
+  /** Freed large blocks kept mapped in the large cache. */
+  cachedLargeBlocks: number;
+  /** Bytes mapped for them. */
+  cachedLargeBytes: number;
   /** Every byte the allocator holds mapped: its root, its segments and its large blocks. */
   mappedBytes: number;
 }
@@ -69,7 +73,22 @@ export function collectStats(space: AddressSpace, root: number): BsAllocStats {
     classes.push(stats);
   }
   const largeBytes = Atomics.load(i32, r + ROOT.LARGE_BYTES) >>> 0;
-  return { classes, largeBlocks: Atomics.load(i32, r + ROOT.LARGE_BLOCKS), largeBytes, mappedBytes: mappedBytes + largeBytes };
+  let cachedLargeBlocks = 0;
+  let cachedLargeBytes = 0;
+  for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+    const ptr = Atomics.load(i32, r + ROOT.LARGE_CACHE + slot) >>> 0;
+    if (ptr === 0) continue;
+    cachedLargeBlocks++;
+    cachedLargeBytes += largeMappedBytes(i32, headerOf(ptr));
+  }
+  return {
+    classes,
+    largeBlocks: Atomics.load(i32, r + ROOT.LARGE_BLOCKS),
+    largeBytes,
+    cachedLargeBlocks,
+    cachedLargeBytes,
+    mappedBytes: mappedBytes + largeBytes + cachedLargeBytes,
+  };
 }
 
 /** The broken invariants of the allocator at `root`: root, segment lists, bitmaps, free counts and caches. */
@@ -84,7 +103,20 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     checkCache(i32, root, cls, r + cacheIndex(cls, slots), slots, problems);
   }
   if (Atomics.load(i32, r + ROOT.LARGE_BLOCKS) < 0) problems.push("negative count of large blocks");
+  checkLargeCache(i32, root, problems);
   return problems;
+}
+
+function checkLargeCache(i32: Int32Array, root: number, problems: string[]): void {
+  const seen = new Set<number>();
+  for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+    const ptr = Atomics.load(i32, (root >>> 2) + ROOT.LARGE_CACHE + slot) >>> 0;
+    if (ptr === 0) continue;
+    if (seen.has(ptr)) problems.push(`large block ${ptr} cached twice`);
+    seen.add(ptr);
+    if (!isLargeHeader(i32, headerOf(ptr), root, ptr)) problems.push(`large cache slot ${slot} holds ${ptr}, not a large block`);
+    else if (isLiveLarge(i32, headerOf(ptr))) problems.push(`cached large block ${ptr} is live`);
+  }
 }
 
 function checkSegments(space: AddressSpace, root: number, cls: number, problems: string[]): void {

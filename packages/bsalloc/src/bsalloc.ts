@@ -26,7 +26,9 @@ import {
   largeMappedBytes,
   largeUsable,
   mapLarge,
+  putCachedLarge,
   retireLarge,
+  takeCachedLarge,
   unmapLarge,
 } from "./large-block.js";
 import { cacheIndex, headIndex, hintIndex, initRoot, ROOT, ROOT_MAGIC, rootBytes } from "./root.js";
@@ -105,6 +107,8 @@ export class BsAlloc implements Alloc, BlockOwner {
   readonly #stride: number;
   /** The chunk index found by the last {@link BsAlloc.locate} of a small block. */
   #index = 0;
+  /** Whether the last large block allocated came from the large cache (and so may hold old bytes). */
+  #recycled = false;
 
   private constructor(space: AddressSpace, root: Ptr) {
     this.space = space;
@@ -176,9 +180,12 @@ export class BsAlloc implements Alloc, BlockOwner {
   /** As {@link BsAlloc.alloc}, with every usable byte of the block zero. */
   allocZeroed(size: number, align = 1): Ptr {
     const ptr = this.alloc(size, align);
+    if (ptr === NULL) return NULL;
     const cls = classFor(Math.max(size, align));
-    // Large blocks are fresh mappings, which the space hands out zeroed; chunks may be recycled.
-    if (ptr !== NULL && cls >= 0) this.space.u8.fill(0, ptr, ptr + CHUNK_SIZES[cls]);
+    // Chunks may be recycled; large blocks too when they come from the large cache, else they are fresh
+    // mappings, which the space hands out zeroed.
+    if (cls >= 0) this.space.u8.fill(0, ptr, ptr + CHUNK_SIZES[cls]);
+    else if (this.#recycled) this.space.u8.fill(0, ptr, ptr + this.#usable(LARGE, ptr));
     return ptr;
   }
 
@@ -314,8 +321,11 @@ export class BsAlloc implements Alloc, BlockOwner {
     return ptr;
   }
 
+  /** From the large cache, else a new mapping. */
   #allocLarge(size: number, align: number): Ptr {
-    const ptr = mapLarge(this.space, this.root, size, align);
+    let ptr = takeCachedLarge(this.space, (this.root >>> 2) + ROOT.LARGE_CACHE, size, align);
+    this.#recycled = ptr !== NULL;
+    if (ptr === NULL) ptr = mapLarge(this.space, this.root, size, align);
     if (ptr === NULL) return NULL;
     const i32 = this.space.i32;
     Atomics.add(i32, (this.root >>> 2) + ROOT.LARGE_BLOCKS, 1);
@@ -336,13 +346,14 @@ export class BsAlloc implements Alloc, BlockOwner {
     Atomics.store(i32, (this.root >>> 2) + hintIndex(cls), seg | 0);
   }
 
+  /** Retires the block (one CAS: the double-free check), then caches or unmaps it. */
   #freeLarge(ptr: Ptr): void {
     const header = headerOf(ptr);
-    if (!retireLarge(this.space.i32, header)) throw notABlock(ptr);
-    const bytes = unmapLarge(this.space, header);
     const i32 = this.space.i32;
+    if (!retireLarge(i32, header)) throw notABlock(ptr);
     Atomics.sub(i32, (this.root >>> 2) + ROOT.LARGE_BLOCKS, 1);
-    Atomics.sub(i32, (this.root >>> 2) + ROOT.LARGE_BYTES, bytes | 0);
+    Atomics.sub(i32, (this.root >>> 2) + ROOT.LARGE_BYTES, largeMappedBytes(i32, header) | 0);
+    if (!putCachedLarge(this.space, (this.root >>> 2) + ROOT.LARGE_CACHE, ptr)) unmapLarge(this.space, header);
   }
 
   /**

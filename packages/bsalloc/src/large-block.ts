@@ -4,7 +4,7 @@
  * `header = alignDown(ptr - 1, SEGMENT_BYTES)`. So a pointer alone finds its header, small or large.
  *
  * ```
- *  align <= 64 KiB (offset = max(64, align) <= SEGMENT_BYTES):
+ *  align <= 128 KiB (offset = max(64, align) <= SEGMENT_BYTES):
  *  base (SEGMENT_BYTES-aligned)
  *  +--------+---------------+--------------------------------+------+
  *  | header | pad to align  | block (ptr = base + offset)    | tail |   mapping = round up(offset + size, page)
@@ -20,8 +20,15 @@
  *          +16 mapping bytes  +20 ptr  +24 log2 of the requested alignment
  * ```
  *
- * Freeing is one CAS of the state from live to freed, then the unmap: of two racing frees exactly one unmaps,
- * and a free after the unmap finds a freed state (or, once the pages are reused, no valid header).
+ * Freeing is one CAS of the state from live to freed (of two racing frees exactly one wins), then the block
+ * goes to the large cache or is unmapped. A free of a freed block finds the freed state, or, once unmapped
+ * (the space zeroes unmapped pages), no header at all.
+ *
+ * The large cache: {@link LARGE_CACHE_SLOTS} slots in the root keep freed mappings of up to
+ * {@link LARGE_CACHE_MAX_BYTES} for reuse by a request they fit without wasting half of it. Mapping and
+ * unmapping take the address space's lock and zero every page, so a block that is freed and allocated again
+ * (a queue that grows and shrinks, a table rebuilt) would otherwise pay both each time. A slot changes only by
+ * CAS; a worker killed after emptying a slot loses that one block.
  *
  * @module
  */
@@ -30,6 +37,11 @@ import { SEGMENT_BYTES } from "./size-classes.js";
 
 /** 'BSLG' */
 export const LARGE_MAGIC = 0x42534c47;
+
+/** Freed large blocks kept mapped for reuse. */
+export const LARGE_CACHE_SLOTS = 4;
+/** The largest mapping the large cache keeps: at most 4 x 4 MiB stay mapped for reuse. */
+export const LARGE_CACHE_MAX_BYTES = 4 << 20;
 
 const HEADER_BYTES = 64;
 const MAGIC = 0;
@@ -86,13 +98,10 @@ export function retireLarge(i32: Int32Array, header: number): boolean {
   return Atomics.compareExchange(i32, (header >>> 2) + STATE, LIVE, FREED) === LIVE;
 }
 
-/** Unmaps the retired block headed at `header`; returns the bytes the mapping held. */
-export function unmapLarge(space: AddressSpace, header: number): number {
+/** Unmaps the retired block headed at `header`. */
+export function unmapLarge(space: AddressSpace, header: number): void {
   const i32 = space.i32;
-  const base = i32[(header >>> 2) + BASE] >>> 0;
-  const bytes = i32[(header >>> 2) + BYTES] >>> 0;
-  space.unmap(base, bytes);
-  return bytes;
+  space.unmap(i32[(header >>> 2) + BASE] >>> 0, i32[(header >>> 2) + BYTES] >>> 0);
 }
 
 /** The bytes the mapping of the block headed at `header` holds. */
@@ -109,4 +118,45 @@ export function largeUsable(i32: Int32Array, header: number, ptr: number): numbe
 /** The alignment requested for the block headed at `header`. */
 export function largeAlign(i32: Int32Array, header: number): number {
   return 2 ** i32[(header >>> 2) + ALIGN_LOG];
+}
+
+/**
+ * Takes from the large cache at i32 index `slots0` a freed block that holds `size` bytes aligned to `align`
+ * and is less than twice as large, makes it live, and returns it; 0 when none fits.
+ */
+export function takeCachedLarge(space: AddressSpace, slots0: number, size: number, align: number): number {
+  const i32 = space.i32;
+  for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+    const ptr = Atomics.load(i32, slots0 + slot) >>> 0;
+    if (ptr === 0 || !fits(i32, ptr, size, align)) continue;
+    if (Atomics.compareExchange(i32, slots0 + slot, ptr | 0, 0) !== (ptr | 0)) continue;
+    // The header was read before the CAS: the slot may have been emptied and refilled with another block at
+    // the same address since. Now that the block is ours, read it again.
+    if (!fits(i32, ptr, size, align)) {
+      if (!putCachedLarge(space, slots0, ptr)) unmapLarge(space, headerOf(ptr));
+      continue;
+    }
+    const h = headerOf(ptr) >>> 2;
+    i32[h + ALIGN_LOG] = Math.log2(align);
+    Atomics.store(i32, h + STATE, LIVE);
+    return ptr;
+  }
+  return 0;
+}
+
+function fits(i32: Int32Array, ptr: number, size: number, align: number): boolean {
+  const usable = largeUsable(i32, headerOf(ptr), ptr);
+  return ptr % align === 0 && usable >= size && usable < 2 * size;
+}
+
+/** Puts the retired block `ptr` in an empty slot of the large cache; false when full or the block too large. */
+export function putCachedLarge(space: AddressSpace, slots0: number, ptr: number): boolean {
+  const i32 = space.i32;
+  if (largeMappedBytes(i32, headerOf(ptr)) > LARGE_CACHE_MAX_BYTES) return false;
+  for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+    if (Atomics.load(i32, slots0 + slot) === 0 && Atomics.compareExchange(i32, slots0 + slot, 0, ptr | 0) === 0) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -47,6 +47,23 @@ describe("size classes", () => {
     expect(bs.check()).toEqual([]);
   });
 
+  it("keeps a few freed large blocks mapped, for requests they fit without wasting half", () => {
+    const { bs } = freshAlloc();
+    const ptr = bs.alloc(100_000);
+    bs.memory.u8.fill(0xcd, ptr, ptr + 100_000);
+    bs.dealloc(ptr);
+    expect(bs.stats()).toMatchObject({ largeBlocks: 0, cachedLargeBlocks: 1 });
+    expect(bs.owns(ptr)).toBe(false);
+    expect(bs.alloc(40_000)).not.toBe(ptr); // would waste more than half
+    const again = bs.allocZeroed(100_008);
+    expect(again).toBe(ptr);
+    expect(bs.memory.u8.subarray(again, again + 100_008).every((b) => b === 0)).toBe(true);
+    const huge = bs.alloc(6 << 20);
+    bs.dealloc(huge);
+    expect(bs.stats().cachedLargeBytes).toBeLessThan(1 << 20); // too large to keep
+    expect(bs.check()).toEqual([]);
+  });
+
   it("gives distinct blocks for size 0", () => {
     const { bs } = freshAlloc();
     const a = bs.alloc(0);
