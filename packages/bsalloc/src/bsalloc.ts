@@ -26,10 +26,9 @@ import {
   largeMappedBytes,
   largeUsable,
   mapLarge,
-  putCachedLarge,
+  cacheOrUnmapLarge,
   retireLarge,
   takeCachedLarge,
-  unmapLarge,
 } from "./large-block.js";
 import { cacheIndex, headIndex, hintIndex, initRoot, ROOT, ROOT_MAGIC, rootBytes } from "./root.js";
 import {
@@ -353,7 +352,8 @@ export class BsAlloc implements Alloc, BlockOwner {
     if (!retireLarge(i32, header)) throw notABlock(ptr);
     Atomics.sub(i32, (this.root >>> 2) + ROOT.LARGE_BLOCKS, 1);
     Atomics.sub(i32, (this.root >>> 2) + ROOT.LARGE_BYTES, largeMappedBytes(i32, header) | 0);
-    if (!putCachedLarge(this.space, (this.root >>> 2) + ROOT.LARGE_CACHE, ptr)) unmapLarge(this.space, header);
+    const r = this.root >>> 2;
+    cacheOrUnmapLarge(this.space, r + ROOT.LARGE_CACHE, r + ROOT.LARGE_VICTIM, ptr);
   }
 
   /**

@@ -28,7 +28,7 @@
  * {@link LARGE_CACHE_MAX_BYTES} for reuse by a request they fit without wasting half of it. Mapping and
  * unmapping take the address space's lock and zero every page, so a block that is freed and allocated again
  * (a queue that grows and shrinks, a table rebuilt) would otherwise pay both each time. A slot changes only by
- * CAS; a worker killed after emptying a slot loses that one block.
+ * CAS or exchange; a worker killed after taking a block out of a slot loses that one block.
  *
  * @module
  */
@@ -133,7 +133,7 @@ export function takeCachedLarge(space: AddressSpace, slots0: number, size: numbe
     // The header was read before the CAS: the slot may have been emptied and refilled with another block at
     // the same address since. Now that the block is ours, read it again.
     if (!fits(i32, ptr, size, align)) {
-      if (!putCachedLarge(space, slots0, ptr)) unmapLarge(space, headerOf(ptr));
+      unmapLarge(space, headerOf(ptr));
       continue;
     }
     const h = headerOf(ptr) >>> 2;
@@ -149,14 +149,25 @@ function fits(i32: Int32Array, ptr: number, size: number, align: number): boolea
   return ptr % align === 0 && usable >= size && usable < 2 * size;
 }
 
-/** Puts the retired block `ptr` in an empty slot of the large cache; false when full or the block too large. */
-export function putCachedLarge(space: AddressSpace, slots0: number, ptr: number): boolean {
+/**
+ * Puts the retired block `ptr` in the large cache at i32 index `slots0`: in an empty slot, else in place of the
+ * block in the slot that `victims` (a root counter) names next, which is unmapped. So the cache holds the
+ * blocks freed last, not ones that no longer fit anything. Blocks of more than {@link LARGE_CACHE_MAX_BYTES}
+ * are unmapped at once.
+ */
+export function cacheOrUnmapLarge(space: AddressSpace, slots0: number, victims: number, ptr: number): void {
   const i32 = space.i32;
-  if (largeMappedBytes(i32, headerOf(ptr)) > LARGE_CACHE_MAX_BYTES) return false;
+  if (largeMappedBytes(i32, headerOf(ptr)) > LARGE_CACHE_MAX_BYTES) {
+    unmapLarge(space, headerOf(ptr));
+    return;
+  }
   for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
     if (Atomics.load(i32, slots0 + slot) === 0 && Atomics.compareExchange(i32, slots0 + slot, 0, ptr | 0) === 0) {
-      return true;
+      return;
     }
   }
-  return false;
+  // One exchange: the evicted block leaves the cache and becomes ours alone, so exactly one worker unmaps it.
+  const slot = Atomics.add(i32, victims, 1) & (LARGE_CACHE_SLOTS - 1);
+  const evicted = Atomics.exchange(i32, slots0 + slot, ptr | 0) >>> 0;
+  if (evicted !== 0) unmapLarge(space, headerOf(evicted));
 }

@@ -9,6 +9,7 @@
  *  +8    cache slots per class (2^k)
  *  +12   live large blocks
  *  +16   live large bytes (mod 2^32)
+ *  +20   large cache eviction counter
  *  +32   large cache: 4 slots of freed large blocks (0 = empty)
  *                                     +CACHES + c * slotBytes   class c cache: slots of chunk pointers (0 = empty)
  * ```
@@ -24,7 +25,7 @@ import { CLASS_COUNT } from "./size-classes.js";
 export const ROOT_MAGIC = 0x4253414c;
 
 /** i32 indices (relative to the root) of the scalar fields. */
-export const ROOT = { MAGIC: 0, BYTES: 1, CACHE_SLOTS: 2, LARGE_BLOCKS: 3, LARGE_BYTES: 4, LARGE_CACHE: 8 } as const;
+export const ROOT = { MAGIC: 0, BYTES: 1, CACHE_SLOTS: 2, LARGE_BLOCKS: 3, LARGE_BYTES: 4, LARGE_VICTIM: 5, LARGE_CACHE: 8 } as const;
 
 const CLASS_LINES = 64;
 /** Byte offset of the first cache. */
