@@ -108,6 +108,14 @@ export class BsAlloc implements Alloc, BlockOwner {
   #index = 0;
   /** Whether the last large block allocated came from the large cache (and so may hold old bytes). */
   #recycled = false;
+  /**
+   * Fixed-length views of the space's buffer, refreshed by {@link BsAlloc.#cover} when a pointer lies beyond
+   * them (the space grew, possibly in another worker; or a wasm memory's buffer was replaced, which leaves
+   * these views shorter or detached at length 0). V8 accesses fixed-length views about ten times faster than
+   * the length-tracking ones a growable buffer's `Memory` hands out, and this skips its getters.
+   */
+  #i32!: Int32Array;
+  #u8!: Uint8Array;
 
   private constructor(space: AddressSpace, root: Ptr) {
     this.space = space;
@@ -118,6 +126,7 @@ export class BsAlloc implements Alloc, BlockOwner {
     for (let cls = 0; cls < CLASS_COUNT; cls++) this.#caches.push((root >>> 2) + cacheIndex(cls, slots));
     this.#home = Math.floor(Math.random() * slots);
     this.#stride = Math.floor(Math.random() * slots) | 1;
+    this.#refresh();
   }
 
   /**
@@ -224,10 +233,10 @@ export class BsAlloc implements Alloc, BlockOwner {
     const cls = this.#locate(ptr);
     if (!this.#isLive(cls, ptr)) throw notABlock(ptr);
     const header = headerOf(ptr);
-    const keep = align ?? (cls === LARGE ? largeAlign(this.space.i32, header) : chunkAlign(this.space.u8, header, cls, this.#index));
+    const keep = align ?? (cls === LARGE ? largeAlign(this.#i32, header) : chunkAlign(this.#u8, header, cls, this.#index));
     const usable = this.#usable(cls, ptr);
     if (cls >= 0 && classFor(Math.max(newSize, keep)) === cls) {
-      setChunkAlign(this.space.u8, header, cls, this.#index, 31 - Math.clz32(keep));
+      setChunkAlign(this.#u8, header, cls, this.#index, 31 - Math.clz32(keep));
       return ptr;
     }
     if (cls === LARGE && newSize > LARGEST_CHUNK && newSize <= usable && 2 * newSize >= usable && ptr % keep === 0) {
@@ -271,11 +280,11 @@ export class BsAlloc implements Alloc, BlockOwner {
   }
 
   #allocChunk(cls: number, alignLog: number): Ptr {
-    const i32 = this.space.i32;
-    const cached = takeCached(i32, this.#caches[cls], this.#cacheMask, this.#patience, this.#home, this.#stride);
+    const cached = takeCached(this.#i32, this.#caches[cls], this.#cacheMask, this.#patience, this.#home, this.#stride);
     if (cached !== NULL) {
       const seg = headerOf(cached);
-      reviveChunk(i32, this.space.u8, seg, cls, chunkIndex(seg, cls, cached), alignLog);
+      this.#cover(cached);
+      reviveChunk(this.#i32, this.#u8, seg, cls, chunkIndex(seg, cls, cached), alignLog);
       return cached;
     }
     return this.#allocFromSegments(cls, alignLog);
@@ -283,16 +292,16 @@ export class BsAlloc implements Alloc, BlockOwner {
 
   /** Takes a chunk from the hinted segment, else from the first segment of the class with one, else a new one. */
   #allocFromSegments(cls: number, alignLog: number): Ptr {
-    const i32 = this.space.i32;
-    const u8 = this.space.u8;
     const r = this.root >>> 2;
-    const hint = Atomics.load(i32, r + hintIndex(cls)) >>> 0;
+    const hint = Atomics.load(this.#i32, r + hintIndex(cls)) >>> 0;
     if (hint !== NULL) {
-      const ptr = takeFromSegment(i32, u8, hint, cls, alignLog);
+      this.#cover(hint + SEGMENT_BYTES - 1);
+      const ptr = takeFromSegment(this.#i32, this.#u8, hint, cls, alignLog);
       if (ptr !== NULL) return ptr;
     }
-    for (let seg = Atomics.load(i32, r + headIndex(cls)) >>> 0; seg !== NULL; seg = nextSegment(i32, seg)) {
-      const ptr = takeFromSegment(i32, u8, seg, cls, alignLog);
+    for (let seg = Atomics.load(this.#i32, r + headIndex(cls)) >>> 0; seg !== NULL; seg = nextSegment(this.#i32, seg)) {
+      this.#cover(seg + SEGMENT_BYTES - 1);
+      const ptr = takeFromSegment(this.#i32, this.#u8, seg, cls, alignLog);
       if (ptr !== NULL) return ptr;
     }
     return this.#newSegment(cls, alignLog);
@@ -306,8 +315,9 @@ export class BsAlloc implements Alloc, BlockOwner {
   #newSegment(cls: number, alignLog: number): Ptr {
     const seg = this.space.map(SEGMENT_BYTES, SEGMENT_BYTES);
     if (seg === NULL) return NULL;
-    const i32 = this.space.i32;
-    const ptr = initSegment(i32, this.space.u8, seg, cls, this.root, alignLog);
+    this.#cover(seg + SEGMENT_BYTES - 1);
+    const i32 = this.#i32;
+    const ptr = initSegment(i32, this.#u8, seg, cls, this.root, alignLog);
     const head = (this.root >>> 2) + headIndex(cls);
     let first = Atomics.load(i32, head);
     for (;;) {
@@ -326,7 +336,8 @@ export class BsAlloc implements Alloc, BlockOwner {
     this.#recycled = ptr !== NULL;
     if (ptr === NULL) ptr = mapLarge(this.space, this.root, size, align);
     if (ptr === NULL) return NULL;
-    const i32 = this.space.i32;
+    this.#cover(ptr);
+    const i32 = this.#i32;
     Atomics.add(i32, (this.root >>> 2) + ROOT.LARGE_BLOCKS, 1);
     Atomics.add(i32, (this.root >>> 2) + ROOT.LARGE_BYTES, largeMappedBytes(i32, headerOf(ptr)) | 0);
     return ptr;
@@ -337,7 +348,7 @@ export class BsAlloc implements Alloc, BlockOwner {
    * or back in its segment when the probes find the cache full.
    */
   #freeChunk(cls: number, ptr: Ptr, index: number): void {
-    const i32 = this.space.i32;
+    const i32 = this.#i32;
     const seg = headerOf(ptr);
     if (!retireChunk(i32, seg, cls, index)) throw notABlock(ptr);
     if (putCached(i32, this.#caches[cls], this.#cacheMask, this.#patience, this.#home, this.#stride, ptr)) return;
@@ -348,7 +359,7 @@ export class BsAlloc implements Alloc, BlockOwner {
   /** Retires the block (one CAS: the double-free check), then caches or unmaps it. */
   #freeLarge(ptr: Ptr): void {
     const header = headerOf(ptr);
-    const i32 = this.space.i32;
+    const i32 = this.#i32;
     if (!retireLarge(i32, header)) throw notABlock(ptr);
     Atomics.sub(i32, (this.root >>> 2) + ROOT.LARGE_BLOCKS, 1);
     Atomics.sub(i32, (this.root >>> 2) + ROOT.LARGE_BYTES, largeMappedBytes(i32, header) | 0);
@@ -361,8 +372,9 @@ export class BsAlloc implements Alloc, BlockOwner {
    * block of this allocator starts there. Reads the header at `alignDown(ptr - 1, SEGMENT_BYTES)`.
    */
   #locate(ptr: Ptr): number {
-    if (ptr >= this.space.u8.length) return FOREIGN;
-    const i32 = this.space.i32;
+    this.#cover(ptr);
+    if (ptr >= this.#u8.length) return FOREIGN;
+    const i32 = this.#i32;
     const header = headerOf(ptr);
     const cls = segmentClass(i32, header, this.root);
     if (cls >= 0) {
@@ -374,12 +386,23 @@ export class BsAlloc implements Alloc, BlockOwner {
 
   #isLive(cls: number, ptr: Ptr): boolean {
     if (cls === FOREIGN) return false;
-    const i32 = this.space.i32;
+    const i32 = this.#i32;
     return cls === LARGE ? isLiveLarge(i32, headerOf(ptr)) : isLiveChunk(i32, headerOf(ptr), cls, this.#index);
   }
 
   #usable(cls: number, ptr: Ptr): number {
-    return cls === LARGE ? largeUsable(this.space.i32, headerOf(ptr), ptr) : CHUNK_SIZES[cls];
+    return cls === LARGE ? largeUsable(this.#i32, headerOf(ptr), ptr) : CHUNK_SIZES[cls];
+  }
+
+  /** Makes the views reach byte `ptr` when the buffer does (see {@link BsAlloc.#i32}). */
+  #cover(ptr: number): void {
+    if (ptr >= this.#u8.length) this.#refresh();
+  }
+
+  #refresh(): void {
+    const buffer = this.space.buffer;
+    this.#u8 = new Uint8Array(buffer, 0, buffer.byteLength);
+    this.#i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A worker that allocates and frees blocks of every class (and some large ones) with content checks, either
  * for `rounds` rounds or, when `rounds` is 0, until the stop word of the control block is set. It counts its
- * rounds in the control block, so the test can see it progress.
+ * rounds in the control block, so the test can see it progress. Posts its address-space lock holder id first,
+ * its report last.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { BsAlloc, type BsAllocDescriptor } from "../../src/index.js";
@@ -16,6 +17,8 @@ interface Job {
 
 const { descriptor, id, rounds, control } = workerData as Job;
 const bs = BsAlloc.attach(descriptor);
+// Mapping goes through the address space's lock: whoever terminates this worker recovers that lock with this id.
+parentPort!.postMessage({ kind: "holder", holder: bs.space.holder });
 let seed = (id + 1) * 0x9e3779b1;
 
 function random(): number {
@@ -75,4 +78,4 @@ for (let round = 0; rounds === 0 ? Atomics.load(i32(), control >>> 2) === 0 : ro
   Atomics.add(i32(), (control >>> 2) + 1 + id, 1);
 }
 while (held.length > 0) release(held.length - 1);
-parentPort!.postMessage({ id, ops, corrupt, failed });
+parentPort!.postMessage({ kind: "report", id, ops, corrupt, failed });
