@@ -407,5 +407,5 @@ export class BsAlloc implements Alloc, BlockOwner {
 }
 
 function notABlock(ptr: Ptr): RangeError {
-  return new RangeError(`ptr must be a live block of this allocator (double free?); got ${ptr}`);
+  return new RangeError(`ptr must be a live block of this allocator (not freed already, not inside a block); got ${ptr}`);
 }

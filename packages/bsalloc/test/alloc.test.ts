@@ -1,6 +1,7 @@
 import { AddressSpace } from "@allocators/mmap-alloc";
 import { describe, expect, it } from "vitest";
 import { BsAlloc, CHUNK_SIZES, LARGEST_CHUNK } from "../src/index.js";
+import { cacheIndex } from "../src/root.js";
 import { freshAlloc, intact, liveChunks, stamp } from "./helpers.js";
 
 describe("size classes", () => {
@@ -206,5 +207,45 @@ describe("handles", () => {
     expect(() => BsAlloc.open(space, 0)).toThrow(/root/);
     expect(() => BsAlloc.open(space, -4)).toThrow(/root/);
     expect(() => BsAlloc.open(AddressSpace.create({ maxBytes: 1 << 20 }), bs.root)).toThrow(/root/);
+  });
+});
+
+describe("growth", () => {
+  for (const backing of ["shared", "local", "wasm"] as const) {
+    it(`follows the ${backing} buffer as it grows, whichever handle grew it`, () => {
+      const space = AddressSpace.create({ maxBytes: 64 << 20, backing });
+      const early = BsAlloc.create(space);
+      const late = BsAlloc.open(space, early.root);
+      const first = early.alloc(100);
+      const before = space.buffer.byteLength;
+      const blocks = Array.from({ length: 300 }, (_, i) => late.alloc(i % 2 ? 9000 : 70_000));
+      expect(space.buffer.byteLength).toBeGreaterThan(before);
+      for (const ptr of blocks) {
+        stamp(late, ptr, 9000, ptr);
+        expect(early.owns(ptr)).toBe(true);
+        expect(intact(early, ptr, 9000, ptr)).toBe(true);
+        early.dealloc(ptr);
+      }
+      early.dealloc(first);
+      expect(liveChunks(late)).toBe(0);
+      expect(late.check()).toEqual([]);
+    });
+  }
+});
+
+describe("terminated workers", () => {
+  it("counts a chunk a dead worker took out of a cache as lost, never as free, and goes on", () => {
+    const { bs } = freshAlloc(64 << 20, { cacheSlots: 1 });
+    const ptr = bs.alloc(100);
+    bs.dealloc(ptr);
+    // A worker empties the slot (as allocation does first), then dies before making the chunk live.
+    expect(Atomics.exchange(bs.memory.i32, (bs.root >>> 2) + cacheIndex(1, 1), 0)).toBe(ptr);
+    expect(bs.stats().classes[1]).toMatchObject({ live: 0, cached: 0, lost: 1 });
+    expect(bs.check()).toEqual([]);
+    const next = bs.alloc(100);
+    expect(next).not.toBe(ptr);
+    expect(() => bs.dealloc(ptr)).toThrow(RangeError);
+    bs.dealloc(next);
+    expect(bs.stats().classes[1]).toMatchObject({ live: 0, cached: 1, lost: 1 });
   });
 });
