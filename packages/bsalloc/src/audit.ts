@@ -6,7 +6,15 @@
 import type { AddressSpace } from "@allocators/mmap-alloc";
 import { headerOf, isLargeHeader, isLiveLarge, LARGE_CACHE_SLOTS, largeMappedBytes } from "./large-block.js";
 import { cacheIndex, headIndex, ROOT, ROOT_MAGIC } from "./root.js";
-import { censusOf, chunkIndex, isLiveChunk, isUsedChunk, nextSegment, segmentClass, usableChunks } from "./segment.js";
+import {
+  censusOf,
+  chunkIndex,
+  isLiveChunk,
+  isUsedChunk,
+  nextSegment,
+  segmentClass,
+  usableChunks,
+} from "./segment.js";
 import { CHUNK_SIZES, CLASS_COUNT, SEGMENT_BYTES } from "./size-classes.js";
 
 /** The chunks of one size class. */
@@ -54,7 +62,15 @@ export function collectStats(space: AddressSpace, root: number): BsAllocStats {
   const classes: ClassStats[] = [];
   let mappedBytes = i32[r + ROOT.BYTES] >>> 0;
   for (let cls = 0; cls < CLASS_COUNT; cls++) {
-    const stats = { chunkSize: CHUNK_SIZES[cls], segments: 0, chunks: 0, live: 0, cached: 0, free: 0, lost: 0 };
+    const stats = {
+      chunkSize: CHUNK_SIZES[cls],
+      segments: 0,
+      chunks: 0,
+      live: 0,
+      cached: 0,
+      free: 0,
+      lost: 0,
+    };
     let notLive = 0;
     let clear = 0;
     for (const seg of segmentsOf(space, root, cls)) {
@@ -114,7 +130,8 @@ function checkLargeCache(i32: Int32Array, root: number, problems: string[]): voi
     if (ptr === 0) continue;
     if (seen.has(ptr)) problems.push(`large block ${ptr} cached twice`);
     seen.add(ptr);
-    if (!isLargeHeader(i32, headerOf(ptr), root, ptr)) problems.push(`large cache slot ${slot} holds ${ptr}, not a large block`);
+    if (!isLargeHeader(i32, headerOf(ptr), root, ptr))
+      problems.push(`large cache slot ${slot} holds ${ptr}, not a large block`);
     else if (isLiveLarge(i32, headerOf(ptr))) problems.push(`cached large block ${ptr} is live`);
   }
 }
@@ -134,7 +151,8 @@ function checkSegments(space: AddressSpace, root: number, cls: number, problems:
       break;
     }
     const census = censusOf(i32, seg, cls);
-    if (census.liveButUnused > 0) problems.push(`segment ${seg}: ${census.liveButUnused} live chunks not marked used`);
+    if (census.liveButUnused > 0)
+      problems.push(`segment ${seg}: ${census.liveButUnused} live chunks not marked used`);
     if (census.freeCount < 0) problems.push(`segment ${seg}: negative free count ${census.freeCount}`);
     if (census.freeCount > census.clear) {
       problems.push(`segment ${seg}: free count ${census.freeCount} exceeds the ${census.clear} free chunks`);
@@ -142,7 +160,14 @@ function checkSegments(space: AddressSpace, root: number, cls: number, problems:
   }
 }
 
-function checkCache(i32: Int32Array, root: number, cls: number, slots0: number, slots: number, problems: string[]): void {
+function checkCache(
+  i32: Int32Array,
+  root: number,
+  cls: number,
+  slots0: number,
+  slots: number,
+  problems: string[],
+): void {
   const seen = new Set<number>();
   for (let slot = 0; slot < slots; slot++) {
     const ptr = Atomics.load(i32, slots0 + slot) >>> 0;

@@ -19,6 +19,7 @@ import {
 import { type BsAllocStats, checkHeap, collectStats } from "./audit.js";
 import { putCached, takeCached } from "./chunk-cache.js";
 import {
+  cacheOrUnmapLarge,
   headerOf,
   isLargeHeader,
   isLiveLarge,
@@ -26,7 +27,6 @@ import {
   largeMappedBytes,
   largeUsable,
   mapLarge,
-  cacheOrUnmapLarge,
   retireLarge,
   takeCachedLarge,
 } from "./large-block.js";
@@ -153,7 +153,12 @@ export class BsAlloc implements Alloc, BlockOwner {
   static open(space: AddressSpace, root: Ptr): BsAlloc {
     assertPtr(root, "root");
     const i32 = space.i32;
-    if (root === NULL || root % 64 !== 0 || root + 64 > space.u8.length || Atomics.load(i32, root >>> 2) !== ROOT_MAGIC) {
+    if (
+      root === NULL ||
+      root % 64 !== 0 ||
+      root + 64 > space.u8.length ||
+      Atomics.load(i32, root >>> 2) !== ROOT_MAGIC
+    ) {
       throw new RangeError(`root must be the root of a BsAlloc in this space; got ${root}`);
     }
     return new BsAlloc(space, root);
@@ -233,13 +238,21 @@ export class BsAlloc implements Alloc, BlockOwner {
     const cls = this.#locate(ptr);
     if (!this.#isLive(cls, ptr)) throw notABlock(ptr);
     const header = headerOf(ptr);
-    const keep = align ?? (cls === LARGE ? largeAlign(this.#i32, header) : chunkAlign(this.#u8, header, cls, this.#index));
+    const keep =
+      align ??
+      (cls === LARGE ? largeAlign(this.#i32, header) : chunkAlign(this.#u8, header, cls, this.#index));
     const usable = this.#usable(cls, ptr);
     if (cls >= 0 && classFor(Math.max(newSize, keep)) === cls) {
       setChunkAlign(this.#u8, header, cls, this.#index, 31 - Math.clz32(keep));
       return ptr;
     }
-    if (cls === LARGE && newSize > LARGEST_CHUNK && newSize <= usable && 2 * newSize >= usable && ptr % keep === 0) {
+    if (
+      cls === LARGE &&
+      newSize > LARGEST_CHUNK &&
+      newSize <= usable &&
+      2 * newSize >= usable &&
+      ptr % keep === 0
+    ) {
       return ptr;
     }
     const moved = this.alloc(newSize, keep);
@@ -280,7 +293,14 @@ export class BsAlloc implements Alloc, BlockOwner {
   }
 
   #allocChunk(cls: number, alignLog: number): Ptr {
-    const cached = takeCached(this.#i32, this.#caches[cls], this.#cacheMask, this.#patience, this.#home, this.#stride);
+    const cached = takeCached(
+      this.#i32,
+      this.#caches[cls],
+      this.#cacheMask,
+      this.#patience,
+      this.#home,
+      this.#stride,
+    );
     if (cached !== NULL) {
       const seg = headerOf(cached);
       this.#cover(cached);
@@ -299,7 +319,11 @@ export class BsAlloc implements Alloc, BlockOwner {
       const ptr = takeFromSegment(this.#i32, this.#u8, hint, cls, alignLog);
       if (ptr !== NULL) return ptr;
     }
-    for (let seg = Atomics.load(this.#i32, r + headIndex(cls)) >>> 0; seg !== NULL; seg = nextSegment(this.#i32, seg)) {
+    for (
+      let seg = Atomics.load(this.#i32, r + headIndex(cls)) >>> 0;
+      seg !== NULL;
+      seg = nextSegment(this.#i32, seg)
+    ) {
       this.#cover(seg + SEGMENT_BYTES - 1);
       const ptr = takeFromSegment(this.#i32, this.#u8, seg, cls, alignLog);
       if (ptr !== NULL) return ptr;
@@ -351,7 +375,8 @@ export class BsAlloc implements Alloc, BlockOwner {
     const i32 = this.#i32;
     const seg = headerOf(ptr);
     if (!retireChunk(i32, seg, cls, index)) throw notABlock(ptr);
-    if (putCached(i32, this.#caches[cls], this.#cacheMask, this.#patience, this.#home, this.#stride, ptr)) return;
+    if (putCached(i32, this.#caches[cls], this.#cacheMask, this.#patience, this.#home, this.#stride, ptr))
+      return;
     releaseChunk(i32, seg, index);
     Atomics.store(i32, (this.root >>> 2) + hintIndex(cls), seg | 0);
   }
@@ -387,7 +412,9 @@ export class BsAlloc implements Alloc, BlockOwner {
   #isLive(cls: number, ptr: Ptr): boolean {
     if (cls === FOREIGN) return false;
     const i32 = this.#i32;
-    return cls === LARGE ? isLiveLarge(i32, headerOf(ptr)) : isLiveChunk(i32, headerOf(ptr), cls, this.#index);
+    return cls === LARGE
+      ? isLiveLarge(i32, headerOf(ptr))
+      : isLiveChunk(i32, headerOf(ptr), cls, this.#index);
   }
 
   #usable(cls: number, ptr: Ptr): number {
@@ -407,5 +434,7 @@ export class BsAlloc implements Alloc, BlockOwner {
 }
 
 function notABlock(ptr: Ptr): RangeError {
-  return new RangeError(`ptr must be a live block of this allocator (not freed already, not inside a block); got ${ptr}`);
+  return new RangeError(
+    `ptr must be a live block of this allocator (not freed already, not inside a block); got ${ptr}`,
+  );
 }

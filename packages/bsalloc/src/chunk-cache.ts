@@ -17,7 +17,14 @@
  * Empties one non-empty slot of the cache at i32 index `slots0` (mask `mask`) and returns its chunk, or 0
  * when `patience` probes from slot `home` by `stride` (odd) found none.
  */
-export function takeCached(i32: Int32Array, slots0: number, mask: number, patience: number, home: number, stride: number): number {
+export function takeCached(
+  i32: Int32Array,
+  slots0: number,
+  mask: number,
+  patience: number,
+  home: number,
+  stride: number,
+): number {
   let slot = home;
   for (let probe = 0; probe < patience; probe++) {
     const held = Atomics.load(i32, slots0 + slot);
@@ -39,7 +46,10 @@ export function putCached(
 ): boolean {
   let slot = home;
   for (let probe = 0; probe < patience; probe++) {
-    if (Atomics.load(i32, slots0 + slot) === 0 && Atomics.compareExchange(i32, slots0 + slot, 0, ptr | 0) === 0) {
+    if (
+      Atomics.load(i32, slots0 + slot) === 0 &&
+      Atomics.compareExchange(i32, slots0 + slot, 0, ptr | 0) === 0
+    ) {
       return true;
     }
     slot = (slot + stride) & mask;

@@ -79,7 +79,7 @@ export function mapLarge(space: AddressSpace, owner: number, size: number, align
 
 /** The header address of the block (or chunk) `ptr`. */
 export function headerOf(ptr: number): number {
-  return (ptr - 1) - ((ptr - 1) % SEGMENT_BYTES);
+  return ptr - 1 - ((ptr - 1) % SEGMENT_BYTES);
 }
 
 /** True when `header` heads the large block `ptr` of the allocator `owner` (live or freed). */
@@ -162,7 +162,10 @@ export function cacheOrUnmapLarge(space: AddressSpace, slots0: number, victims: 
     return;
   }
   for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-    if (Atomics.load(i32, slots0 + slot) === 0 && Atomics.compareExchange(i32, slots0 + slot, 0, ptr | 0) === 0) {
+    if (
+      Atomics.load(i32, slots0 + slot) === 0 &&
+      Atomics.compareExchange(i32, slots0 + slot, 0, ptr | 0) === 0
+    ) {
       return;
     }
   }

@@ -25,7 +25,15 @@ import { CLASS_COUNT } from "./size-classes.js";
 export const ROOT_MAGIC = 0x4253414c;
 
 /** i32 indices (relative to the root) of the scalar fields. */
-export const ROOT = { MAGIC: 0, BYTES: 1, CACHE_SLOTS: 2, LARGE_BLOCKS: 3, LARGE_BYTES: 4, LARGE_VICTIM: 5, LARGE_CACHE: 8 } as const;
+export const ROOT = {
+  MAGIC: 0,
+  BYTES: 1,
+  CACHE_SLOTS: 2,
+  LARGE_BLOCKS: 3,
+  LARGE_BYTES: 4,
+  LARGE_VICTIM: 5,
+  LARGE_CACHE: 8,
+} as const;
 
 const CLASS_LINES = 64;
 /** Byte offset of the first cache. */

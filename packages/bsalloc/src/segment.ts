@@ -78,7 +78,14 @@ export function usableChunks(cls: number): number {
  * already live for the caller (requested alignment `alignLog`). Returns that chunk. Plain writes: the segment
  * is published afterwards by an atomic operation, which orders them before any reader.
  */
-export function initSegment(i32: Int32Array, u8: Uint8Array, seg: number, cls: number, owner: number, alignLog: number): number {
+export function initSegment(
+  i32: Int32Array,
+  u8: Uint8Array,
+  seg: number,
+  cls: number,
+  owner: number,
+  alignLog: number,
+): number {
   const h = seg >>> 2;
   const count = CHUNK_COUNT[cls];
   const first = FIRST_CHUNK[cls];
@@ -114,7 +121,13 @@ export function setNextSegment(i32: Int32Array, seg: number, next: number): void
  * Order: reserve (decrement the free count by CAS, never below 0), then set a clear used bit by CAS (a
  * reservation guarantees one exists; the scan retries until it wins one), then set the live bit.
  */
-export function takeFromSegment(i32: Int32Array, u8: Uint8Array, seg: number, cls: number, alignLog: number): number {
+export function takeFromSegment(
+  i32: Int32Array,
+  u8: Uint8Array,
+  seg: number,
+  cls: number,
+  alignLog: number,
+): number {
   const h = seg >>> 2;
   let free = Atomics.load(i32, h + FREE);
   for (;;) {
@@ -150,7 +163,14 @@ function claimUsedBit(i32: Int32Array, seg: number, cls: number): number {
 }
 
 /** Makes the cached chunk `index` live again (it left a cache slot, its used bit is still set). */
-export function reviveChunk(i32: Int32Array, u8: Uint8Array, seg: number, cls: number, index: number, alignLog: number): void {
+export function reviveChunk(
+  i32: Int32Array,
+  u8: Uint8Array,
+  seg: number,
+  cls: number,
+  index: number,
+  alignLog: number,
+): void {
   Atomics.or(i32, ((seg + LIVE_OFFSET[cls]) >>> 2) + (index >>> 5), 1 << (index & 31));
   u8[seg + ALIGN_OFFSET[cls] + index] = alignLog;
 }
@@ -173,7 +193,13 @@ export function releaseChunk(i32: Int32Array, seg: number, index: number): void 
 }
 
 /** Records the alignment requested for the live chunk `index` (kept by `realloc`). */
-export function setChunkAlign(u8: Uint8Array, seg: number, cls: number, index: number, alignLog: number): void {
+export function setChunkAlign(
+  u8: Uint8Array,
+  seg: number,
+  cls: number,
+  index: number,
+  alignLog: number,
+): void {
   u8[seg + ALIGN_OFFSET[cls] + index] = alignLog;
 }
 
@@ -211,7 +237,13 @@ export function chunkIndex(seg: number, cls: number, ptr: number): number {
 
 /** The counts of a segment's chunks, for stats and checks: live, used but not live, free bits, free count. */
 export function censusOf(i32: Int32Array, seg: number, cls: number): SegmentCensus {
-  const census = { live: 0, notLive: 0, clear: 0, freeCount: Atomics.load(i32, (seg >>> 2) + FREE), liveButUnused: 0 };
+  const census = {
+    live: 0,
+    notLive: 0,
+    clear: 0,
+    freeCount: Atomics.load(i32, (seg >>> 2) + FREE),
+    liveButUnused: 0,
+  };
   for (let index = FIRST_CHUNK[cls]; index < CHUNK_COUNT[cls]; index++) {
     const used = isUsedChunk(i32, seg, index);
     const live = isLiveChunk(i32, seg, cls, index);

@@ -2,7 +2,10 @@ import { AddressSpace } from "@allocators/mmap-alloc";
 import { BsAlloc, type BsAllocOptions } from "../src/index.js";
 
 /** A shared address space of `maxBytes` and a fresh allocator in it. */
-export function freshAlloc(maxBytes = 64 << 20, options: BsAllocOptions = {}): { space: AddressSpace; bs: BsAlloc } {
+export function freshAlloc(
+  maxBytes = 64 << 20,
+  options: BsAllocOptions = {},
+): { space: AddressSpace; bs: BsAlloc } {
   const space = AddressSpace.create({ maxBytes, backing: "shared" });
   return { space, bs: BsAlloc.create(space, options) };
 }

@@ -70,7 +70,16 @@ describe("double free and foreign pointers", () => {
     const chunk = bs.alloc(1000);
     const large = bs.alloc(50_000);
     const mapped = space.map(8192);
-    for (const ptr of [chunk + 8, chunk + 1024, large + 64, large - 64, mapped, mapped + 64, 16 << 20, 2 ** 32 - 1]) {
+    for (const ptr of [
+      chunk + 8,
+      chunk + 1024,
+      large + 64,
+      large - 64,
+      mapped,
+      mapped + 64,
+      16 << 20,
+      2 ** 32 - 1,
+    ]) {
       expect(() => bs.dealloc(ptr)).toThrow(/ptr/);
       expect(() => bs.usableSize(ptr)).toThrow(RangeError);
       expect(() => bs.realloc(ptr, 10)).toThrow(RangeError);

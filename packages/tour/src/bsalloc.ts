@@ -40,9 +40,13 @@ export const bsallocStop: Stop = {
     space.u32[record >>> 2] = 0xfeed;
     const job: TourJob = { bsallocTour: bs.share(), record };
     const seen = await runWorker<number>(new URL(import.meta.url), job);
-    print(`a worker attached by descriptor read 0x${seen.toString(16)} and freed the record: owns ${bs.owns(record)}`);
+    print(
+      `a worker attached by descriptor read 0x${seen.toString(16)} and freed the record: owns ${bs.owns(record)}`,
+    );
     const { classes, largeBlocks, mappedBytes } = bs.stats();
     const live = classes.map((c) => `${c.chunkSize} B: ${c.live}`).join(", ");
-    print(`live chunks per class: ${live}; large blocks ${largeBlocks}; mapped ${mappedBytes} B; check: ${bs.check().length} problems`);
+    print(
+      `live chunks per class: ${live}; large blocks ${largeBlocks}; mapped ${mappedBytes} B; check: ${bs.check().length} problems`,
+    );
   },
 };

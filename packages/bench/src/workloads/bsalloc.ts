@@ -36,7 +36,9 @@ if (!isMainThread && (workerData as { bsallocBench?: BsAllocDescriptor })?.bsall
 /** Two workers attached to one fresh allocator. */
 function startWorkers(): Worker[] {
   const bs = BsAlloc.create(AddressSpace.create({ maxBytes: 256 << 20, backing: "shared" }));
-  return [0, 1].map(() => startWorker(new URL(import.meta.url), { workerData: { bsallocBench: bs.share() } }));
+  return [0, 1].map(() =>
+    startWorker(new URL(import.meta.url), { workerData: { bsallocBench: bs.share() } }),
+  );
 }
 
 function ask(worker: Worker, pairs: number, size: number): Promise<number> {
