@@ -47,6 +47,17 @@ describe("AddressSpace across workers", () => {
     expect(space.i32.length).toBe(stats.committedBytes / 4);
   });
 
+  it("shares a WebAssembly.Memory: growth by one worker is seen by the others", async () => {
+    const space = AddressSpace.create({ maxBytes: 32 << 20, backing: "wasm" });
+    const control = new Int32Array(new SharedArrayBuffer(4));
+    const results = await Promise.all([5, 6].map((id) => start(space, control, id, 3000).done));
+    for (const r of results) expect(r.errors).toBe(0);
+    expect(space.check()).toEqual([]);
+    const stats = space.stats();
+    expect(stats.growths).toBeGreaterThan(0);
+    expect(space.u8.length).toBe(stats.committedBytes);
+  });
+
   it("keeps working for the survivors when workers are terminated mid-operation, again and again", async () => {
     const space = AddressSpace.create({ maxBytes: 64 << 20 });
     let recovered = 0;
