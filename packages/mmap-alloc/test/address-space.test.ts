@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { H_LEAVES, H_LOCK, H_MAPPED, LOG_ACTIVE, LOG_COUNT, LOG_MAPPED, LOG_START, LOG_TAGS, LOG_USED, tagBase } from "../src/header.js";
+import {
+  H_LEAVES,
+  H_LOCK,
+  H_MAPPED,
+  LOG_ACTIVE,
+  LOG_COUNT,
+  LOG_MAPPED,
+  LOG_START,
+  LOG_TAGS,
+  LOG_USED,
+  tagBase,
+} from "../src/header.js";
 import { AddressSpace } from "../src/index.js";
 
 const PAGE = 4096;
@@ -14,7 +25,10 @@ function isZero(space: AddressSpace, ptr: number, bytes: number): boolean {
 
 /** The state a rejected call must leave unchanged: counters and the metadata words. */
 function snapshot(space: AddressSpace) {
-  return { stats: space.stats(), meta: new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4).slice() };
+  return {
+    stats: space.stats(),
+    meta: new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4).slice(),
+  };
 }
 
 describe("map and unmap", () => {

@@ -27,7 +27,9 @@ interface Job {
 const data = workerData as { kind?: string; descriptor: AddressSpaceDescriptor } | null;
 if (!isMainThread && data?.kind === "mmap-alloc-bench") {
   const space = AddressSpace.attach(data.descriptor);
-  parentPort!.on("message", (job: Job) => parentPort!.postMessage(mapUnmapPairs(space, job.pairs, job.spread)));
+  parentPort!.on("message", (job: Job) =>
+    parentPort!.postMessage(mapUnmapPairs(space, job.pairs, job.spread)),
+  );
 }
 
 function onOneWorker(name: string, space: AddressSpace, spread: number): BenchCase {
@@ -97,7 +99,8 @@ function withLiveRuns(name: string, live: number): BenchCase {
 
 export const mmapLiveRuns: Workload = {
   name: "mmap-live-runs",
-  description: "1-page map+unmap pairs with 1k vs 100k live runs in a 1 GiB space (fragmented: 1 hole per 100)",
+  description:
+    "1-page map+unmap pairs with 1k vs 100k live runs in a 1 GiB space (fragmented: 1 hole per 100)",
   baseline: "1k live runs",
   iterations: { quick: 50_000, full: 400_000 },
   cases() {
