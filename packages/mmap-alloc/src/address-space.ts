@@ -8,9 +8,9 @@ import {
   assertAlign,
   assertPtr,
   assertSize,
+  MAX_SIZE,
   type Memory,
   MemoryViews,
-  MAX_SIZE,
   type Ptr,
 } from "@allocators/object-alloc";
 import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
