@@ -8,9 +8,9 @@ import {
   assertAlign,
   assertPtr,
   assertSize,
+  MAX_SIZE,
   type Memory,
   MemoryViews,
-  MAX_SIZE,
   type Ptr,
 } from "@allocators/object-alloc";
 import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
@@ -326,7 +326,8 @@ export class AddressSpace implements Memory {
     }
     const label = head >>> LABEL_SHIFT;
     if (ptr % align === 0) {
-      if (newPages < oldPages) this.unmap(ptr + newPages * this.pageSize, (oldPages - newPages) * this.pageSize);
+      if (newPages < oldPages)
+        this.unmap(ptr + newPages * this.pageSize, (oldPages - newPages) * this.pageSize);
       if (newPages <= oldPages || this.#extend(first, oldPages, newPages, label)) return ptr;
     }
     const moved = this.map(newBytes, align, label);
@@ -396,7 +397,8 @@ export class AddressSpace implements Memory {
       const reserved = this.#firstPage * this.pageSize;
       return {
         mappedBytes: mapped,
-        freeBytes: Math.floor(Math.min(committed, this.maxBytes) / this.pageSize) * this.pageSize - reserved - mapped,
+        freeBytes:
+          Math.floor(Math.min(committed, this.maxBytes) / this.pageSize) * this.pageSize - reserved - mapped,
         committedBytes: committed,
         reservedBytes: reserved,
         largestFreeRun: this.#tree.largestFree(m) * this.pageSize,
@@ -429,7 +431,8 @@ export class AddressSpace implements Memory {
     const used = new Uint8Array(leaves);
     this.#tree.collect(m, used, problems);
     for (let p = 0; p < this.#firstPage; p++) if (!used[p]) problems.push(`reserved page ${p} is free`);
-    for (let p = this.#pages; p < leaves; p++) if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
+    for (let p = this.#pages; p < leaves; p++)
+      if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
     const committedPages = Math.floor(this.#backing.byteLength / this.pageSize);
     let mapped = 0;
     let longestFree = 0;
@@ -532,7 +535,14 @@ export class AddressSpace implements Memory {
     );
   }
 
-  #unmapLocked(m: Int32Array, runStart: number, runPages: number, label: number, first: number, pages: number) {
+  #unmapLocked(
+    m: Int32Array,
+    runStart: number,
+    runPages: number,
+    label: number,
+    first: number,
+    pages: number,
+  ) {
     this.#stage(m, first, pages, false, m[H_MAPPED] - pages);
     if (runStart === first) {
       this.#stageTag(m, 0, first, 0);
@@ -688,7 +698,9 @@ function makeBacking(backing: Backing, maxBytes: number, initial: number): Buffe
   if (backing instanceof WebAssembly.Memory) {
     return grownTo(new WasmBacking(backing, wasmLimit(backing.buffer)), maxBytes, initial);
   }
-  throw new TypeError(`backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`);
+  throw new TypeError(
+    `backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`,
+  );
 }
 
 /** An existing buffer, checked against `maxBytes` and grown to `initial` bytes. */

@@ -3,10 +3,11 @@
  * A package joins the tour by adding a stop file here and a line to `stops`.
  */
 import { bsallocStop } from "./bsalloc.js";
+import { mmapAllocStop } from "./mmap-alloc.js";
 import { objectAllocStop } from "./object-alloc.js";
 import type { Stop } from "./stop.js";
 
-const stops: Stop[] = [objectAllocStop, bsallocStop];
+const stops: Stop[] = [objectAllocStop, mmapAllocStop, bsallocStop];
 
 for (const stop of stops) {
   console.log(`\n== ${stop.title} ==`);

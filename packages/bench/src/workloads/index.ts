@@ -2,5 +2,6 @@
 import type { Workload } from "../harness.js";
 import { arenaScopes } from "./arena.js";
 import { bsallocWorkloads } from "./bsalloc.js";
+import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
 
-export const workloads: Workload[] = [arenaScopes, ...bsallocWorkloads];
+export const workloads: Workload[] = [arenaScopes, mmapPairs, mmapLiveRuns, ...bsallocWorkloads];
