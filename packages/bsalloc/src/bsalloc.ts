@@ -66,9 +66,9 @@ export interface BsAllocDescriptor {
 
 const DEFAULT_CACHE_SLOTS = 16;
 const MAX_CACHE_SLOTS = 1024;
-/** {@link BsAlloc.locate}'s answer for a large block; class indices are 0 and up. */
+/** `#locate`'s answer for a large block; class indices are 0 and up. */
 const LARGE = -2;
-/** {@link BsAlloc.locate}'s answer for a pointer this allocator never handed out. */
+/** `#locate`'s answer for a pointer this allocator never handed out. */
 const FOREIGN = -1;
 
 /**
@@ -104,12 +104,12 @@ export class BsAlloc implements Alloc, BlockOwner {
   /** This handle's first cache slot and probe stride (odd), drawn once: see chunk-cache.ts. */
   readonly #home: number;
   readonly #stride: number;
-  /** The chunk index found by the last {@link BsAlloc.locate} of a small block. */
+  /** The chunk index found by the last `#locate` of a small block. */
   #index = 0;
   /** Whether the last large block allocated came from the large cache (and so may hold old bytes). */
   #recycled = false;
   /**
-   * Fixed-length views of the space's buffer, refreshed by {@link BsAlloc.#cover} when a pointer lies beyond
+   * Fixed-length views of the space's buffer, refreshed by `#cover` when a pointer lies beyond
    * them (the space grew, possibly in another worker; or a wasm memory's buffer was replaced, which leaves
    * these views shorter or detached at length 0). V8 accesses fixed-length views about ten times faster than
    * the length-tracking ones a growable buffer's `Memory` hands out, and this skips its getters.
@@ -393,7 +393,7 @@ export class BsAlloc implements Alloc, BlockOwner {
   }
 
   /**
-   * The class of the block at `ptr` (setting {@link BsAlloc.#index}), {@link LARGE}, or {@link FOREIGN} when no
+   * The class of the block at `ptr` (setting `#index`), {@link LARGE}, or {@link FOREIGN} when no
    * block of this allocator starts there. Reads the header at `alignDown(ptr - 1, SEGMENT_BYTES)`.
    */
   #locate(ptr: Ptr): number {
@@ -421,7 +421,7 @@ export class BsAlloc implements Alloc, BlockOwner {
     return cls === LARGE ? largeUsable(this.#i32, headerOf(ptr), ptr) : CHUNK_SIZES[cls];
   }
 
-  /** Makes the views reach byte `ptr` when the buffer does (see {@link BsAlloc.#i32}). */
+  /** Makes the views reach byte `ptr` when the buffer does (see `#i32`). */
   #cover(ptr: number): void {
     if (ptr >= this.#u8.length) this.#refresh();
   }
