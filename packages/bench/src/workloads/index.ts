@@ -2,6 +2,16 @@
 import type { Workload } from "../harness.js";
 import { arenaScopes } from "./arena.js";
 import { bagpipePairs, bagpipeProducerConsumer } from "./bagpipe.js";
+import { bsallocWorkloads } from "./bsalloc.js";
 import { mallocBind } from "./malloc-bind.js";
+import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
 
-export const workloads: Workload[] = [arenaScopes, mallocBind, bagpipeProducerConsumer, bagpipePairs];
+export const workloads: Workload[] = [
+  arenaScopes,
+  mmapPairs,
+  mmapLiveRuns,
+  ...bsallocWorkloads,
+  mallocBind,
+  bagpipeProducerConsumer,
+  bagpipePairs,
+];
