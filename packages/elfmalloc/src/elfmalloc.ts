@@ -144,7 +144,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   readonly #maxBytes: number;
   #u32: Uint32Array = DETACHED;
   #i32: Int32Array = new Int32Array(0);
-  /** u32 index of the page map. */
+  #buffer: ArrayBufferLike | undefined;
+  /** Byte offset of the page map. */
   #map = 0;
   /** u32 index of this thread's record. */
   #rec = 0;
@@ -161,7 +162,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     }
     this.#checked = (i32[r + R_FLAGS] & FLAG_CHECKED) !== 0;
     this.#maxBytes = space.maxBytes;
-    this.#map = i32[r + R_PAGE_MAP] >>> 2;
+    this.#map = i32[r + R_PAGE_MAP];
     this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
     this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
     this.#offers = SIZE_CLASSES.map((c) => BagPipe.open(space, i32[r + R_OFFERS + c.index]));
@@ -425,6 +426,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     Atomics.store(this.#i32, state, SLOT_FREE);
     this.#slot = -1;
     this.#u32 = DETACHED;
+    this.#buffer = undefined;
   }
 
   [Symbol.dispose](): void {
@@ -480,10 +482,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /** Takes the next word of free bits from the claimed slab, or claims another slab. False when out of memory. */
   #refill(c: SizeClass, at: number): boolean {
-    this.#sync();
-    const u32 = this.#u32;
-    const i32 = this.#i32;
     for (;;) {
+      this.#sync();
+      const u32 = this.#u32;
+      const i32 = this.#i32;
       const slab = u32[at + SLAB];
       if (slab !== 0) {
         for (let w = u32[at + NEXT_WORD]; w < c.words; w++) {
@@ -527,7 +529,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     }
     const base = this.#takePage(c.slabBytes);
     if (base === NULL) return NULL;
-    setEntries(this.#u32, this.#map << 2, base, c.slabBytes, c.index);
+    setEntries(this.#u32, this.#map, base, c.slabBytes, c.index);
     initSlab(this.#i32, base, c, this.#slot);
     return base;
   }
@@ -572,7 +574,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
 
   #unmapSlab(base: number, bytes: number): void {
-    clearEntries(this.#u32, this.#map << 2, base, bytes);
+    clearEntries(this.#u32, this.#map, base, bytes);
     Atomics.sub(this.#i32, (this.#root >>> 2) + R_SLAB_GRANULES, bytes / GRANULE);
     this.#space.unmap(base, bytes);
   }
@@ -646,7 +648,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (base === NULL && this.#unmapPools()) base = this.#space.map(bytes, alignment);
     if (base === NULL) return NULL;
     this.#sync();
-    setEntries(this.#u32, this.#map << 2, base, bytes, -1);
+    setEntries(this.#u32, this.#map, base, bytes, -1);
     const r = this.#root >>> 2;
     Atomics.add(this.#i32, r + R_LARGE_GRANULES, bytes / GRANULE);
     Atomics.add(this.#i32, r + R_LARGE_BLOCKS, 1);
@@ -655,7 +657,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   #freeLarge(ptr: Ptr, bytes: number): void {
     const r = this.#root >>> 2;
-    clearEntries(this.#u32, this.#map << 2, ptr, bytes);
+    clearEntries(this.#u32, this.#map, ptr, bytes);
     Atomics.sub(this.#i32, r + R_LARGE_GRANULES, bytes / GRANULE);
     Atomics.sub(this.#i32, r + R_LARGE_BLOCKS, 1);
     this.#space.unmap(ptr, bytes);
@@ -667,8 +669,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const moved = this.#space.remap(ptr, usable, bytes);
     if (moved === NULL) return NULL;
     this.#sync();
-    clearEntries(this.#u32, this.#map << 2, ptr, usable);
-    setEntries(this.#u32, this.#map << 2, moved, bytes, -1);
+    clearEntries(this.#u32, this.#map, ptr, usable);
+    setEntries(this.#u32, this.#map, moved, bytes, -1);
     Atomics.add(this.#i32, (this.#root >>> 2) + R_LARGE_GRANULES, (bytes - usable) / GRANULE);
     return moved;
   }
@@ -764,13 +766,27 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return (this.#root >>> 2) + R_THREADS + slot * 2;
   }
 
-  /** Re-reads the views after growth (a WebAssembly.Memory replaces its buffer); throws once detached. */
+  /**
+   * Makes this handle's views cover the whole current buffer; throws once detached.
+   *
+   * Why fixed-length views refreshed here rather than length-tracking ones: on Node 20 an access through a
+   * length-tracking view of a growable SharedArrayBuffer costs several times a fixed-length one. The fast paths
+   * only touch the root, the page map and this thread's record, which all existed when the views were last
+   * made; everything else (slab headers, other threads' memory) is reached through a slow path that calls
+   * this first. A view made before another worker grew the heap reads `undefined` past its end, which the
+   * fast paths treat as "take the slow path".
+   */
   #sync(): void {
     if (this.#slot < 0 && this.#u32 === DETACHED && this.#map !== 0) {
       throw new Error("this ElfMalloc handle was detached");
     }
-    this.#u32 = this.#space.u32;
-    this.#i32 = this.#space.i32;
+    const buffer = this.#space.buffer;
+    const bytes = buffer.byteLength;
+    if (buffer !== this.#buffer || bytes !== this.#u32.byteLength) {
+      this.#buffer = buffer;
+      this.#u32 = new Uint32Array(buffer, 0, bytes >>> 2);
+      this.#i32 = new Int32Array(buffer, 0, bytes >>> 2);
+    }
   }
 }
 
