@@ -3,12 +3,13 @@
  * A package joins the tour by adding a stop file here and a line to `stops`.
  */
 import { bsallocStop } from "./bsalloc.js";
+import { elfmallocStop } from "./elfmalloc.js";
 import { mallocBindStop } from "./malloc-bind.js";
 import { mmapAllocStop } from "./mmap-alloc.js";
 import { objectAllocStop } from "./object-alloc.js";
 import type { Stop } from "./stop.js";
 
-const stops: Stop[] = [objectAllocStop, mmapAllocStop, bsallocStop, mallocBindStop];
+const stops: Stop[] = [objectAllocStop, mmapAllocStop, bsallocStop, elfmallocStop, mallocBindStop];
 
 for (const stop of stops) {
   console.log(`\n== ${stop.title} ==`);
