@@ -48,6 +48,8 @@ export function browserProject(): TestProjectInlineConfiguration {
         enabled: true,
         headless: true,
         screenshotFailures: false,
+        // Wide enough for a page-sized iframe (heap-viewer's test screenshots its demo page).
+        viewport: { width: 1320, height: 860 },
         provider: playwright({
           launchOptions: { executablePath: findChromium(), args: CHROMIUM_FLAGS },
         }),
