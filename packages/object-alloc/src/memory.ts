@@ -109,5 +109,8 @@ export class MemoryViews implements Memory {
 }
 
 function isBuffer(source: ArrayBufferLike | BufferSource): source is ArrayBufferLike {
-  return source instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer);
+  return (
+    source instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer)
+  );
 }
