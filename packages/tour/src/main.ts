@@ -2,11 +2,13 @@
  * `pnpm start`: a stop per package, each showing its main job and printing what it did.
  * A package joins the tour by adding a stop file here and a line to `stops`.
  */
+import { bsallocStop } from "./bsalloc.js";
 import { mallocBindStop } from "./malloc-bind.js";
+import { mmapAllocStop } from "./mmap-alloc.js";
 import { objectAllocStop } from "./object-alloc.js";
 import type { Stop } from "./stop.js";
 
-const stops: Stop[] = [objectAllocStop, mallocBindStop];
+const stops: Stop[] = [objectAllocStop, mmapAllocStop, bsallocStop, mallocBindStop];
 
 for (const stop of stops) {
   console.log(`\n== ${stop.title} ==`);

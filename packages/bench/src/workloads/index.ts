@@ -1,6 +1,8 @@
 /** Every workload of `pnpm bench`, in the order they run. */
 import type { Workload } from "../harness.js";
 import { arenaScopes } from "./arena.js";
+import { bsallocWorkloads } from "./bsalloc.js";
 import { mallocBind } from "./malloc-bind.js";
+import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
 
-export const workloads: Workload[] = [arenaScopes, mallocBind];
+export const workloads: Workload[] = [arenaScopes, mmapPairs, mmapLiveRuns, ...bsallocWorkloads, mallocBind];

@@ -1,0 +1,109 @@
+import { isMainThread, parentPort, type Worker, workerData } from "node:worker_threads";
+import { AddressSpace, type AddressSpaceDescriptor } from "@allocators/mmap-alloc";
+import { startWorker } from "@allocators/test-kit";
+import type { BenchCase, Workload } from "../harness.js";
+
+const PAGE = 4096;
+
+/** `pairs` map+unmap pairs; `spread` > 1 draws each size from 1 to `spread` pages. Returns the pairs done. */
+function mapUnmapPairs(space: AddressSpace, pairs: number, spread: number): number {
+  let seed = 12345;
+  for (let i = 0; i < pairs; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const bytes = spread === 1 ? PAGE : (1 + ((seed >>> 8) % spread)) * PAGE;
+    const ptr = space.map(bytes);
+    space.unmap(ptr, bytes);
+  }
+  return pairs;
+}
+
+interface Job {
+  pairs: number;
+  spread: number;
+}
+
+// This file is also the bench's worker module: started with `kind: "mmap-alloc-bench"`, it runs pairs on
+// demand and answers each job with a message.
+const data = workerData as { kind?: string; descriptor: AddressSpaceDescriptor } | null;
+if (!isMainThread && data?.kind === "mmap-alloc-bench") {
+  const space = AddressSpace.attach(data.descriptor);
+  parentPort!.on("message", (job: Job) =>
+    parentPort!.postMessage(mapUnmapPairs(space, job.pairs, job.spread)),
+  );
+}
+
+function onOneWorker(name: string, space: AddressSpace, spread: number): BenchCase {
+  return { name, run: (pairs) => mapUnmapPairs(space, pairs, spread) };
+}
+
+/** Both workers do `pairs` pairs at once on one space; ops counts the pairs of both. */
+function onTwoWorkers(name: string, space: AddressSpace, spread: number): BenchCase {
+  let workers: Worker[] | undefined;
+  const job = (worker: Worker, pairs: number) =>
+    new Promise<number>((resolve) => {
+      worker.once("message", resolve);
+      worker.postMessage({ pairs, spread } satisfies Job);
+    });
+  return {
+    name,
+    async run(pairs) {
+      workers ??= [0, 1].map(() =>
+        startWorker(new URL(import.meta.url), {
+          workerData: { kind: "mmap-alloc-bench", descriptor: space.share() },
+        }),
+      );
+      const done = await Promise.all(workers.map((w) => job(w, pairs)));
+      return done[0] + done[1];
+    },
+    async teardown() {
+      await Promise.all((workers ?? []).map((w) => w.terminate()));
+    },
+  };
+}
+
+/**
+ * map+unmap pairs of 1 to 16 pages, on one and two workers. Every case uses the default shared backing: the
+ * page tree's code is fastest when it only ever sees one kind of typed array (mixing backings in one process
+ * makes V8's inline caches polymorphic).
+ */
+export const mmapPairs: Workload = {
+  name: "mmap-pairs",
+  description: "AddressSpace map+unmap pairs (unmap zeroes the run) of 1 or 1-16 pages, 1 and 2 workers",
+  baseline: "1 page, 1 worker",
+  iterations: { quick: 50_000, full: 400_000 },
+  cases() {
+    const shared = () => AddressSpace.create({ maxBytes: 256 << 20 });
+    return [
+      onOneWorker("1 page, 1 worker", shared(), 1),
+      onOneWorker("1-16 pages, 1 worker", shared(), 16),
+      onTwoWorkers("1 page, 2 workers", shared(), 1),
+      onTwoWorkers("1-16 pages, 2 workers", shared(), 16),
+    ];
+  },
+};
+
+/**
+ * `live` live single-page runs with a free page after every hundredth one: map+unmap of one page then reuses
+ * the first hole. The page tree costs O(log pages) whatever the number of runs, so both should be equal.
+ */
+function withLiveRuns(name: string, live: number): BenchCase {
+  const space = AddressSpace.create({ maxBytes: 1 << 30 });
+  const holes: number[] = [];
+  for (let i = 0; i < live; i++) {
+    space.map(PAGE);
+    if (i % 100 === 99) holes.push(space.map(PAGE));
+  }
+  for (const hole of holes) space.unmap(hole, PAGE);
+  return onOneWorker(name, space, 1);
+}
+
+export const mmapLiveRuns: Workload = {
+  name: "mmap-live-runs",
+  description:
+    "1-page map+unmap pairs with 1k vs 100k live runs in a 1 GiB space (fragmented: 1 hole per 100)",
+  baseline: "1k live runs",
+  iterations: { quick: 50_000, full: 400_000 },
+  cases() {
+    return [withLiveRuns("1k live runs", 1000), withLiveRuns("100k live runs", 100_000)];
+  },
+};
