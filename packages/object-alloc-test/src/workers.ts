@@ -50,7 +50,7 @@ export interface WorkerHost {
 /** The web subset of a `MessagePort` the ring needs. */
 export interface PortLike {
   postMessage(message: unknown): void;
-  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: "message", listener: (event: Event) => void): void;
   start?(): void;
   close?(): void;
 }
@@ -79,8 +79,8 @@ export async function runWorkerTask(task: WorkerTask, toNext: PortLike, fromPrev
     const violation = error instanceof Violation ? error : new Violation("threw", describeError(error));
     outcome.violation ??= { kind: violation.kind, message: `worker ${task.index}: ${violation.message}`, log: violation.log };
   };
-  fromPrevious.addEventListener("message", ({ data }) => {
-    const handed = data as Handed;
+  fromPrevious.addEventListener("message", (event) => {
+    const handed = (event as MessageEvent<Handed>).data;
     if ("done" in handed) return previousDone();
     try {
       freeForeign(alloc, handed, task.index);
