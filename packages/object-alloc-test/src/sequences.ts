@@ -97,13 +97,17 @@ export function shrinkOps(
     const { violation } = runOps(create(), candidate, seed);
     return violation?.kind === failure.kind ? violation : undefined;
   };
-  for (let chunk = Math.max(1, best.length >> 1); chunk >= 1 && Date.now() < deadline; chunk >>= 1) {
-    for (let start = best.length - chunk; start >= 0 && Date.now() < deadline; start -= chunk) {
-      const candidate = [...best.slice(0, start), ...best.slice(start + chunk)];
-      const violation = fails(candidate);
-      if (violation) {
-        best = candidate;
-        found = violation;
+  // Passes over the sequence until one removes nothing (a cut can make earlier cuts possible).
+  for (let length = Number.POSITIVE_INFINITY; best.length < length && Date.now() < deadline; ) {
+    length = best.length;
+    for (let chunk = Math.max(1, best.length >> 1); chunk >= 1 && Date.now() < deadline; chunk >>= 1) {
+      for (let start = best.length - chunk; start >= 0 && Date.now() < deadline; start -= chunk) {
+        const candidate = [...best.slice(0, start), ...best.slice(start + chunk)];
+        const violation = fails(candidate);
+        if (violation) {
+          best = candidate;
+          found = violation;
+        }
       }
     }
   }
