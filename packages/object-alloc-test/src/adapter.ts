@@ -54,7 +54,9 @@ export function allocAdapter(factory: (() => Alloc) | AllocAdapter, name = "allo
 
 /** True when the adapter can rebuild its allocator in another worker. */
 export function isShareable(adapter: Adapter): boolean {
-  return adapter.kind !== "object" && typeof adapter.share === "function" && typeof adapter.attach === "function";
+  return (
+    adapter.kind !== "object" && typeof adapter.share === "function" && typeof adapter.attach === "function"
+  );
 }
 
 /**
@@ -63,10 +65,13 @@ export function isShareable(adapter: Adapter): boolean {
  * @throws TypeError when the module holds no adapter.
  */
 export function adaptersOf(module: Record<string, unknown>): Adapter[] {
-  const candidate = module.default ?? module.adapters ?? (typeof module.create === "function" ? module : undefined);
+  const candidate =
+    module.default ?? module.adapters ?? (typeof module.create === "function" ? module : undefined);
   const list = Array.isArray(candidate) ? candidate : candidate ? [candidate] : [];
   if (list.length === 0 || !list.every(isAdapter)) {
-    throw new TypeError("the module must export an adapter { name, create() } as default, as `adapters`, or as named exports");
+    throw new TypeError(
+      "the module must export an adapter { name, create() } as default, as `adapters`, or as named exports",
+    );
   }
   return list;
 }

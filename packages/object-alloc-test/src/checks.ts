@@ -80,7 +80,10 @@ export function corruption(ctx: CheckContext): CheckResult {
 export function property(ctx: CheckContext): CheckResult {
   return runCheck("property", ctx.seed, () => {
     const result = fc.check(
-      fc.property(opsArbitrary(ctx.mix), (ops) => runOps(ctx.create(), ops, ctx.seed).violation === undefined),
+      fc.property(
+        opsArbitrary(ctx.mix),
+        (ops) => runOps(ctx.create(), ops, ctx.seed).violation === undefined,
+      ),
       { seed: ctx.seed | 0, numRuns: ctx.propertyRuns },
     );
     if (result.failed && result.counterexample) {
@@ -99,7 +102,13 @@ export function noDoubleHandOut(ctx: CheckContext): CheckResult {
     let blocks = 0;
     const sizes = isFixed(ctx) ? ctx.mix.sizes : [8, 16, 24, 64, 256, 1024];
     for (const size of sizes) {
-      const mix: Mix = { ...ctx.mix, sizes: [size], aligns: [ctx.mix.aligns[0]], realloc: false, maxLive: 24 };
+      const mix: Mix = {
+        ...ctx.mix,
+        sizes: [size],
+        aligns: [ctx.mix.aligns[0]],
+        realloc: false,
+        maxLive: 24,
+      };
       blocks += runShrinking(ctx, randomOps(rng, 1500, mix)).allocs;
     }
     return `${sizes.length} size classes x 1500 ops: ${blocks} blocks`;
@@ -112,7 +121,11 @@ export function noOverlap(ctx: CheckContext): CheckResult {
     const rng = new Rng(ctx.seed);
     const sizes = isFixed(ctx) ? ctx.mix.sizes : MATRIX_SIZES.slice(0, 30);
     const aligns = isFixed(ctx) ? ctx.mix.aligns : upTo(ctx, [1, 4, 8, 16, 64]);
-    const fill: Op[] = Array.from({ length: 400 }, () => ({ op: "alloc", size: rng.pick(sizes), align: rng.pick(aligns) }));
+    const fill: Op[] = Array.from({ length: 400 }, () => ({
+      op: "alloc",
+      size: rng.pick(sizes),
+      align: rng.pick(aligns),
+    }));
     const churn = randomOps(rng, 2000, { ...ctx.mix, realloc: false, maxLive: 600 });
     return summary(runShrinking(ctx, [...fill, ...churn]), "400 live, then 2000 ops");
   });
@@ -127,7 +140,8 @@ export function alignment(ctx: CheckContext): CheckResult {
       for (const size of [1, 24, align, align + 3]) ops.push({ op: "alloc", size, align });
     }
     const session = runShrinking(ctx, ops);
-    const capped = top < ctx.pageSize ? ` (the adapter declares maxAlign ${ctx.maxAlign}; larger ones not asked)` : "";
+    const capped =
+      top < ctx.pageSize ? ` (the adapter declares maxAlign ${ctx.maxAlign}; larger ones not asked)` : "";
     return summary(session, `alignments 1 to ${top}`) + capped;
   });
 }
@@ -147,7 +161,8 @@ export function realloc(ctx: CheckContext): CheckResult {
   return runCheck("realloc", ctx.seed, () => {
     const rng = new Rng(ctx.seed);
     const ops: Op[] = [];
-    for (let i = 0; i < 8; i++) ops.push({ op: "alloc", size: rng.pick([8, 24, 100]), align: rng.pick(upTo(ctx, [1, 8, 16])) });
+    for (let i = 0; i < 8; i++)
+      ops.push({ op: "alloc", size: rng.pick([8, 24, 100]), align: rng.pick(upTo(ctx, [1, 8, 16])) });
     for (let i = 0; i < 1500; i++) {
       const r = rng.below(10);
       if (r < 6) ops.push({ op: "realloc", index: rng.u32(), size: rng.pick(MATRIX_SIZES) });
@@ -202,11 +217,16 @@ export function outOfMemory(ctx: CheckContext): CheckResult {
         last = block;
       }
     }
-    if (count >= OOM_CAP || !last) return skip("out-of-memory", `the heap did not run out within ${OOM_CAP} blocks`);
+    if (count >= OOM_CAP || !last)
+      return skip("out-of-memory", `the heap did not run out within ${OOM_CAP} blocks`);
     if (ctx.mix.realloc && session.live.length > 1) session.realloc(session.live[0], 65536);
     session.free(last);
     if (!session.alloc(last.size, 8)) {
-      throw new Violation("out-of-memory", `after freeing ${last.name} (${last.size} B), alloc(${last.size},8) is still null`, session.log.slice(-8));
+      throw new Violation(
+        "out-of-memory",
+        `after freeing ${last.name} (${last.size} B), alloc(${last.size},8) is still null`,
+        session.log.slice(-8),
+      );
     }
     session.freeAll();
     return `null after ${session.allocs} blocks, then usable again`;
@@ -215,8 +235,23 @@ export function outOfMemory(ctx: CheckContext): CheckResult {
 
 /** The bad sizes of glibc's tst-malloc-too-large and their JavaScript cousins. */
 export const BAD_SIZES: readonly number[] = [
-  Number.NaN, 2 ** 32 - 4, 0.5, -1, 2 ** 32 - 8, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 33, 2 ** 53, 2 ** 64,
-  Number.POSITIVE_INFINITY, -8, -(2 ** 31), -(2 ** 32) + 16, 1.5, 24.5,
+  Number.NaN,
+  2 ** 32 - 4,
+  0.5,
+  -1,
+  2 ** 32 - 8,
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 32 + 1,
+  2 ** 33,
+  2 ** 53,
+  2 ** 64,
+  Number.POSITIVE_INFINITY,
+  -8,
+  -(2 ** 31),
+  -(2 ** 32) + 16,
+  1.5,
+  24.5,
 ];
 
 /**
@@ -246,7 +281,12 @@ export function tooLarge(ctx: CheckContext): CheckResult {
   return result;
 }
 
-function askBadSize(ctx: CheckContext, op: "alloc" | "allocZeroed" | "realloc", size: number, align: number): Violation | undefined {
+function askBadSize(
+  ctx: CheckContext,
+  op: "alloc" | "allocZeroed" | "realloc",
+  size: number,
+  align: number,
+): Violation | undefined {
   const target = ctx.create();
   const session = new Session(target, ctx.seed);
   try {
@@ -254,7 +294,8 @@ function askBadSize(ctx: CheckContext, op: "alloc" | "allocZeroed" | "realloc", 
       const call = `${op}(${size},${align})`;
       let ptr = 0;
       try {
-        ptr = op === "alloc" || !target.allocZeroed ? target.alloc(size, align) : target.allocZeroed(size, align);
+        ptr =
+          op === "alloc" || !target.allocZeroed ? target.alloc(size, align) : target.allocZeroed(size, align);
       } catch {
         return undefined;
       }
@@ -265,7 +306,11 @@ function askBadSize(ctx: CheckContext, op: "alloc" | "allocZeroed" | "realloc", 
     if (!block) return undefined;
     try {
       const moved = target.realloc(block.ptr, size, align);
-      if (moved) return new Violation("accepted-bad-size", `realloc(p0,${size})->${moved}`, [...session.log, `realloc(p0,${size})->${moved}`]);
+      if (moved)
+        return new Violation("accepted-bad-size", `realloc(p0,${size})->${moved}`, [
+          ...session.log,
+          `realloc(p0,${size})->${moved}`,
+        ]);
     } catch {
       // Rejected by throwing: the block must still be whole.
     }
@@ -302,7 +347,8 @@ export function leak(ctx: CheckContext): CheckResult {
     const target = ctx.create();
     const [size, align] = isFixed(ctx) ? [ctx.mix.sizes[0], ctx.mix.aligns[0]] : [64, 8];
     const fits = [capacity(target, size, align)];
-    if (fits[0] >= OOM_CAP) return skip("leak", `the heap did not run out within ${OOM_CAP} blocks, so a leak cannot be measured`);
+    if (fits[0] >= OOM_CAP)
+      return skip("leak", `the heap did not run out within ${OOM_CAP} blocks, so a leak cannot be measured`);
     const round = randomOps(new Rng(ctx.seed), LEAK_ROUND_OPS, { ...ctx.mix, maxLive: 32 });
     for (let r = 1; r <= LEAK_ROUNDS; r++) {
       const session = new Session(target, ctx.seed, 16);
@@ -312,8 +358,16 @@ export function leak(ctx: CheckContext): CheckResult {
     }
     const [fresh, first, last] = [fits[0], fits[1], fits[LEAK_ROUNDS]];
     if (last < first || (last === 0 && fresh > 0)) {
-      const log = fits.map((n, r) => (r === 0 ? `new: ${n} blocks of ${size} B fit` : `round ${r} (${LEAK_ROUND_OPS} ops, free all): ${n} fit`));
-      throw new Violation("leak", `after freeing everything, blocks of ${size} B that fit: ${fits.join(" -> ")} (new, then after each round)`, log);
+      const log = fits.map((n, r) =>
+        r === 0
+          ? `new: ${n} blocks of ${size} B fit`
+          : `round ${r} (${LEAK_ROUND_OPS} ops, free all): ${n} fit`,
+      );
+      throw new Violation(
+        "leak",
+        `after freeing everything, blocks of ${size} B that fit: ${fits.join(" -> ")} (new, then after each round)`,
+        log,
+      );
     }
     return `${fits.join(" -> ")} blocks of ${size} B fit (new, then after ${LEAK_ROUNDS} rounds of the same ${LEAK_ROUND_OPS} ops)`;
   });
@@ -325,8 +379,15 @@ export function sizeAlignMatrix(ctx: CheckContext, opsPerCase = 200): CheckResul
     const rng = new Rng(ctx.seed);
     let cases = 0;
     for (const size of MATRIX_SIZES) {
-      for (let align = 1; align <= Math.min(size, ctx.maxAlign, ctx.pageSize) && size % align === 0; align *= 2) {
-        runShrinking(ctx, randomOps(rng, opsPerCase, { sizes: [size], aligns: [align], realloc: false, maxLive: 48 }));
+      for (
+        let align = 1;
+        align <= Math.min(size, ctx.maxAlign, ctx.pageSize) && size % align === 0;
+        align *= 2
+      ) {
+        runShrinking(
+          ctx,
+          randomOps(rng, opsPerCase, { sizes: [size], aligns: [align], realloc: false, maxLive: 48 }),
+        );
         cases++;
       }
     }
@@ -352,7 +413,10 @@ export const ALLOC_CHECKS: readonly ((ctx: CheckContext) => CheckResult)[] = [
 ];
 
 /** The context of a run on `adapter`. */
-export function contextFor(adapter: AllocAdapter, options: { seed: number; ops: number; propertyRuns: number }): CheckContext {
+export function contextFor(
+  adapter: AllocAdapter,
+  options: { seed: number; ops: number; propertyRuns: number },
+): CheckContext {
   return {
     create: () => adapter.create(),
     seed: options.seed,

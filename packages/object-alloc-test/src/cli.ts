@@ -17,7 +17,8 @@ or as named exports. For a TypeScript module, run it with tsx: node --import tsx
 function count(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`--${name} must be a non-negative integer; got ${value}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`--${name} must be a non-negative integer; got ${value}`);
   return n;
 }
 

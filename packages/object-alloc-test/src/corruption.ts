@@ -58,7 +58,14 @@ export function stateOf(memory: Memory, ptr: number, size: number): ObjectState 
   if (size < HEADER_SIZE) return "invalid";
   const view = memory.view;
   const nonce = view.getUint32(ptr, true);
-  const state = nonce === NONCE.NEW ? "new" : nonce === NONCE.VALID ? "valid" : nonce === NONCE.DROPPED ? "dropped" : undefined;
+  const state =
+    nonce === NONCE.NEW
+      ? "new"
+      : nonce === NONCE.VALID
+        ? "valid"
+        : nonce === NONCE.DROPPED
+          ? "dropped"
+          : undefined;
   if (state === undefined) return "invalid";
   return view.getUint32(ptr + 4, true) === objectHash(memory, ptr, size, nonce) ? state : "invalid";
 }

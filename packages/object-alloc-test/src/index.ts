@@ -18,9 +18,39 @@ export {
 export { BAD_SIZES } from "./checks.js";
 export { HEADER_SIZE, NONCE, type ObjectState, objectHash, restamp, stamp, stateOf } from "./corruption.js";
 export type { TestObject } from "./objects.js";
-export { randomSeed, Rng } from "./random.js";
-export { CHECKS, type CheckName, type CheckResult, type Failure, formatReport, makeReport, type Report, resultOf } from "./report.js";
-export { type CheckOptions, checkAdapter, checkAlloc, checkObjectAlloc, checkUntypedObjectAlloc } from "./run.js";
+export { Rng, randomSeed } from "./random.js";
+export {
+  CHECKS,
+  type CheckName,
+  type CheckResult,
+  type Failure,
+  formatReport,
+  makeReport,
+  type Report,
+  resultOf,
+} from "./report.js";
+export {
+  type CheckOptions,
+  checkAdapter,
+  checkAlloc,
+  checkObjectAlloc,
+  checkUntypedObjectAlloc,
+} from "./run.js";
 export { DEFAULT_MIX, MATRIX_SIZES, type Mix, opsArbitrary, randomOps, shrinkOps } from "./sequences.js";
-export { type Block, type Op, type RunResult, runOps, Session, type Target, Violation, type ViolationKind } from "./session.js";
-export { type PortLike, runWorkerTask, type WorkerHost, type WorkerOutcome, type WorkerTask } from "./workers.js";
+export {
+  type Block,
+  type Op,
+  type RunResult,
+  runOps,
+  Session,
+  type Target,
+  Violation,
+  type ViolationKind,
+} from "./session.js";
+export {
+  type PortLike,
+  runWorkerTask,
+  type WorkerHost,
+  type WorkerOutcome,
+  type WorkerTask,
+} from "./workers.js";

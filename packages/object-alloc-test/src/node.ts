@@ -42,12 +42,17 @@ export function nodeWorkerHost(start: StartWorker = defaultStart): WorkerHost {
         const outcomes = tasks.map((task, i) => {
           const toNext = channels[i].port1;
           const fromPrevious = channels[(i + tasks.length - 1) % tasks.length].port2;
-          const worker = start(WORKER_ENTRY, { workerData: { task, toNext, fromPrevious }, transferList: [toNext, fromPrevious] });
+          const worker = start(WORKER_ENTRY, {
+            workerData: { task, toNext, fromPrevious },
+            transferList: [toNext, fromPrevious],
+          });
           workers.push(worker);
           return new Promise<WorkerOutcome>((resolve, reject) => {
             worker.once("message", resolve);
             worker.once("error", reject);
-            worker.once("exit", (code) => reject(new Error(`worker ${i} exited with ${code} before reporting`)));
+            worker.once("exit", (code) =>
+              reject(new Error(`worker ${i} exited with ${code} before reporting`)),
+            );
           });
         });
         return await Promise.all(outcomes);
@@ -72,14 +77,18 @@ export async function checkModule(pathOrUrl: string | URL, options: ModuleOption
   const host = nodeWorkerHost(options.start);
   const reports: Report[] = [];
   for (const adapter of adapters) {
-    reports.push(await checkAdapter(adapter, { ...options, workers: { count: options.workers ?? 2, host, url } }));
+    reports.push(
+      await checkAdapter(adapter, { ...options, workers: { count: options.workers ?? 2, host, url } }),
+    );
   }
   return reports;
 }
 
 function toUrl(pathOrUrl: string | URL): URL {
   if (pathOrUrl instanceof URL) return pathOrUrl;
-  return /^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl) && !/^[a-z]:[\\/]/i.test(pathOrUrl) ? new URL(pathOrUrl) : pathToFileURL(pathOrUrl);
+  return /^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl) && !/^[a-z]:[\\/]/i.test(pathOrUrl)
+    ? new URL(pathOrUrl)
+    : pathToFileURL(pathOrUrl);
 }
 
-export { type WorkerHost, type WorkerOutcome, type WorkerTask } from "./workers.js";
+export type { WorkerHost, WorkerOutcome, WorkerTask } from "./workers.js";

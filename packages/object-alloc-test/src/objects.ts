@@ -47,7 +47,12 @@ class ObjectSession {
   }
 
   #construct(): TestObject {
-    const o: TestObject = { state: NONCE.NEW, id: ++this.constructed, payload: [this.#rng.u32(), this.#rng.u32(), this.#rng.u32()], hash: 0 };
+    const o: TestObject = {
+      state: NONCE.NEW,
+      id: ++this.constructed,
+      payload: [this.#rng.u32(), this.#rng.u32(), this.#rng.u32()],
+      hash: 0,
+    };
     o.hash = hashOf(o);
     this.#built.add(o);
     return o;
@@ -71,7 +76,10 @@ class ObjectSession {
     const before = this.#returned.get(o);
     if (before !== undefined) {
       if (hashOf(o) !== before || o.hash !== before) {
-        throw this.#violation("object-cache", `alloc()->${name}: a cached object came back changed since its dealloc`);
+        throw this.#violation(
+          "object-cache",
+          `alloc()->${name}: a cached object came back changed since its dealloc`,
+        );
       }
     } else if (!this.#built.has(o)) {
       throw this.#violation("object-cache", `alloc()->${name}: an object the constructor never built`);
@@ -89,7 +97,8 @@ class ObjectSession {
   free(o: TestObject): void {
     const name = this.#names.get(o);
     this.log.push(`free(${name})`);
-    if (o.state !== NONCE.VALID || o.hash !== hashOf(o)) throw this.#violation("corrupted", `free(${name}): changed while live`);
+    if (o.state !== NONCE.VALID || o.hash !== hashOf(o))
+      throw this.#violation("corrupted", `free(${name}): changed while live`);
     this.live.splice(this.live.indexOf(o), 1);
     this.#returned.set(o, o.hash);
     this.pool.dealloc(o);
@@ -100,7 +109,11 @@ class ObjectSession {
   }
 }
 
-function runObjectOps(create: (construct: () => TestObject) => ObjectAlloc<TestObject>, ops: readonly ObjectOp[], seed: number): { session: ObjectSession; violation?: Violation } {
+function runObjectOps(
+  create: (construct: () => TestObject) => ObjectAlloc<TestObject>,
+  ops: readonly ObjectOp[],
+  seed: number,
+): { session: ObjectSession; violation?: Violation } {
   const session = new ObjectSession(create, seed);
   try {
     for (const op of ops) session.run(op);
@@ -113,7 +126,9 @@ function runObjectOps(create: (construct: () => TestObject) => ObjectAlloc<TestO
 }
 
 function randomObjectOps(rng: Rng, count: number): ObjectOp[] {
-  return Array.from({ length: count }, () => (rng.chance(0.5) ? { op: "alloc" } : { op: "free", index: rng.u32() }));
+  return Array.from({ length: count }, () =>
+    rng.chance(0.5) ? { op: "alloc" } : { op: "free", index: rng.u32() },
+  );
 }
 
 /** The checks of an object allocator: a seeded random run, fast-check runs, and the caching contract. */
@@ -128,8 +143,14 @@ export function objectChecks(
     return `${options.ops} random ops: ${session.allocs} objects handed out, ${session.constructed} constructed`;
   });
   const property = runCheck("property", seed, () => {
-    const op = fc.oneof(fc.constant<ObjectOp>({ op: "alloc" }), fc.nat(64).map((index): ObjectOp => ({ op: "free", index })));
-    const result = fc.check(fc.property(fc.array(op, { maxLength: 80 }), (ops) => !runObjectOps(create, ops, seed).violation), { seed: seed | 0, numRuns: options.propertyRuns });
+    const op = fc.oneof(
+      fc.constant<ObjectOp>({ op: "alloc" }),
+      fc.nat(64).map((index): ObjectOp => ({ op: "free", index })),
+    );
+    const result = fc.check(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => !runObjectOps(create, ops, seed).violation),
+      { seed: seed | 0, numRuns: options.propertyRuns },
+    );
     if (result.failed && result.counterexample) {
       const { violation } = runObjectOps(create, result.counterexample[0], seed);
       if (violation) return fail("property", seed, violation);

@@ -80,10 +80,14 @@ export function formatReport(report: Report): string {
     if (r.failure) {
       const { kind, seed, ops } = r.failure;
       const shown = ops.length > SHOWN_OPS ? ["...", ...ops.slice(-SHOWN_OPS)] : ops;
-      lines.push(`        ${" ".repeat(width)}  ${kind}, seed ${seed}, ${ops.length} ops: ${shown.join("; ")}`);
+      lines.push(
+        `        ${" ".repeat(width)}  ${kind}, seed ${seed}, ${ops.length} ops: ${shown.join("; ")}`,
+      );
     }
   }
   const counts = (status: CheckResult["status"]) => report.results.filter((r) => r.status === status).length;
-  lines.push(`  ${report.passed ? "OK" : "FAILED"}: ${counts("pass")} passed, ${counts("fail")} failed, ${counts("skip")} skipped`);
+  lines.push(
+    `  ${report.passed ? "OK" : "FAILED"}: ${counts("pass")} passed, ${counts("fail")} failed, ${counts("skip")} skipped`,
+  );
   return lines.join("\n");
 }

@@ -4,12 +4,19 @@
  * @module
  */
 import type { Alloc, ObjectAlloc, UntypedObjectAlloc } from "@allocators/object-alloc";
-import { type Adapter, type AllocAdapter, allocAdapter, isShareable, type ObjectAdapter, type UntypedAdapter } from "./adapter.js";
+import {
+  type Adapter,
+  type AllocAdapter,
+  allocAdapter,
+  isShareable,
+  type ObjectAdapter,
+  type UntypedAdapter,
+} from "./adapter.js";
 import { ALLOC_CHECKS, type CheckContext, contextFor, skip } from "./checks.js";
 import { objectChecks, type TestObject } from "./objects.js";
 import { randomSeed } from "./random.js";
-import { DEFAULT_MIX, type Mix } from "./sequences.js";
 import { type CheckName, type CheckResult, makeReport, type Report } from "./report.js";
+import { DEFAULT_MIX, type Mix } from "./sequences.js";
 import { untypedTarget } from "./untyped.js";
 import { type WorkerHost, workersResult } from "./workers.js";
 
@@ -43,7 +50,10 @@ function selected(options: CheckOptions, results: CheckResult[]): CheckResult[] 
 }
 
 /** Runs the checks of `names` lazily: only those selected run. */
-function runSelected(options: CheckOptions, checks: readonly [CheckName, () => CheckResult][]): CheckResult[] {
+function runSelected(
+  options: CheckOptions,
+  checks: readonly [CheckName, () => CheckResult][],
+): CheckResult[] {
   return checks.filter(([name]) => !options.only || options.only.includes(name)).map(([, run]) => run());
 }
 
@@ -57,14 +67,39 @@ function runSelected(options: CheckOptions, checks: readonly [CheckName, () => C
  * console.log(formatReport(report));
  * ```
  */
-export async function checkAlloc(factory: (() => Alloc) | AllocAdapter, options: CheckOptions = {}): Promise<Report> {
+export async function checkAlloc(
+  factory: (() => Alloc) | AllocAdapter,
+  options: CheckOptions = {},
+): Promise<Report> {
   const adapter = allocAdapter(factory);
   const run = settings(options);
   const ctx = contextFor(adapter, run);
-  const names: CheckName[] = ["corruption", "property", "no-double-hand-out", "no-overlap", "alignment", "contents", "realloc", "zeroed", "usable-size", "out-of-memory", "too-large", "leak", "size-align-matrix"];
-  const results = runSelected(options, names.map((name, i) => [name, () => ALLOC_CHECKS[i](ctx)] as const));
-  results.push(...selected(options, [skip("object-cache", "a general allocator hands out memory, not constructed objects")]));
-  if (!options.only || options.only.includes("workers")) results.push(await workersCheck(adapter, options, run, { ...DEFAULT_MIX, maxLive: 64 }));
+  const names: CheckName[] = [
+    "corruption",
+    "property",
+    "no-double-hand-out",
+    "no-overlap",
+    "alignment",
+    "contents",
+    "realloc",
+    "zeroed",
+    "usable-size",
+    "out-of-memory",
+    "too-large",
+    "leak",
+    "size-align-matrix",
+  ];
+  const results = runSelected(
+    options,
+    names.map((name, i) => [name, () => ALLOC_CHECKS[i](ctx)] as const),
+  );
+  results.push(
+    ...selected(options, [
+      skip("object-cache", "a general allocator hands out memory, not constructed objects"),
+    ]),
+  );
+  if (!options.only || options.only.includes("workers"))
+    results.push(await workersCheck(adapter, options, run, { ...DEFAULT_MIX, maxLive: 64 }));
   return makeReport(adapter.name, run.seed, results);
 }
 
@@ -72,8 +107,12 @@ export async function checkAlloc(factory: (() => Alloc) | AllocAdapter, options:
  * Checks an allocator of fixed-layout blocks ({@link UntypedObjectAlloc}): the general checks asked only its
  * layout; realloc, zeroing, usable size and the bad sizes do not apply and are skipped with that reason.
  */
-export async function checkUntypedObjectAlloc(factory: (() => UntypedObjectAlloc) | UntypedAdapter, options: CheckOptions = {}): Promise<Report> {
-  const adapter: UntypedAdapter = typeof factory === "function" ? { name: "untyped allocator", kind: "untyped", create: factory } : factory;
+export async function checkUntypedObjectAlloc(
+  factory: (() => UntypedObjectAlloc) | UntypedAdapter,
+  options: CheckOptions = {},
+): Promise<Report> {
+  const adapter: UntypedAdapter =
+    typeof factory === "function" ? { name: "untyped allocator", kind: "untyped", create: factory } : factory;
   const run = settings(options);
   const { layout } = adapter.create();
   const ctx: CheckContext = {
@@ -83,13 +122,49 @@ export async function checkUntypedObjectAlloc(factory: (() => UntypedObjectAlloc
     pageSize: layout.align,
     mix: { sizes: [layout.size], aligns: [layout.align], realloc: false, maxLive: 256 },
   };
-  const general = new Map(["corruption", "property", "no-double-hand-out", "no-overlap", "alignment", "contents", "realloc", "zeroed", "usable-size", "out-of-memory", "too-large", "leak", "size-align-matrix"].map((name, i) => [name as CheckName, ALLOC_CHECKS[i]]));
-  const apply = ["corruption", "property", "no-double-hand-out", "no-overlap", "alignment", "contents", "out-of-memory", "leak"] as const;
-  const results = runSelected(options, apply.map((name) => [name, () => general.get(name)!(ctx)] as const));
+  const general = new Map(
+    [
+      "corruption",
+      "property",
+      "no-double-hand-out",
+      "no-overlap",
+      "alignment",
+      "contents",
+      "realloc",
+      "zeroed",
+      "usable-size",
+      "out-of-memory",
+      "too-large",
+      "leak",
+      "size-align-matrix",
+    ].map((name, i) => [name as CheckName, ALLOC_CHECKS[i]]),
+  );
+  const apply = [
+    "corruption",
+    "property",
+    "no-double-hand-out",
+    "no-overlap",
+    "alignment",
+    "contents",
+    "out-of-memory",
+    "leak",
+  ] as const;
+  const results = runSelected(
+    options,
+    apply.map((name) => [name, () => general.get(name)!(ctx)] as const),
+  );
   const why = "an untyped object allocator has one layout: no size argument, realloc, zeroing or usable size";
-  results.push(...selected(options, (["realloc", "zeroed", "usable-size", "too-large", "size-align-matrix"] as const).map((name) => skip(name, why))));
+  results.push(
+    ...selected(
+      options,
+      (["realloc", "zeroed", "usable-size", "too-large", "size-align-matrix"] as const).map((name) =>
+        skip(name, why),
+      ),
+    ),
+  );
   results.push(...selected(options, [skip("object-cache", "untyped blocks carry no constructed objects")]));
-  if (!options.only || options.only.includes("workers")) results.push(await workersCheck(adapter, options, run, { ...ctx.mix, maxLive: 64 }));
+  if (!options.only || options.only.includes("workers"))
+    results.push(await workersCheck(adapter, options, run, { ...ctx.mix, maxLive: 64 }));
   return makeReport(`${adapter.name} (${layout})`, run.seed, results);
 }
 
@@ -102,12 +177,34 @@ export async function checkObjectAlloc(
   factory: (<T extends object>(construct: () => T) => ObjectAlloc<T>) | ObjectAdapter,
   options: CheckOptions = {},
 ): Promise<Report> {
-  const adapter: ObjectAdapter = typeof factory === "function" ? { name: "object allocator", kind: "object", create: factory } : factory;
+  const adapter: ObjectAdapter =
+    typeof factory === "function" ? { name: "object allocator", kind: "object", create: factory } : factory;
   const run = settings(options);
-  const results = selected(options, objectChecks((construct: () => TestObject) => adapter.create(construct), run));
+  const results = selected(
+    options,
+    objectChecks((construct: () => TestObject) => adapter.create(construct), run),
+  );
   const why = "an object allocator hands out JavaScript objects, not memory";
-  const memoryChecks = ["no-double-hand-out", "no-overlap", "alignment", "contents", "realloc", "zeroed", "usable-size", "out-of-memory", "too-large", "leak", "size-align-matrix", "workers"] as const;
-  results.push(...selected(options, memoryChecks.map((name) => skip(name, why))));
+  const memoryChecks = [
+    "no-double-hand-out",
+    "no-overlap",
+    "alignment",
+    "contents",
+    "realloc",
+    "zeroed",
+    "usable-size",
+    "out-of-memory",
+    "too-large",
+    "leak",
+    "size-align-matrix",
+    "workers",
+  ] as const;
+  results.push(
+    ...selected(
+      options,
+      memoryChecks.map((name) => skip(name, why)),
+    ),
+  );
   return makeReport(adapter.name, run.seed, results);
 }
 
@@ -126,7 +223,8 @@ async function workersCheck(
 ): Promise<CheckResult> {
   if (!isShareable(adapter)) return skip("workers", "not thread-safe: the adapter has no share()/attach()");
   const workers = options.workers;
-  if (!workers || workers.count < 1) return skip("workers", "no workers asked (--workers N, or the workers option)");
+  if (!workers || workers.count < 1)
+    return skip("workers", "no workers asked (--workers N, or the workers option)");
   const shared = adapter.create();
   const descriptor = (adapter.share as (a: typeof shared) => unknown)(shared);
   const ops = workers.ops ?? Math.min(run.ops, 20_000);

@@ -13,8 +13,9 @@ import { type Op, runOps, type Target, type Violation } from "./session.js";
  * prime between. The size x alignment matrix runs each.
  */
 export const MATRIX_SIZES: readonly number[] = [
-  1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 16, 19, 24, 29, 32, 41, 48, 59, 64, 73, 96, 113, 128, 157, 192, 229, 256, 317,
-  384, 457, 512, 617, 768, 1024, 1277, 1536, 1777, 2048, 2557, 3072, 3539, 4096, 5119, 6144, 7151, 8192,
+  1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 16, 19, 24, 29, 32, 41, 48, 59, 64, 73, 96, 113, 128, 157, 192, 229,
+  256, 317, 384, 457, 512, 617, 768, 1024, 1277, 1536, 1777, 2048, 2557, 3072, 3539, 4096, 5119, 6144, 7151,
+  8192,
 ];
 
 const SMALL_SIZES = MATRIX_SIZES.filter((s) => s <= 512);
@@ -56,7 +57,12 @@ export function randomOps(rng: Rng, count: number, mix: Mix = DEFAULT_MIX): Op[]
     } else if (r < 0.81) {
       ops.push({ op: "verify" });
     } else {
-      ops.push({ op: "alloc", size: drawSize(rng, mix), align: rng.pick(mix.aligns), zeroed: mix.realloc && rng.chance(0.1) });
+      ops.push({
+        op: "alloc",
+        size: drawSize(rng, mix),
+        align: rng.pick(mix.aligns),
+        zeroed: mix.realloc && rng.chance(0.1),
+      });
       live++;
     }
   }
@@ -67,14 +73,24 @@ export function randomOps(rng: Rng, count: number, mix: Mix = DEFAULT_MIX): Op[]
 export function opsArbitrary(mix: Mix = DEFAULT_MIX, maxLength = 120): fc.Arbitrary<Op[]> {
   const alloc = fc.record({
     op: fc.constant("alloc" as const),
-    size: fc.constantFrom(...(mix.sizes.some((s) => s <= 512) ? SMALL_SIZES.filter((s) => mix.sizes.includes(s)) : mix.sizes)),
+    size: fc.constantFrom(
+      ...(mix.sizes.some((s) => s <= 512) ? SMALL_SIZES.filter((s) => mix.sizes.includes(s)) : mix.sizes),
+    ),
     align: fc.constantFrom(...mix.aligns),
     zeroed: mix.realloc ? fc.boolean() : fc.constant(false),
   });
   const free = fc.record({ op: fc.constant("free" as const), index: fc.nat(64) });
-  const realloc = fc.record({ op: fc.constant("realloc" as const), index: fc.nat(64), size: fc.constantFrom(...mix.sizes) });
+  const realloc = fc.record({
+    op: fc.constant("realloc" as const),
+    index: fc.nat(64),
+    size: fc.constantFrom(...mix.sizes),
+  });
   const op: fc.Arbitrary<Op> = mix.realloc
-    ? fc.oneof({ arbitrary: alloc, weight: 4 }, { arbitrary: free, weight: 3 }, { arbitrary: realloc, weight: 2 })
+    ? fc.oneof(
+        { arbitrary: alloc, weight: 4 },
+        { arbitrary: free, weight: 3 },
+        { arbitrary: realloc, weight: 2 },
+      )
     : fc.oneof({ arbitrary: alloc, weight: 4 }, { arbitrary: free, weight: 3 });
   return fc.array(op, { maxLength });
 }

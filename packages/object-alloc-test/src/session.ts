@@ -115,7 +115,9 @@ export class Session {
   alloc(size: number, align: number, zeroed = false): Block | undefined {
     const call = renderAlloc(size, align, zeroed);
     const ptr = this.#call(call, () =>
-      zeroed && this.target.allocZeroed ? this.target.allocZeroed(size, align) : this.target.alloc(size, align),
+      zeroed && this.target.allocZeroed
+        ? this.target.allocZeroed(size, align)
+        : this.target.alloc(size, align),
     );
     if (!ptr) {
       this.nulls++;
@@ -170,12 +172,20 @@ export class Session {
       return undefined;
     }
     this.#forget(block);
-    const moved: Block = { name: ptr === block.ptr ? block.name : `p${this.#names++}`, ptr, size, align: block.align };
+    const moved: Block = {
+      name: ptr === block.ptr ? block.name : `p${this.#names++}`,
+      ptr,
+      size,
+      align: block.align,
+    };
     this.#note(`${call}->${moved.name}`);
     this.#checkPlace(moved, call);
     const kept = Math.min(block.size, size);
     if (!sameBytes(memory.u8, ptr, before, kept)) {
-      throw this.#violation("realloc-lost-contents", `${call}->${moved.name} did not keep the first ${kept} bytes`);
+      throw this.#violation(
+        "realloc-lost-contents",
+        `${call}->${moved.name} did not keep the first ${kept} bytes`,
+      );
     }
     this.#checkUsable(moved);
     this.#own(moved);
@@ -231,14 +241,18 @@ export class Session {
       ? sameBytes(memory.u8, block.ptr, block.copy, block.size)
       : stateOf(memory, block.ptr, block.size) === "valid";
     if (!intact) {
-      throw this.#violation("corrupted", `${call}: ${block.name} (${block.size} B at ${block.ptr}) was overwritten while live`);
+      throw this.#violation(
+        "corrupted",
+        `${call}: ${block.name} (${block.size} B at ${block.ptr}) was overwritten while live`,
+      );
     }
   }
 
   /** Alignment, bounds, and no overlap with any live block (equal addresses: a double hand-out). */
   #checkPlace(block: Block, call: string): void {
     const { ptr, size, align, name } = block;
-    if (ptr % align !== 0) throw this.#violation("misaligned", `${call}->${name} at ${ptr} is not ${align}-aligned`);
+    if (ptr % align !== 0)
+      throw this.#violation("misaligned", `${call}->${name} at ${ptr} is not ${align}-aligned`);
     if (!Number.isInteger(ptr) || ptr < 0 || ptr + size > this.target.memory.u8.length) {
       throw this.#violation("out-of-bounds", `${call}->${name} at ${ptr} (+${size} B) is outside the heap`);
     }
@@ -249,11 +263,17 @@ export class Session {
         throw this.#violation("double-hand-out", `${call}->${name} at ${ptr} is live block ${other.name}`);
       }
       if (ptr < other.ptr + other.size && other.ptr < ptr + size) {
-        throw this.#violation("overlap", `${call}->${name} [${ptr}, ${ptr + size}) overlaps ${other.name} [${other.ptr}, ${other.ptr + other.size})`);
+        throw this.#violation(
+          "overlap",
+          `${call}->${name} [${ptr}, ${ptr + size}) overlaps ${other.name} [${other.ptr}, ${other.ptr + other.size})`,
+        );
       }
     }
     if (looksLive(this.target.memory, ptr, size) && stateOf(this.target.memory, ptr, size) === "valid") {
-      throw this.#violation("double-hand-out", `${call}->${name} at ${ptr} holds a live object of another owner`);
+      throw this.#violation(
+        "double-hand-out",
+        `${call}->${name} at ${ptr} holds a live object of another owner`,
+      );
     }
   }
 
@@ -261,7 +281,10 @@ export class Session {
     const u8 = this.target.memory.u8;
     for (let i = block.ptr; i < block.ptr + block.size; i++) {
       if (u8[i] !== 0) {
-        throw this.#violation("not-zeroed", `${renderAlloc(block.size, block.align, true)}->${block.name}: byte ${i - block.ptr} is ${u8[i]}, not 0`);
+        throw this.#violation(
+          "not-zeroed",
+          `${renderAlloc(block.size, block.align, true)}->${block.name}: byte ${i - block.ptr} is ${u8[i]}, not 0`,
+        );
       }
     }
   }
@@ -270,7 +293,10 @@ export class Session {
     if (!this.target.usableSize) return;
     const usable = this.#call(`usableSize(${block.name})`, () => this.target.usableSize!(block.ptr));
     if (!(usable >= block.size)) {
-      throw this.#violation("usable-size", `usableSize(${block.name}) is ${usable}, less than the ${block.size} B requested`);
+      throw this.#violation(
+        "usable-size",
+        `usableSize(${block.name}) is ${usable}, less than the ${block.size} B requested`,
+      );
     }
   }
 

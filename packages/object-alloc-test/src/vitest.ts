@@ -45,6 +45,10 @@ export function describeAdapter(adapter: Adapter, options: DescribeOptions = {})
 }
 
 /** {@link describeAdapter} for a general allocator given as a name and a factory. */
-export function describeAlloc(name: string, factory: (() => Alloc) | AllocAdapter, options: DescribeOptions = {}): void {
+export function describeAlloc(
+  name: string,
+  factory: (() => Alloc) | AllocAdapter,
+  options: DescribeOptions = {},
+): void {
   describeAdapter({ ...allocAdapter(factory), name }, options);
 }

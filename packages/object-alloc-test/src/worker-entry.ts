@@ -7,7 +7,11 @@
 import { type MessagePort, parentPort, workerData } from "node:worker_threads";
 import { runWorkerTask, type WorkerTask } from "./workers.js";
 
-const { task, toNext, fromPrevious } = workerData as { task: WorkerTask; toNext: MessagePort; fromPrevious: MessagePort };
+const { task, toNext, fromPrevious } = workerData as {
+  task: WorkerTask;
+  toNext: MessagePort;
+  fromPrevious: MessagePort;
+};
 
 // A compiled entry (dist/*.js) loading a TypeScript adapter needs the tsx loader in this worker: Node does not
 // carry `--import tsx` into workers. Run from sources, this module is itself loaded through tsx already.

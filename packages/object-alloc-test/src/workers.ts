@@ -61,14 +61,19 @@ const CHUNK = 128;
 const SEND_CHANCE = 0.15;
 
 /** Runs a task inside a worker: `toNext` sends blocks on, `fromPrevious` receives blocks to free. */
-export async function runWorkerTask(task: WorkerTask, toNext: PortLike, fromPrevious: PortLike): Promise<WorkerOutcome> {
+export async function runWorkerTask(
+  task: WorkerTask,
+  toNext: PortLike,
+  fromPrevious: PortLike,
+): Promise<WorkerOutcome> {
   const module = (await import(task.adapterUrl)) as Record<string, unknown>;
   const adapter = adaptersOf(module).find((a) => a.name === task.adapterName);
   if (!adapter || adapter.kind === "object" || !adapter.attach) {
     throw new TypeError(`${task.adapterUrl} has no shareable adapter named ${task.adapterName}`);
   }
   const attached = adapter.attach(task.descriptor);
-  const alloc = adapter.kind === "untyped" ? untypedTarget(attached as UntypedObjectAlloc) : (attached as Target);
+  const alloc =
+    adapter.kind === "untyped" ? untypedTarget(attached as UntypedObjectAlloc) : (attached as Target);
   const outcome: WorkerOutcome = { index: task.index, allocs: 0, sent: 0, freedForOthers: 0 };
   const session = new Session(alloc, task.seed + task.index, 32);
   let previousDone!: () => void;
@@ -77,7 +82,11 @@ export async function runWorkerTask(task: WorkerTask, toNext: PortLike, fromPrev
   });
   const record = (error: unknown) => {
     const violation = error instanceof Violation ? error : new Violation("threw", describeError(error));
-    outcome.violation ??= { kind: violation.kind, message: `worker ${task.index}: ${violation.message}`, log: violation.log };
+    outcome.violation ??= {
+      kind: violation.kind,
+      message: `worker ${task.index}: ${violation.message}`,
+      log: violation.log,
+    };
   };
   fromPrevious.addEventListener("message", (event) => {
     const handed = (event as MessageEvent<Handed>).data;
@@ -113,7 +122,11 @@ export async function runWorkerTask(task: WorkerTask, toNext: PortLike, fromPrev
 }
 
 /** Verifies a block another worker owned, marks it dropped and frees it. */
-function freeForeign(alloc: Target, block: { ptr: number; size: number; align: number }, worker: number): void {
+function freeForeign(
+  alloc: Target,
+  block: { ptr: number; size: number; align: number },
+  worker: number,
+): void {
   if (block.size >= HEADER_SIZE) {
     if (stateOf(alloc.memory, block.ptr, block.size) !== "valid") {
       const message = `free(${block.size} B at ${block.ptr}, handed over by the previous worker): overwritten while live`;

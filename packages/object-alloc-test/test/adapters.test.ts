@@ -1,10 +1,10 @@
 import { MemPool } from "@thi.ng/malloc";
 import { describe, expect, it } from "vitest";
-import { checkAlloc, resultOf } from "../src/index.js";
-import { describeAdapter } from "../src/vitest.js";
 import arena from "../examples/adapters/arena.js";
 import composed from "../examples/adapters/composed.js";
 import thingMalloc from "../examples/adapters/thing-malloc.js";
+import { checkAlloc, resultOf } from "../src/index.js";
+import { describeAdapter } from "../src/vitest.js";
 
 const options = { seed: 11, ops: 5000, propertyRuns: 40 };
 
@@ -20,7 +20,14 @@ describeAdapter(composed, { ...options, expect: { leak: "fail", workers: "skip",
 // raw MemPool API). The report must find them all; the other checks pass.
 describeAdapter(thingMalloc, {
   ...options,
-  expect: { corruption: "fail", realloc: "fail", "too-large": "fail", leak: "fail", workers: "skip", "object-cache": "skip" },
+  expect: {
+    corruption: "fail",
+    realloc: "fail",
+    "too-large": "fail",
+    leak: "fail",
+    workers: "skip",
+    "object-cache": "skip",
+  },
 });
 
 describe("what the report says about @thi.ng/malloc", () => {
@@ -64,6 +71,9 @@ describe("what the report says about @thi.ng/malloc", () => {
 describe("one 100 000-operation corruption run on a real allocator", () => {
   it("ArenaAlloc passes it", async () => {
     const report = await checkAlloc(arena, { seed: 2026, ops: 100_000, only: ["corruption"] });
-    expect(resultOf(report, "corruption")).toMatchObject({ status: "pass", detail: expect.stringMatching(/^100000 random ops/) });
+    expect(resultOf(report, "corruption")).toMatchObject({
+      status: "pass",
+      detail: expect.stringMatching(/^100000 random ops/),
+    });
   });
 });

@@ -9,8 +9,10 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 /** Runs the CLI from its sources, as `node --import tsx` runs it on a TypeScript adapter. */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--conditions=source", "--import", "tsx", CLI, ...args], (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", CLI, ...args],
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });
 }
@@ -34,7 +36,13 @@ describe("object-alloc-test CLI", () => {
   });
 
   it("prints JSON with --json", async () => {
-    const { code, stdout } = await cli(here("./fixtures/class-alloc.ts"), ...quick, "--workers", "0", "--json");
+    const { code, stdout } = await cli(
+      here("./fixtures/class-alloc.ts"),
+      ...quick,
+      "--workers",
+      "0",
+      "--json",
+    );
     const [report] = JSON.parse(stdout) as Report[];
     expect(code).toBe(0);
     expect(report.seed).toBe(9);

@@ -1,6 +1,6 @@
 import { MemoryViews } from "@allocators/object-alloc";
 import { describe, expect, it } from "vitest";
-import { NONCE, restamp, Rng, runOps, shrinkOps, stamp, stateOf } from "../src/index.js";
+import { NONCE, Rng, restamp, runOps, shrinkOps, stamp, stateOf } from "../src/index.js";
 import { overlapping } from "./fixtures/broken.js";
 
 const memory = () => new MemoryViews(new ArrayBuffer(256));

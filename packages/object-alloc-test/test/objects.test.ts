@@ -4,10 +4,34 @@ import { describeAdapter } from "../src/vitest.js";
 import { doublePushPool, fixed, fixedTaggingNeighbour, scribblingPool, stackPool } from "./fixtures/pools.js";
 
 const options = { seed: 5, ops: 5000, propertyRuns: 40 };
-const memoryChecks = ["no-double-hand-out", "no-overlap", "alignment", "contents", "realloc", "zeroed", "usable-size", "out-of-memory", "too-large", "leak", "size-align-matrix", "workers"] as const;
+const memoryChecks = [
+  "no-double-hand-out",
+  "no-overlap",
+  "alignment",
+  "contents",
+  "realloc",
+  "zeroed",
+  "usable-size",
+  "out-of-memory",
+  "too-large",
+  "leak",
+  "size-align-matrix",
+  "workers",
+] as const;
 
 describeAdapter(stackPool, { ...options, expect: Object.fromEntries(memoryChecks.map((c) => [c, "skip"])) });
-describeAdapter(fixed, { ...options, expect: { realloc: "skip", zeroed: "skip", "usable-size": "skip", "too-large": "skip", "size-align-matrix": "skip", "object-cache": "skip", workers: "skip" } });
+describeAdapter(fixed, {
+  ...options,
+  expect: {
+    realloc: "skip",
+    zeroed: "skip",
+    "usable-size": "skip",
+    "too-large": "skip",
+    "size-align-matrix": "skip",
+    "object-cache": "skip",
+    workers: "skip",
+  },
+});
 
 describe("the constructed-object caching contract", () => {
   it("reports how many objects came back from the cache", async () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { type CheckName, checkAlloc, formatReport, resultOf, type ViolationKind } from "../src/index.js";
-import { acceptsNaN, handsOutLiveTwice, losesContentsOnRealloc, metadataInUserData, overlapping } from "./fixtures/broken.js";
+import {
+  acceptsNaN,
+  handsOutLiveTwice,
+  losesContentsOnRealloc,
+  metadataInUserData,
+  overlapping,
+} from "./fixtures/broken.js";
 import classAlloc from "./fixtures/class-alloc.js";
 
 const fast = { seed: 7, ops: 3000, propertyRuns: 30 };
@@ -8,7 +14,10 @@ const fast = { seed: 7, ops: 3000, propertyRuns: 30 };
 describe("a correct allocator passes every check", () => {
   it("ClassAlloc: no false positives", async () => {
     const report = await checkAlloc(classAlloc, fast);
-    expect(report.results.filter((r) => r.status === "fail"), formatReport(report)).toEqual([]);
+    expect(
+      report.results.filter((r) => r.status === "fail"),
+      formatReport(report),
+    ).toEqual([]);
     expect(report.passed).toBe(true);
   });
 });

@@ -9,15 +9,25 @@ const host = nodeWorkerHost(startWorker);
 
 it("runs a thread-safe allocator from 3 workers with cross-worker frees", async () => {
   const url = new URL("./fixtures/class-alloc.ts", import.meta.url);
-  const report = await checkAlloc(classAlloc, { seed: 3, only: ["workers"], workers: { count: 3, host, url, ops: 4000 } });
+  const report = await checkAlloc(classAlloc, {
+    seed: 3,
+    only: ["workers"],
+    workers: { count: 3, host, url, ops: 4000 },
+  });
   const result = resultOf(report, "workers");
   expect(result?.status, formatReport(report)).toBe("pass");
-  expect(result?.detail).toMatch(/^3 workers x 4000 ops on one heap, [1-9]\d* blocks freed by another worker$/);
+  expect(result?.detail).toMatch(
+    /^3 workers x 4000 ops on one heap, [1-9]\d* blocks freed by another worker$/,
+  );
 });
 
 it("catches an allocator whose state is private to each worker", async () => {
   const url = new URL("./fixtures/broken.ts", import.meta.url);
-  const report = await checkAlloc(stateOutsideBuffer, { seed: 3, only: ["workers"], workers: { count: 2, host, url, ops: 2000 } });
+  const report = await checkAlloc(stateOutsideBuffer, {
+    seed: 3,
+    only: ["workers"],
+    workers: { count: 2, host, url, ops: 2000 },
+  });
   const result = resultOf(report, "workers");
   expect(result?.status, formatReport(report)).toBe("fail");
   // Both workers bump from the same start: the second owner sees a live object, or a block broken under it.
@@ -31,5 +41,9 @@ it("skips the workers check, with the reason, for an allocator that cannot be sh
     only: ["workers"],
     start: startWorker,
   });
-  expect(resultOf(report, "workers")).toEqual({ check: "workers", status: "skip", detail: "not thread-safe: the adapter has no share()/attach()" });
+  expect(resultOf(report, "workers")).toEqual({
+    check: "workers",
+    status: "skip",
+    detail: "not thread-safe: the adapter has no share()/attach()",
+  });
 });

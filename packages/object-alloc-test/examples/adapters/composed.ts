@@ -2,7 +2,13 @@
  * The combinators of @allocators/object-alloc composed as in its tour: small requests to one arena, large ones
  * to a second arena falling back to a third, all traced. Every combinator forwards; the arenas decide reuse.
  */
-import { ArenaAlloc, FallbackAlloc, MemoryViews, SegregatorAlloc, TracingAlloc } from "@allocators/object-alloc";
+import {
+  ArenaAlloc,
+  FallbackAlloc,
+  MemoryViews,
+  SegregatorAlloc,
+  TracingAlloc,
+} from "@allocators/object-alloc";
 import type { AllocAdapter } from "../../src/index.js";
 
 const HEAP = 1 << 20;
