@@ -395,22 +395,25 @@ export function sizeAlignMatrix(ctx: CheckContext, opsPerCase = 200): CheckResul
   });
 }
 
-/** The single-threaded checks of a general allocator, in report order. */
-export const ALLOC_CHECKS: readonly ((ctx: CheckContext) => CheckResult)[] = [
+/** The single-threaded checks of a general allocator, by name. */
+export const ALLOC_CHECKS = {
   corruption,
   property,
-  noDoubleHandOut,
-  noOverlap,
+  "no-double-hand-out": noDoubleHandOut,
+  "no-overlap": noOverlap,
   alignment,
   contents,
   realloc,
   zeroed,
-  usableSize,
-  outOfMemory,
-  tooLarge,
+  "usable-size": usableSize,
+  "out-of-memory": outOfMemory,
+  "too-large": tooLarge,
   leak,
-  (ctx) => sizeAlignMatrix(ctx),
-];
+  "size-align-matrix": (ctx) => sizeAlignMatrix(ctx),
+} as const satisfies Partial<Record<CheckName, (ctx: CheckContext) => CheckResult>>;
+
+/** The name of a single-threaded check of a general allocator. */
+export type AllocCheckName = keyof typeof ALLOC_CHECKS;
 
 /** The context of a run on `adapter`. */
 export function contextFor(

@@ -12,7 +12,7 @@ import {
   type ObjectAdapter,
   type UntypedAdapter,
 } from "./adapter.js";
-import { ALLOC_CHECKS, type CheckContext, contextFor, skip } from "./checks.js";
+import { ALLOC_CHECKS, type AllocCheckName, type CheckContext, contextFor, skip } from "./checks.js";
 import { objectChecks, type TestObject } from "./objects.js";
 import { randomSeed } from "./random.js";
 import { type CheckName, type CheckResult, makeReport, type Report } from "./report.js";
@@ -49,12 +49,15 @@ function selected(options: CheckOptions, results: CheckResult[]): CheckResult[] 
   return options.only ? results.filter((r) => options.only!.includes(r.check)) : results;
 }
 
-/** Runs the checks of `names` lazily: only those selected run. */
-function runSelected(
+/** Runs the checks of `names` that the options select, in that order. */
+function runChecks(
   options: CheckOptions,
-  checks: readonly [CheckName, () => CheckResult][],
+  ctx: CheckContext,
+  names: readonly AllocCheckName[],
 ): CheckResult[] {
-  return checks.filter(([name]) => !options.only || options.only.includes(name)).map(([, run]) => run());
+  return names
+    .filter((name) => !options.only || options.only.includes(name))
+    .map((name) => ALLOC_CHECKS[name](ctx));
 }
 
 /**
@@ -74,25 +77,7 @@ export async function checkAlloc(
   const adapter = allocAdapter(factory);
   const run = settings(options);
   const ctx = contextFor(adapter, run);
-  const names: CheckName[] = [
-    "corruption",
-    "property",
-    "no-double-hand-out",
-    "no-overlap",
-    "alignment",
-    "contents",
-    "realloc",
-    "zeroed",
-    "usable-size",
-    "out-of-memory",
-    "too-large",
-    "leak",
-    "size-align-matrix",
-  ];
-  const results = runSelected(
-    options,
-    names.map((name, i) => [name, () => ALLOC_CHECKS[i](ctx)] as const),
-  );
+  const results = runChecks(options, ctx, Object.keys(ALLOC_CHECKS) as AllocCheckName[]);
   results.push(
     ...selected(options, [
       skip("object-cache", "a general allocator hands out memory, not constructed objects"),
@@ -122,24 +107,7 @@ export async function checkUntypedObjectAlloc(
     pageSize: layout.align,
     mix: { sizes: [layout.size], aligns: [layout.align], realloc: false, maxLive: 256 },
   };
-  const general = new Map(
-    [
-      "corruption",
-      "property",
-      "no-double-hand-out",
-      "no-overlap",
-      "alignment",
-      "contents",
-      "realloc",
-      "zeroed",
-      "usable-size",
-      "out-of-memory",
-      "too-large",
-      "leak",
-      "size-align-matrix",
-    ].map((name, i) => [name as CheckName, ALLOC_CHECKS[i]]),
-  );
-  const apply = [
+  const results = runChecks(options, ctx, [
     "corruption",
     "property",
     "no-double-hand-out",
@@ -148,11 +116,7 @@ export async function checkUntypedObjectAlloc(
     "contents",
     "out-of-memory",
     "leak",
-  ] as const;
-  const results = runSelected(
-    options,
-    apply.map((name) => [name, () => general.get(name)!(ctx)] as const),
-  );
+  ]);
   const why = "an untyped object allocator has one layout: no size argument, realloc, zeroing or usable size";
   results.push(
     ...selected(
