@@ -219,7 +219,9 @@ export function outOfMemory(ctx: CheckContext): CheckResult {
     }
     if (count >= OOM_CAP || !last)
       return skip("out-of-memory", `the heap did not run out within ${OOM_CAP} blocks`);
-    if (ctx.mix.realloc && session.live.length > 1) session.realloc(session.live[0], 65536);
+    // A realloc that must move (its neighbour is live) fails, and must leave the block whole.
+    if (ctx.mix.realloc && session.live.length > 1)
+      session.realloc(session.live[0], session.live[0].size * 2);
     session.free(last);
     if (!session.alloc(last.size, 8)) {
       throw new Violation(
