@@ -1,9 +1,10 @@
 import { startWorker } from "@allocators/test-kit";
 import { expect, it } from "vitest";
-import { checkAlloc, formatReport, resultOf } from "../src/index.js";
+import { checkAlloc, checkUntypedObjectAlloc, formatReport, resultOf } from "../src/index.js";
 import { checkModule, nodeWorkerHost } from "../src/node.js";
 import stateOutsideBuffer from "./fixtures/broken.js";
 import classAlloc from "./fixtures/class-alloc.js";
+import classUntyped from "./fixtures/class-untyped.js";
 
 const host = nodeWorkerHost(startWorker);
 
@@ -46,4 +47,22 @@ it("skips the workers check, with the reason, for an allocator that cannot be sh
     status: "skip",
     detail: "not thread-safe: the adapter has no share()/attach()",
   });
+});
+
+it("runs a shareable untyped object allocator from workers, asking only its layout", async () => {
+  const url = new URL("./fixtures/class-untyped.ts", import.meta.url);
+  const report = await checkUntypedObjectAlloc(classUntyped, {
+    seed: 4,
+    ops: 2000,
+    propertyRuns: 20,
+    workers: { count: 2, host, url },
+  });
+  expect(
+    report.results.filter((r) => r.status === "fail"),
+    formatReport(report),
+  ).toEqual([]);
+  expect(resultOf(report, "workers")?.detail).toMatch(/^2 workers x 2000 ops on one heap/);
+  expect(report.allocator).toBe(
+    "ClassAlloc of 48 B blocks (test fixture, thread-safe) (Layout(size 48, align 16))",
+  );
 });
