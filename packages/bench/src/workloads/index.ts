@@ -4,5 +4,13 @@ import { arenaScopes } from "./arena.js";
 import { bsallocWorkloads } from "./bsalloc.js";
 import { mallocBind } from "./malloc-bind.js";
 import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
+import { corruptionTester } from "./object-alloc-test.js";
 
-export const workloads: Workload[] = [arenaScopes, mmapPairs, mmapLiveRuns, ...bsallocWorkloads, mallocBind];
+export const workloads: Workload[] = [
+  arenaScopes,
+  mmapPairs,
+  mmapLiveRuns,
+  ...bsallocWorkloads,
+  mallocBind,
+  corruptionTester,
+];
