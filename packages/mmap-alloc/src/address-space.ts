@@ -202,8 +202,10 @@ export class AddressSpace implements Memory {
     const initialBytes = options.initialBytes ?? 0;
     assertSize(initialBytes, "initialBytes", maxBytes);
     const initial = Math.max(initialBytes, firstPage * pageSize);
-    const backing = makeBacking(options.backing ?? "shared", maxBytes, initial);
-    writeHeader(backing.buffer, metaBase, pageSize, pages, leaves, firstPage);
+    const kind = options.backing ?? "shared";
+    const backing = makeBacking(kind, maxBytes, initial);
+    const fresh = typeof kind === "string"; // a new buffer is zero: no need to clear the metadata
+    writeHeader(backing.buffer, metaBase, pageSize, pages, leaves, firstPage, fresh);
     return new AddressSpace(backing, metaBase);
   }
 
@@ -649,12 +651,22 @@ export class AddressSpace implements Memory {
     const pages = Math.ceil(bytes / this.pageSize);
     const m = this.#lock();
     try {
-      if (first + pages > this.#pages || !this.#tree.isUsed(m, first, pages)) {
+      if (
+        first + pages > this.#pages ||
+        !this.#tree.isUsed(m, first, pages) ||
+        this.#cachedIn(m, first, pages)
+      ) {
         throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
       }
     } finally {
       this.#unlock();
     }
+  }
+
+  /** True when a page of the range is in the single-page cache (used in the tree, but not mapped). */
+  #cachedIn(m: Int32Array, first: number, pages: number): boolean {
+    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === CACHED_TAG) return true;
+    return false;
   }
 
   /** Writes the log's range part and clears its tag slots (page -1 = unused). */
@@ -803,7 +815,10 @@ function wasmLimit(buffer: ArrayBufferLike): number {
   return buffer instanceof SharedArrayBuffer && buffer.growable ? buffer.maxByteLength : MAX_SIZE;
 }
 
-/** Initialises the metadata: zeroes it (an all-free tree), reserves the metadata and padding pages. */
+/**
+ * Initialises the metadata: zeroes it unless the buffer is `fresh` (zero is an all-free tree), then reserves
+ * the metadata and padding pages.
+ */
 function writeHeader(
   buffer: ArrayBufferLike,
   metaBase: number,
@@ -811,9 +826,10 @@ function writeHeader(
   pages: number,
   leaves: number,
   firstPage: number,
+  fresh: boolean,
 ): void {
   const m = new Int32Array(buffer, metaBase, metaWords(pages, leaves));
-  m.fill(0);
+  if (!fresh) m.fill(0);
   m[H_PAGE_SIZE] = pageSize;
   m[H_PAGES] = pages;
   m[H_LEAVES] = leaves;
