@@ -702,16 +702,17 @@ export class AddressSpace implements Memory {
   /** Activates the staged change, applies it and deactivates it (see the redo log in header.ts). */
   #apply(m: Int32Array): void {
     m[LOG_ACTIVE] = 1;
-    this.#replay(m);
+    this.#replay(m, false);
     m[LOG_ACTIVE] = 0;
   }
 
-  #replay(m: Int32Array): void {
+  /** Applies the staged change; `full` after an interruption (see {@link PageTree.assign}). */
+  #replay(m: Int32Array, full: boolean): void {
     for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) {
       const page = m[LOG_TAGS + 2 * slot];
       if (page >= 0) m[this.#tags + page] = m[LOG_TAGS + 2 * slot + 1];
     }
-    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1);
+    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1, full);
     m[H_MAPPED] = m[LOG_MAPPED];
     if (m[LOG_CACHE_SLOT] >= 0) m[CACHE + m[LOG_CACHE_SLOT]] = m[LOG_CACHE_PAGE];
     m[H_CACHE_COUNT] = m[LOG_CACHE_COUNT];
@@ -719,7 +720,7 @@ export class AddressSpace implements Memory {
 
   #replayIfActive(m: Int32Array): void {
     if (m[LOG_ACTIVE] === 0) return;
-    this.#replay(m);
+    this.#replay(m, true);
     m[LOG_ACTIVE] = 0;
   }
 
