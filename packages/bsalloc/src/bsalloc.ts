@@ -111,8 +111,8 @@ export class BsAlloc implements Alloc, BlockOwner {
   /**
    * Fixed-length views of the space's buffer, refreshed by `#cover` when a pointer lies beyond
    * them (the space grew, possibly in another worker; or a wasm memory's buffer was replaced, which leaves
-   * these views shorter or detached at length 0). V8 accesses fixed-length views about ten times faster than
-   * the length-tracking ones a growable buffer's `Memory` hands out, and this skips its getters.
+   * these views shorter or detached at length 0). Keeping them here skips the `Memory` getters, which check
+   * the buffer's identity and length on every read.
    */
   #i32!: Int32Array;
   #u8!: Uint8Array;

@@ -7,9 +7,17 @@ import { elfmallocStop } from "./elfmalloc.js";
 import { mallocBindStop } from "./malloc-bind.js";
 import { mmapAllocStop } from "./mmap-alloc.js";
 import { objectAllocStop } from "./object-alloc.js";
+import { objectAllocTestStop } from "./object-alloc-test.js";
 import type { Stop } from "./stop.js";
 
-const stops: Stop[] = [objectAllocStop, mmapAllocStop, bsallocStop, elfmallocStop, mallocBindStop];
+const stops: Stop[] = [
+  objectAllocStop,
+  mmapAllocStop,
+  bsallocStop,
+  elfmallocStop,
+  mallocBindStop,
+  objectAllocTestStop,
+];
 
 for (const stop of stops) {
   console.log(`\n== ${stop.title} ==`);

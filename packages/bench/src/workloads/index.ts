@@ -5,6 +5,7 @@ import { bagpipePairs, bagpipeProducerConsumer } from "./bagpipe.js";
 import { bsallocWorkloads } from "./bsalloc.js";
 import { mallocBind } from "./malloc-bind.js";
 import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
+import { corruptionTester } from "./object-alloc-test.js";
 
 export const workloads: Workload[] = [
   arenaScopes,
@@ -14,4 +15,5 @@ export const workloads: Workload[] = [
   mallocBind,
   bagpipeProducerConsumer,
   bagpipePairs,
+  corruptionTester,
 ];
