@@ -190,28 +190,26 @@ export class BagPipe extends Channel {
   }
 
   /**
-   * Takes an item from some ring; {@link EMPTY} after finding N consecutive rings empty, or (rarely, under
-   * heavy contention) after 4N probes. `pop({ timeout: 0 })` retries until an item or a real EMPTY.
+   * Takes an item from some ring; {@link EMPTY} after finding N rings in a row empty (not linearizable: an
+   * item pushed behind the walk can be missed, as in the original). A ring whose next item is still being
+   * written is passed over and counts towards taking that late writer's position over.
    */
   tryPop(): number {
     const i32 = this.view();
     const mask = this.pipes - 1;
     let pipe = this.#offset;
-    let empties = 0;
-    for (let probes = 4 * this.pipes; probes > 0; probes--) {
+    for (let empties = 0; empties < this.pipes; pipe = (pipe + this.#stride) & mask) {
       const item = popOnce(i32, this.#ring(pipe), this.capacity, this.#stalls > STALL_SPINS);
       if (item >= 0) {
         this.#offset = pipe;
         this.#stalls = 0;
         return item;
       }
-      if (item === EMPTY) {
-        if (++empties === this.pipes) break;
-      } else {
+      if (item === EMPTY) empties++;
+      else {
         empties = 0;
         if (item === POP_STALLED) this.#stalls++;
       }
-      pipe = (pipe + this.#stride) & mask;
     }
     this.#offset = pipe;
     return EMPTY;

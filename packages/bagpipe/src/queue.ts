@@ -122,11 +122,12 @@ export class Queue extends Channel {
   /** Removes the oldest item; {@link EMPTY} when there is none. */
   tryPop(): number {
     const i32 = this.view();
-    let stalls = 0;
-    for (;;) {
+    // A pop that finds the next item still being written spins (re-reading the cell) rather than report
+    // EMPTY: EMPTY means empty. After STALL_SPINS it takes the late writer's position over.
+    for (let stalls = 0; ; ) {
       const item = popOnce(i32, this.base, this.capacity, stalls > STALL_SPINS);
-      if (item !== POP_RETRY && item !== POP_STALLED) return item;
       if (item === POP_STALLED) stalls++;
+      else if (item !== POP_RETRY) return item;
     }
   }
 

@@ -10,7 +10,8 @@
  *  q +  0  header line (see region.ts): CAPACITY = cells (power of two >= 8), PARAM = first cell number
  *  q + 16  HEAD   next position to pop   (wraps at 2^32)
  *  q + 32  TAIL   next position to push  (wraps at 2^32)
- *  q + 48  cell 0: SEQ, VALUE | cell 1: SEQ, VALUE | ...   position p lives in cell p & (capacity - 1)
+ *  q + 48  cells of 2 words, SEQ and VALUE; the cell of position p is cellOf(p): a permutation of
+ *          p mod capacity that puts consecutive positions on different cache lines
  * ```
  *
  * Each position p is owned by one pusher (who won the CAS of TAIL from p) and one popper (who won the CAS of
@@ -87,6 +88,16 @@ export const POP_STALLED = -3;
 /** How long a popper that owns a position waits for a WRITING cell before giving up on the writer. */
 const WRITE_SPINS = 4096;
 
+/**
+ * The SEQ word of the cell of `position`. Consecutive positions are spread over different 64-byte lines
+ * (position bits `..xyz` put the cell in line `xyz` of 8 groups), so that a producer writing position p + 1
+ * does not keep stealing the line a consumer is reading position p from (the original's "staggered indexes").
+ */
+function cellOf(q: number, position: number, capacity: number): number {
+  const index = position & (capacity - 1);
+  return q + CELLS + 2 * ((index >>> 3) | ((index & 7) * (capacity >>> 3)));
+}
+
 /** Bytes of a ring of `capacity` cells. */
 export function ringByteLength(capacity: number): number {
   return (CELLS + 2 * capacity) * 4;
@@ -97,8 +108,8 @@ export function initRing(i32: Int32Array, q: number, capacity: number): void {
   i32[q + HEAD] = 0;
   i32[q + TAIL] = 0;
   for (let i = 0; i < capacity; i++) {
-    i32[q + CELLS + 2 * i] = i;
-    i32[q + CELLS + 2 * i + 1] = 0;
+    i32[cellOf(q, i, capacity)] = i;
+    i32[cellOf(q, i, capacity) + 1] = 0;
   }
 }
 
@@ -115,14 +126,16 @@ export function pushOnce(
   force: boolean,
 ): number {
   const t = Atomics.load(i32, q + TAIL);
-  const cell = q + CELLS + 2 * (t & (capacity - 1));
+  const cell = cellOf(q, t, capacity);
   const lag = (t - Atomics.load(i32, cell)) | 0;
   if (lag < 0) return RETRY; // the cell is past lap t: another pusher took position t
   if (lag > 0) {
     // The cell still holds an older lap. Full when that lap's item was not popped; else its popper is late.
     // (HEAD is read only here, so a pusher does not pull the consumers' cache line in the common case.)
     if (((t - Atomics.load(i32, q + HEAD)) | 0) >= capacity) return FULL_RING;
-    if (!force) return STALLED;
+    // An ABANDONED cell of an older lap waits for a writer at least a lap late (or terminated): claim the
+    // position at once, fillOwned gives it up.
+    if (!force && ((-lag) & (capacity - 1)) !== ABANDONED) return STALLED;
   }
   if (Atomics.compareExchange(i32, q + TAIL, t, (t + 1) | 0) !== t) return RETRY;
   return fillOwned(i32, q, cell, t, capacity, item, handle);
@@ -167,14 +180,15 @@ function fillOwned(
 /** One attempt to pop: an item, EMPTY (-1), POP_RETRY or POP_STALLED. */
 export function popOnce(i32: Int32Array, q: number, capacity: number, force: boolean): number {
   const h = Atomics.load(i32, q + HEAD);
-  const cell = q + CELLS + 2 * (h & (capacity - 1));
+  const cell = cellOf(q, h, capacity);
   const ahead = (Atomics.load(i32, cell) - h) | 0;
   // A FULL or REVOKED cell of lap h proves TAIL > h: claim it without reading TAIL (the producers' line).
   if (ahead !== FULL && ahead !== REVOKED) {
     if (ahead > ABANDONED) return POP_RETRY; // the cell is past lap h: another popper took position h
     // HEAD never passes TAIL (a popper claims h only after seeing TAIL > h), so TAIL == h means empty.
     if (((Atomics.load(i32, q + TAIL) - h) | 0) <= 0) return -1;
-    if (!force) return POP_STALLED; // pusher(h), or an older lap's owner, is mid-operation
+    // pusher(h), or an older lap's owner, is mid-operation; but nobody fills an ABANDONED cell: skip it.
+    if (!force && (ahead & (capacity - 1)) !== ABANDONED) return POP_STALLED;
   }
   if (Atomics.compareExchange(i32, q + HEAD, h, (h + 1) | 0) !== h) return POP_RETRY;
   return takeOwned(i32, cell, h, capacity);
@@ -206,11 +220,11 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): 
 }
 
 /**
- * Revokes `item` from cell `index` of the ring: true if it was there (FULL) and this call removed it, false
+ * Revokes `item` from the cell of position index `index` (the cell number a push recorded) of the ring: true if it was there (FULL) and this call removed it, false
  * if the cell holds something else (a consumer took the item).
  */
 export function revokeCell(i32: Int32Array, q: number, capacity: number, index: number, item: number): boolean {
-  const cell = q + CELLS + 2 * index;
+  const cell = cellOf(q, index, capacity);
   for (;;) {
     const seq = Atomics.load(i32, cell);
     if (((seq - index) & (capacity - 1)) !== FULL) return false;
