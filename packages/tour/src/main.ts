@@ -2,10 +2,11 @@
  * `pnpm start`: a stop per package, each showing its main job and printing what it did.
  * A package joins the tour by adding a stop file here and a line to `stops`.
  */
+import { bagpipeStop } from "./bagpipe.js";
 import { objectAllocStop } from "./object-alloc.js";
 import type { Stop } from "./stop.js";
 
-const stops: Stop[] = [objectAllocStop];
+const stops: Stop[] = [objectAllocStop, bagpipeStop];
 
 for (const stop of stops) {
   console.log(`\n== ${stop.title} ==`);
