@@ -24,6 +24,7 @@
  * @module
  */
 import { Channel } from "./channel.js";
+import { STALL_SPINS } from "./queue.js";
 import {
   assertItem,
   assertPowerOfTwo,
@@ -52,7 +53,6 @@ import {
   ringSize,
   STALLED,
 } from "./ring.js";
-import { STALL_SPINS } from "./queue.js";
 
 /** Options of {@link BagPipe.create}, {@link BagPipe.init} and {@link BagPipe.byteLength}. */
 export interface BagPipeOptions {
@@ -275,7 +275,9 @@ function bagShape(options: BagPipeOptions): { pipes: number; capacity: number } 
   assertPowerOfTwo(pipes, "pipes", 1, 1024);
   assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, 2 ** 20);
   if (pipes * capacity > MAX_BAGPIPE_CELLS) {
-    throw new RangeError(`capacity must be at most ${MAX_BAGPIPE_CELLS / pipes} with ${pipes} pipes; got ${capacity}`);
+    throw new RangeError(
+      `capacity must be at most ${MAX_BAGPIPE_CELLS / pipes} with ${pipes} pipes; got ${capacity}`,
+    );
   }
   return { pipes, capacity };
 }

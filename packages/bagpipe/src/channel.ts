@@ -112,7 +112,8 @@ export abstract class Channel extends Region {
    */
   #spinPop(): number {
     let item = this.tryPop();
-    for (let spins = SPINS_BEFORE_SLEEP; item === EMPTY && spins > 0 && !this.closed; spins--) item = this.tryPop();
+    for (let spins = SPINS_BEFORE_SLEEP; item === EMPTY && spins > 0 && !this.closed; spins--)
+      item = this.tryPop();
     return item;
   }
 

@@ -12,8 +12,8 @@ import {
   type Descriptor,
   EMPTY,
   KIND_QUEUE,
-  PARAM,
   type MemoryLike,
+  PARAM,
   regionView,
   writeHeader,
 } from "./region.js";
@@ -24,8 +24,8 @@ import {
   POP_RETRY,
   POP_STALLED,
   PUSHED,
-  pushOnce,
   popOnce,
+  pushOnce,
   RETRY,
   revokeCell,
   ringByteLength,
@@ -171,4 +171,3 @@ function queueCapacity(options: QueueOptions): number {
   assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, MAX_QUEUE_CAPACITY);
   return capacity;
 }
-

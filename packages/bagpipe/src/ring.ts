@@ -135,7 +135,7 @@ export function pushOnce(
     if (((t - Atomics.load(i32, q + HEAD)) | 0) >= capacity) return FULL_RING;
     // An ABANDONED cell of an older lap waits for a writer at least a lap late (or terminated): claim the
     // position at once, fillOwned gives it up.
-    if (!force && ((-lag) & (capacity - 1)) !== ABANDONED) return STALLED;
+    if (!force && (-lag & (capacity - 1)) !== ABANDONED) return STALLED;
   }
   if (Atomics.compareExchange(i32, q + TAIL, t, (t + 1) | 0) !== t) return RETRY;
   return fillOwned(i32, q, cell, t, capacity, item, handle);
@@ -223,7 +223,13 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): 
  * Revokes `item` from the cell of position index `index` (the cell number a push recorded) of the ring: true if it was there (FULL) and this call removed it, false
  * if the cell holds something else (a consumer took the item).
  */
-export function revokeCell(i32: Int32Array, q: number, capacity: number, index: number, item: number): boolean {
+export function revokeCell(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  index: number,
+  item: number,
+): boolean {
   const cell = cellOf(q, index, capacity);
   for (;;) {
     const seq = Atomics.load(i32, cell);
@@ -236,5 +242,5 @@ export function revokeCell(i32: Int32Array, q: number, capacity: number, index: 
 /** Positions pushed and not yet popped (revoked items included): exact when quiescent. */
 export function ringSize(i32: Int32Array, q: number): number {
   const size = (Atomics.load(i32, q + TAIL) - Atomics.load(i32, q + HEAD)) | 0;
-  return size > 0 ? size : 0;
+  return Math.max(size, 0);
 }

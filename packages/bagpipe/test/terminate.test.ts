@@ -31,7 +31,8 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s with a worker terminated 
       const channel = create(kind);
       const victim = churn(kind, channel, 0);
       const survivor = churn(kind, channel, 1);
-      while (Atomics.load(victim.progress, 3) === 0 || Atomics.load(survivor.progress, 3) === 0) await sleep(5);
+      while (Atomics.load(victim.progress, 3) === 0 || Atomics.load(survivor.progress, 3) === 0)
+        await sleep(5);
       await sleep(20 + Math.random() * 40);
       await victim.worker.terminate(); // somewhere inside a push or a pop, most likely
       await sleep(30); // the survivor keeps going over whatever the victim left
@@ -59,7 +60,8 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s with a worker terminated 
       // Still a working structure: several laps through all of it.
       for (let lap = 0; lap < 4; lap++) {
         const items = Array.from({ length: 12 }, (_, i) => lap * 100 + i);
-        for (const item of items) expect(channel.tryPush(item) || (channel as BagPipe).push?.(item)).toBe(true);
+        for (const item of items)
+          expect(channel.tryPush(item) || (channel as BagPipe).push?.(item)).toBe(true);
         const out: number[] = [];
         for (let item = channel.tryPop(); item !== EMPTY; item = channel.tryPop()) out.push(item);
         if (kind === "queue") expect(out).toEqual(items);

@@ -44,14 +44,18 @@ export const bagpipeStop: Stop = {
     for (const item of [1, 2, 3]) queue.tryPush(item);
     const stack = Stack.create({ capacity: 8 });
     for (const item of [1, 2, 3]) stack.tryPush(item);
-    print(`Queue pops ${[queue.tryPop(), queue.tryPop(), queue.tryPop()]} (FIFO); Stack pops ${[stack.tryPop(), stack.tryPop(), stack.tryPop()]} (LIFO); then ${queue.tryPop()} = EMPTY`);
+    print(
+      `Queue pops ${[queue.tryPop(), queue.tryPop(), queue.tryPop()]} (FIFO); Stack pops ${[stack.tryPop(), stack.tryPop(), stack.tryPop()]} (LIFO); then ${queue.tryPop()} = EMPTY`,
+    );
 
     // elfmalloc's use: slabs in a bag of available slabs, each with a revocation handle in its header.
     const heap = new SharedArrayBuffer(8 * SLAB); // the bag's region at 0, slabs in pages 4 to 7
     const available = BagPipe.init(heap, 0, { pipes: 4, capacity: 16 });
     const slabs = [4, 5, 6, 7].map((i) => i * SLAB);
     for (const slab of slabs) available.push(slab, slab + 12); // handle field at byte 12 of the slab header
-    print(`4 slabs available (sizeGuess ${available.sizeGuess()}); revoke ${slabs[1]}: ${available.revoke(slabs[1], slabs[1] + 12)}, again: ${available.revoke(slabs[1], slabs[1] + 12)}`);
+    print(
+      `4 slabs available (sizeGuess ${available.sizeGuess()}); revoke ${slabs[1]}: ${available.revoke(slabs[1], slabs[1] + 12)}, again: ${available.revoke(slabs[1], slabs[1] + 12)}`,
+    );
     const left: number[] = [];
     for (let slab = available.tryPop(); slab !== EMPTY; slab = available.tryPop()) left.push(slab);
     print(`popped the rest: ${left.sort((a, b) => a - b).join(", ")}`);
@@ -60,7 +64,13 @@ export const bagpipeStop: Stop = {
     const output = BagPipe.create({ pipes: 4, capacity: 256 });
     const result = new SharedArrayBuffer(8);
     const control = new Int32Array(new SharedArrayBuffer(8));
-    const stage = { tourBagpipe: true, input: input.share(), output: output.share(), control: control.buffer, result };
+    const stage = {
+      tourBagpipe: true,
+      input: input.share(),
+      output: output.share(),
+      control: control.buffer,
+      result,
+    };
     const workers = (["produce", "double", "consume"] as const).map((role) =>
       startWorker(new URL(import.meta.url), { workerData: { ...stage, role } }),
     );
@@ -71,8 +81,12 @@ export const bagpipeStop: Stop = {
     await Promise.all(workers.map((w) => new Promise((resolve) => w.once("exit", resolve))));
     const seconds = (performance.now() - start) / 1000;
     const sum = new Float64Array(result)[0];
-    print(`pipeline producer -> Queue -> doubler -> BagPipe -> consumer, 3 workers, blocking pops, close() to finish:`);
-    print(`  ${ITEMS} items, sum ${sum} (expected ${ITEMS * (ITEMS + 1)}), ${(ITEMS / seconds / 1e6).toFixed(2)} M items/s through both hops (2 shared cores)`);
+    print(
+      `pipeline producer -> Queue -> doubler -> BagPipe -> consumer, 3 workers, blocking pops, close() to finish:`,
+    );
+    print(
+      `  ${ITEMS} items, sum ${sum} (expected ${ITEMS * (ITEMS + 1)}), ${(ITEMS / seconds / 1e6).toFixed(2)} M items/s through both hops (2 shared cores)`,
+    );
   },
 };
 
