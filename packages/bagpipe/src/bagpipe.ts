@@ -44,6 +44,7 @@ import {
   FULL_RING,
   initRing,
   MIN_RING_CAPACITY,
+  POP_RETRY,
   POP_STALLED,
   PUSHED,
   popOnce,
@@ -190,28 +191,36 @@ export class BagPipe extends Channel {
   }
 
   /**
-   * Takes an item from some ring; {@link EMPTY} after finding N rings in a row empty (not linearizable: an
-   * item pushed behind the walk can be missed, as in the original). A ring whose next item is still being
-   * written is passed over and counts towards taking that late writer's position over.
+   * Takes an item from some ring; {@link EMPTY} after N rings in a row had none to give (empty, or their next
+   * item still being written). Not linearizable, as in the original: an item pushed behind the walk can be
+   * missed. Passes over a ring whose writer is late count towards taking that writer's position over.
    */
   tryPop(): number {
     const i32 = this.view();
     const mask = this.pipes - 1;
     let pipe = this.#offset;
-    for (let empties = 0; empties < this.pipes; pipe = (pipe + this.#stride) & mask) {
+    let late = false;
+    for (let misses = 0; misses < this.pipes; pipe = (pipe + this.#stride) & mask) {
       const item = popOnce(i32, this.#ring(pipe), this.capacity, this.#stalls > STALL_SPINS);
       if (item >= 0) {
         this.#offset = pipe;
         this.#stalls = 0;
+        this.lateWriter = false;
         return item;
       }
-      if (item === EMPTY) empties++;
-      else {
-        empties = 0;
-        if (item === POP_STALLED) this.#stalls++;
+      if (item === POP_RETRY) {
+        misses = 0; // contention: others are making progress here; as the original, start counting again
+      } else {
+        misses++;
+        if (item === POP_STALLED) {
+          this.#stalls++;
+          late = true;
+        }
       }
     }
     this.#offset = pipe;
+    this.lateWriter = late;
+    if (!late) this.#stalls = 0; // only stalls in a row count towards a take-over
     return EMPTY;
   }
 

@@ -32,8 +32,17 @@ export interface PopOptions {
   timeout?: number;
 }
 
+/** How long a blocking pop sleeps at most when its last tryPop found a writer late (it retries after). */
+const LATE_WRITER_WAIT_MS = 1;
+
 /** A structure that can be used as a channel: blocking and async pops, close(). */
 export abstract class Channel extends Region {
+  /**
+   * Set by tryPop when its EMPTY was (also) due to a push still being written: a blocking pop then sleeps
+   * only briefly, since no notify may come (the writer may have been terminated; retries take it over).
+   */
+  protected lateWriter = false;
+
   /** One non-blocking attempt to take an item; {@link EMPTY} when there is none. */
   abstract tryPop(): number;
 
@@ -69,7 +78,7 @@ export abstract class Channel extends Region {
       if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
       const left = deadline - performance.now();
       if (left <= 0) return this.#leaveSleep(this.tryPop());
-      Atomics.wait(i32, this.base + SIGNAL, generation, left === Number.POSITIVE_INFINITY ? undefined : left);
+      Atomics.wait(i32, this.base + SIGNAL, generation, this.#sleepMs(left));
       Atomics.sub(this.view(), this.base + SLEEPERS, 1);
     }
   }
@@ -89,7 +98,7 @@ export abstract class Channel extends Region {
       if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
       const left = deadline - performance.now();
       if (left <= 0) return this.#leaveSleep(this.tryPop());
-      await waitAsync(i32, this.base + SIGNAL, generation, left);
+      await waitAsync(i32, this.base + SIGNAL, generation, this.#sleepMs(left) ?? Number.POSITIVE_INFINITY);
       Atomics.sub(this.view(), this.base + SLEEPERS, 1);
     }
   }
@@ -115,6 +124,11 @@ export abstract class Channel extends Region {
     for (let spins = SPINS_BEFORE_SLEEP; item === EMPTY && spins > 0 && !this.closed; spins--)
       item = this.tryPop();
     return item;
+  }
+
+  #sleepMs(left: number): number | undefined {
+    const ms = this.lateWriter ? Math.min(left, LATE_WRITER_WAIT_MS) : left;
+    return ms === Number.POSITIVE_INFINITY ? undefined : ms;
   }
 
   #announceSleep(i32: Int32Array): number {

@@ -43,7 +43,9 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s with a worker terminated 
       const seen = new Map<number, number>();
       const count = (item: number) => seen.set(item, (seen.get(item) ?? 0) + 1);
       for (const side of [victim, survivor]) for (let i = 0; i < side.progress[1]; i++) count(side.log[i]);
-      for (let item = channel.tryPop(); item !== EMPTY; item = channel.tryPop()) count(item);
+      // pop, not tryPop: a cell the victim was writing counts as "not in yet" until pops take it over.
+      for (let item = channel.pop({ timeout: 50 }); item !== EMPTY; item = channel.pop({ timeout: 50 }))
+        count(item);
 
       expect([...seen.values()].every((n) => n === 1)).toBe(true); // nothing duplicated
       let missing = 0;
@@ -63,7 +65,9 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s with a worker terminated 
         for (const item of items)
           expect(channel.tryPush(item) || (channel as BagPipe).push?.(item)).toBe(true);
         const out: number[] = [];
-        for (let item = channel.tryPop(); item !== EMPTY; item = channel.tryPop()) out.push(item);
+        for (let item = channel.pop({ timeout: 20 }); item !== EMPTY; item = channel.pop({ timeout: 20 })) {
+          out.push(item);
+        }
         if (kind === "queue") expect(out).toEqual(items);
         else if (kind === "stack") expect(out).toEqual(items.reverse());
         else expect(out.sort((a, b) => a - b)).toEqual(items);
