@@ -25,7 +25,8 @@
  *   lap + 3  WRITING    pusher(lap) is writing VALUE
  *   lap + 4  ABANDONED  popper(lap) stopped waiting for a late writer; the writer's push will fail
  *
- *   pusher(p): p   -> p+3 (CAS), writes VALUE, p+3 -> p+1 (CAS; if it fails, p+4 -> p+cap and push elsewhere)
+ *   pusher(p): p   -> p+3 (CAS), writes VALUE, p+3 -> p+1 (CAS; if it fails, p+4 -> the first lap nobody
+ *              has reached (store), and push elsewhere)
  *   popper(p): p+1 -> p+cap (CAS, after reading VALUE: the CAS proves VALUE was not rewritten meanwhile)
  *              p+2 -> p+cap (CAS: skip a revoked item)
  *              p   -> p+cap (CAS, only after spinning: poisons the position of a late pusher)
@@ -127,7 +128,8 @@ export function pushOnce(
 ): number {
   const t = Atomics.load(i32, q + TAIL);
   const cell = cellOf(q, t, capacity);
-  const lag = (t - Atomics.load(i32, cell)) | 0;
+  const seq = Atomics.load(i32, cell);
+  const lag = (t - seq) | 0;
   if (lag < 0) return RETRY; // the cell is past lap t: another pusher took position t
   if (lag > 0) {
     // The cell still holds an older lap. Full when that lap's item was not popped; else its popper is late.
@@ -138,7 +140,7 @@ export function pushOnce(
     if (!force && (-lag & (capacity - 1)) !== ABANDONED) return STALLED;
   }
   if (Atomics.compareExchange(i32, q + TAIL, t, (t + 1) | 0) !== t) return RETRY;
-  return fillOwned(i32, q, cell, t, capacity, item, handle);
+  return fillOwned(i32, q, cell, t, capacity, item, handle, seq);
 }
 
 /** Pusher(t), owning position t, brings the cell to lap t and writes the item, or gives the position up. */
@@ -150,9 +152,9 @@ function fillOwned(
   capacity: number,
   item: number,
   handle: number,
+  seq: number, // as read before claiming t: the CASes below check it, so it need not be read again
 ): number {
-  for (;;) {
-    const seq = Atomics.load(i32, cell);
+  for (; ; seq = Atomics.load(i32, cell)) {
     const ahead = (seq - t) | 0;
     if (ahead === 0) {
       if (Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0) !== t) continue;
@@ -161,8 +163,7 @@ function fillOwned(
       if (Atomics.compareExchange(i32, cell, (t + WRITING) | 0, (t + FULL) | 0) === ((t + WRITING) | 0)) {
         return PUSHED;
       }
-      // popper(t) gave up on us (ABANDONED): our VALUE store is done, so the cell can serve the next lap.
-      Atomics.store(i32, cell, (t + capacity) | 0);
+      releaseAbandoned(i32, q, cell, t, capacity);
       return RETRY;
     }
     if (ahead > 0) return RETRY; // poisoned by popper(t): position t is lost, push elsewhere
@@ -177,11 +178,26 @@ function fillOwned(
   }
 }
 
+/**
+ * popper(t) gave up on our write (ABANDONED). Our VALUE store is done, so the cell can serve again, from the
+ * first lap that neither a pusher nor a popper has reached: every pusher and popper of the laps in between
+ * found the cell WRITING or ABANDONED and gave its position up, so none of them will look for an item there.
+ * (Releasing to lap t + capacity instead could let pusher(t + capacity) fill a position whose popper
+ * already gave it up.) A store, not a CAS: nobody else moves an ABANDONED cell.
+ */
+function releaseAbandoned(i32: Int32Array, q: number, cell: number, t: number, capacity: number): void {
+  const head = Atomics.load(i32, q + HEAD);
+  const tail = Atomics.load(i32, q + TAIL);
+  const front = ((tail - head) | 0) > 0 ? tail : head;
+  Atomics.store(i32, cell, (front + ((t - front) & (capacity - 1))) | 0);
+}
+
 /** One attempt to pop: an item, EMPTY (-1), POP_RETRY or POP_STALLED. */
 export function popOnce(i32: Int32Array, q: number, capacity: number, force: boolean): number {
   const h = Atomics.load(i32, q + HEAD);
   const cell = cellOf(q, h, capacity);
-  const ahead = (Atomics.load(i32, cell) - h) | 0;
+  const seq = Atomics.load(i32, cell);
+  const ahead = (seq - h) | 0;
   // A FULL or REVOKED cell of lap h proves TAIL > h: claim it without reading TAIL (the producers' line).
   if (ahead !== FULL && ahead !== REVOKED) {
     if (ahead > ABANDONED) return POP_RETRY; // the cell is past lap h: another popper took position h
@@ -191,15 +207,14 @@ export function popOnce(i32: Int32Array, q: number, capacity: number, force: boo
     if (!force && (ahead & (capacity - 1)) !== ABANDONED) return POP_STALLED;
   }
   if (Atomics.compareExchange(i32, q + HEAD, h, (h + 1) | 0) !== h) return POP_RETRY;
-  return takeOwned(i32, cell, h, capacity);
+  return takeOwned(i32, cell, h, capacity, seq);
 }
 
 /** Popper(h), owning position h, takes the cell's item, skips a revoked one, or poisons a stalled push. */
-function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): number {
+function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number, seq: number): number {
   const next = (h + capacity) | 0;
   let spins = 0;
-  for (;;) {
-    const seq = Atomics.load(i32, cell);
+  for (; ; seq = Atomics.load(i32, cell)) {
     const ahead = (seq - h) | 0;
     if (ahead > ABANDONED) return POP_RETRY; // moved on: a later pusher took over; nothing at h
     const state = ahead & (capacity - 1);
