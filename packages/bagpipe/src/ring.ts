@@ -25,8 +25,7 @@
  *   lap + 3  WRITING    pusher(lap) is writing VALUE
  *   lap + 4  ABANDONED  popper(lap) stopped waiting for a late writer; the writer's push will fail
  *
- *   pusher(p): p   -> p+3 (CAS), writes VALUE, p+3 -> p+1 (CAS; if it fails, p+4 -> the first lap nobody
- *              has reached (store), and push elsewhere)
+ *   pusher(p): p   -> p+3 (CAS), writes VALUE, p+3 -> p+1 (CAS; if it fails, p+4 -> p+cap and push elsewhere)
  *   popper(p): p+1 -> p+cap (CAS, after reading VALUE: the CAS proves VALUE was not rewritten meanwhile)
  *              p+2 -> p+cap (CAS: skip a revoked item)
  *              p   -> p+cap (CAS, only after spinning: poisons the position of a late pusher)
@@ -37,8 +36,11 @@
  * Every transition is a CAS from the exact SEQ value read, so exactly one contender wins each cell state:
  * pop against revoke, pop against a poisoning, a late writer against the popper giving up on it, a stealing
  * pusher against a late popper. An item is handed out only by a CAS away from its FULL state, hence never
- * twice, and a FULL item is never skipped: a position is given up only in the FREE, REVOKED, WRITING and
- * ABANDONED states, and a write that was given up on (ABANDONED) never becomes FULL.
+ * twice. A write that was given up on (ABANDONED) never becomes FULL, and a FULL item is never dropped:
+ * positions are given up only in the FREE, REVOKED, WRITING and ABANDONED states. (One corner: a late
+ * writer's release can reach a position whose popper already moved on; that position's item, if pushed, is
+ * then reached by the cell's next lap rather than in its turn. Poppers wait briefly for the release to make
+ * this rare; see info/bagpipe.md.)
  *
  * Late and terminated workers. When the owner of an older lap is late, the owner of the current lap takes
  * over after spinning (`force`): a later pusher resets a FREE or REVOKED cell of an older lap to its own lap,
@@ -85,6 +87,9 @@ export const STALLED = 3;
 /** popOnce results besides an item (>= 0) and EMPTY (-1). */
 export const POP_RETRY = -2;
 export const POP_STALLED = -3;
+
+/** How long a popper that owns a position waits for an ABANDONED cell's writer to release it. */
+const ABANDONED_SPINS = 64;
 
 /** How long a popper that owns a position waits for a WRITING cell before giving up on the writer. */
 const WRITE_SPINS = 4096;
@@ -163,7 +168,9 @@ function fillOwned(
       if (Atomics.compareExchange(i32, cell, (t + WRITING) | 0, (t + FULL) | 0) === ((t + WRITING) | 0)) {
         return PUSHED;
       }
-      releaseAbandoned(i32, q, cell, t, capacity);
+      // popper(t) gave up on us (ABANDONED) after claiming t: our VALUE store is done, so the cell can serve
+      // the next lap. A store: nobody else moves an ABANDONED cell (poppers spin briefly for this store).
+      Atomics.store(i32, cell, (t + capacity) | 0);
       return RETRY;
     }
     if (ahead > 0) return RETRY; // poisoned by popper(t): position t is lost, push elsewhere
@@ -176,20 +183,6 @@ function fillOwned(
       Atomics.compareExchange(i32, cell, seq, t);
     }
   }
-}
-
-/**
- * popper(t) gave up on our write (ABANDONED). Our VALUE store is done, so the cell can serve again, from the
- * first lap that neither a pusher nor a popper has reached: every pusher and popper of the laps in between
- * found the cell WRITING or ABANDONED and gave its position up, so none of them will look for an item there.
- * (Releasing to lap t + capacity instead could let pusher(t + capacity) fill a position whose popper
- * already gave it up.) A store, not a CAS: nobody else moves an ABANDONED cell.
- */
-function releaseAbandoned(i32: Int32Array, q: number, cell: number, t: number, capacity: number): void {
-  const head = Atomics.load(i32, q + HEAD);
-  const tail = Atomics.load(i32, q + TAIL);
-  const front = ((tail - head) | 0) > 0 ? tail : head;
-  Atomics.store(i32, cell, (front + ((t - front) & (capacity - 1))) | 0);
 }
 
 /** One attempt to pop: an item, EMPTY (-1), POP_RETRY or POP_STALLED. */
@@ -227,7 +220,10 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number, s
         return POP_RETRY;
       }
     } else if (state === ABANDONED) {
-      return POP_RETRY; // an older lap's late writer still owns the cell: nothing at h
+      // An older lap's writer, given up on, owns the cell until its release store (next instruction but
+      // one, unless it was terminated). Wait briefly so that the release is seen and position h poisoned
+      // below, rather than left to pusher(h) with nobody to pop it; then give position h up.
+      if (++spins > ABANDONED_SPINS) return POP_RETRY;
     } else {
       Atomics.compareExchange(i32, cell, seq, next); // FREE: poison the stalled push; REVOKED: skip it
     }
