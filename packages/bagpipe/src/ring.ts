@@ -33,7 +33,8 @@
  *   revoke:    p+1 -> p+2   (CAS, only when VALUE is the item)
  * ```
  *
- * Every transition is a CAS from the exact SEQ value read, so exactly one contender wins each cell state:
+ * Every transition is a CAS from the exact SEQ value read (except the writer's release of ABANDONED, a state
+ * only it leaves), so exactly one contender wins each cell state:
  * pop against revoke, pop against a poisoning, a late writer against the popper giving up on it, a stealing
  * pusher against a late popper. An item is handed out only by a CAS away from its FULL state, hence never
  * twice. A write that was given up on (ABANDONED) never becomes FULL, and a FULL item is never dropped:
@@ -52,6 +53,10 @@
  * in the ring or out of it (never published, or popped), never torn: VALUE is one word. An item whose popper
  * was terminated after claiming its position stays FULL in its cell until the next pusher of that cell
  * carries it forward (or a popper that reaches that cell takes it).
+ *
+ * Invariant: a cell moves past lap p only once HEAD > p (popper(p) claimed p, and later owners take over only
+ * after HEAD passed the older lap). So a popper that finds its cell past its lap knows another popper
+ * consumed its position, and a pusher that finds its cell past its lap knows its position was poisoned.
  *
  * Memory ordering. JS Atomics are sequentially consistent and an atomic read that sees an atomic write
  * synchronises with it. VALUE is written with a plain store between the CAS to WRITING and the CAS to FULL,
