@@ -1,6 +1,7 @@
 /** Every workload of `pnpm bench`, in the order they run. */
 import type { Workload } from "../harness.js";
 import { arenaScopes } from "./arena.js";
+import { bagpipePairs, bagpipeProducerConsumer } from "./bagpipe.js";
 import { bsallocWorkloads } from "./bsalloc.js";
 import { mallocBind } from "./malloc-bind.js";
 import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
@@ -11,6 +12,8 @@ export const workloads: Workload[] = [
   mmapPairs,
   mmapLiveRuns,
   ...bsallocWorkloads,
+  bagpipeProducerConsumer,
+  bagpipePairs,
   mallocBind,
   corruptionTester,
 ];
