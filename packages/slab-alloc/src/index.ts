@@ -1,0 +1,8 @@
+/**
+ * @allocators/slab-alloc: Bonwick's object-caching slab allocator over an address space, garbage-free pools of
+ * JavaScript objects, and typed accessors for structs in slabs.
+ *
+ * @packageDocumentation
+ */
+export { MIN_OBJECTS_PER_SLAB, type SlabKind } from "./geometry.js";
+export { type PageSource, SlabAlloc, type SlabAllocOptions, type SlabStats } from "./slab-alloc.js";
