@@ -98,6 +98,11 @@ export interface SlabStats {
   slabsReleased: number;
 }
 
+// Module-local copies: the hot path reads plain constants, never a property of another module's object.
+const { TAG, SELF, BASE, FREE, NEXT, PREV, LIST, SLAB } = Header;
+const { PARTIAL, FULL, EMPTY } = SlabList;
+const STACK = HEADER_WORDS;
+
 const DEFAULT_WINDOW_MS = 15_000;
 const HEADER_ALIGN = 8;
 let nextTag = 0x5a1ab000;
@@ -130,6 +135,13 @@ export class SlabAlloc implements UntypedObjectAlloc {
   readonly #slabMask: number;
   readonly #pageShift: number;
   readonly #checked: boolean;
+  /** Geometry copied into fields, so the hot path reads no other object. */
+  readonly #strideShift: number;
+  readonly #strideLowBits: number;
+  readonly #strideInverse: number;
+  readonly #bitmapWord: number;
+  /** Bytes from object 0 to the end of the last object. */
+  readonly #span: number;
   readonly #colouring: boolean;
   readonly #tag: number;
   readonly #init: ((ptr: Ptr) => void) | null;
@@ -176,6 +188,11 @@ export class SlabAlloc implements UntypedObjectAlloc {
     this.#slabMask = this.#g.slabBytes - 1;
     this.#pageShift = Math.log2(space.pageSize);
     this.#checked = checked;
+    this.#strideShift = this.#g.strideShift;
+    this.#strideLowBits = (1 << this.#g.strideShift) - 1;
+    this.#strideInverse = this.#g.strideInverse;
+    this.#bitmapWord = this.#g.bitmapWord;
+    this.#span = this.#n * this.#g.stride;
     this.#colouring = colouring;
     this.#tag = nextTag++ >>> 0;
     this.#init = init;
@@ -216,14 +233,14 @@ export class SlabAlloc implements UntypedObjectAlloc {
     let u32 = this.#u32;
     if (u32.length === 0) u32 = this.#refreshViews();
     const w = h >>> 2;
-    const free = u32[w + Header.FREE] - 1;
-    const entry = u32[w + HEADER_WORDS + free];
-    u32[w + Header.FREE] = free;
+    const free = u32[w + FREE] - 1;
+    const entry = u32[w + STACK + free];
+    u32[w + FREE] = free;
     const offset = entry >>> 1;
-    const ptr = u32[w + Header.BASE] + offset;
-    if (free === 0) this.#move(h, SlabList.PARTIAL, SlabList.FULL);
+    const ptr = u32[w + BASE] + offset;
+    if (free === 0) this.#move(h, PARTIAL, FULL);
     this.#live++;
-    if (this.#checked) this.#flipLive(u32, w, offset);
+    if (this.#checked) this.#setLive(u32, w, offset);
     if ((entry & 1) === 0) {
       if (this.#init !== null) this.#construct(ptr);
     } else if (this.#zeroed) {
@@ -247,17 +264,17 @@ export class SlabAlloc implements UntypedObjectAlloc {
     if (u32.length === 0) u32 = this.#refreshViews();
     const h = this.#aligned ? ptr - (ptr & this.#slabMask) : this.#largeHeader(ptr);
     const w = h >>> 2;
-    const offset = ptr - u32[w + Header.BASE];
+    const offset = ptr - u32[w + BASE];
     if (this.#checked) this.#validate(u32, ptr, h, offset);
-    const free = u32[w + Header.FREE];
-    u32[w + HEADER_WORDS + free] = offset * 2 + constructed;
-    u32[w + Header.FREE] = free + 1;
+    const free = u32[w + FREE];
+    u32[w + STACK + free] = offset * 2 + constructed;
+    u32[w + FREE] = free + 1;
     this.#live--;
     if (free === 0) this.#leaveFull(h);
-    else if (free + 1 === this.#n && (h !== this.#partial || u32[w + Header.NEXT] !== 0)) {
+    else if (free + 1 === this.#n && (h !== this.#partial || u32[w + NEXT] !== 0)) {
       // The last partial slab stays where it is when it empties: it is the current slab, so alloc/free
       // pairs on a quiet allocator move no slab between lists (and never look at the clock).
-      this.#move(h, SlabList.PARTIAL, SlabList.EMPTY);
+      this.#move(h, PARTIAL, EMPTY);
       this.#becameEmpty();
     }
   }
@@ -268,7 +285,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const u32 = this.#refreshViews();
     const h = this.#headerOf(u32, ptr);
     if (h === 0) return false;
-    const index = objectIndex(this.#g, ptr - u32[(h >>> 2) + Header.BASE]);
+    const index = objectIndex(this.#g, ptr - u32[(h >>> 2) + BASE]);
     return index >= 0 && (!this.#checked || this.#isLive(u32, h >>> 2, index));
   }
 
@@ -280,8 +297,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
   /** Returns every empty slab to the address space now, running the destructor on its objects; returns how many. */
   trim(): number {
     const current = this.#partial;
-    const idle = current !== 0 && this.#u32[(current >>> 2) + Header.FREE] === this.#n;
-    if (idle) this.#release(current, SlabList.PARTIAL);
+    const idle = current !== 0 && this.#u32[(current >>> 2) + FREE] === this.#n;
+    if (idle) this.#release(current, PARTIAL);
     return this.#releaseEmpty(this.#emptyCount) + (idle ? 1 : 0);
   }
 
@@ -291,7 +308,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
    * The allocator is empty and usable afterwards.
    */
   dispose(): void {
-    for (const list of [SlabList.PARTIAL, SlabList.FULL, SlabList.EMPTY]) {
+    for (const list of [PARTIAL, FULL, EMPTY]) {
       while (this.#head(list) !== 0) this.#release(this.#head(list), list);
     }
     this.#live = 0;
@@ -301,8 +318,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
   /** Counters and geometry. */
   stats(): SlabStats {
     const g = this.#g;
-    const partialSlabs = this.#count(SlabList.PARTIAL);
-    const fullSlabs = this.#count(SlabList.FULL);
+    const partialSlabs = this.#count(PARTIAL);
+    const fullSlabs = this.#count(FULL);
     return {
       kind: g.kind,
       size: this.layout.size,
@@ -335,21 +352,21 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const u32 = this.#refreshViews();
     let live = 0;
     let slabs = 0;
-    for (const list of [SlabList.PARTIAL, SlabList.FULL, SlabList.EMPTY]) {
+    for (const list of [PARTIAL, FULL, EMPTY]) {
       let prev = 0;
-      for (let h = this.#head(list); h !== 0; h = u32[(h >>> 2) + Header.NEXT]) {
+      for (let h = this.#head(list); h !== 0; h = u32[(h >>> 2) + NEXT]) {
         if (++slabs > this.#slabs) {
           problems.push(`list ${list} holds more slabs than the ${this.#slabs} mapped (a cycle?)`);
           break;
         }
-        live += this.#n - u32[(h >>> 2) + Header.FREE];
+        live += this.#n - u32[(h >>> 2) + FREE];
         this.#checkSlab(u32, h, list, prev, problems);
         prev = h;
       }
     }
     if (slabs !== this.#slabs) problems.push(`lists hold ${slabs} slabs, ${this.#slabs} mapped`);
     if (live !== this.#live) problems.push(`slabs hold ${live} live objects, counter says ${this.#live}`);
-    if (this.#count(SlabList.EMPTY) !== this.#emptyCount) problems.push("empty-slab counter is wrong");
+    if (this.#count(EMPTY) !== this.#emptyCount) problems.push("empty-slab counter is wrong");
     if (this.#pages !== null && this.#pages.size !== this.#slabs * (this.#g.slabBytes >>> this.#pageShift)) {
       problems.push(`page map holds ${this.#pages.size} pages for ${this.#slabs} slabs`);
     }
@@ -359,26 +376,26 @@ export class SlabAlloc implements UntypedObjectAlloc {
 
   #checkSlab(u32: Uint32Array, h: number, list: number, prev: number, problems: string[]): void {
     const w = h >>> 2;
-    const free = u32[w + Header.FREE];
+    const free = u32[w + FREE];
     const where = `slab header ${h}`;
-    if (u32[w + Header.TAG] !== this.#tag || u32[w + Header.SELF] !== h) problems.push(`${where}: bad tag`);
-    if (u32[w + Header.LIST] !== list) problems.push(`${where}: in list ${list}, says ${u32[w + Header.LIST]}`);
-    if (u32[w + Header.PREV] !== prev) problems.push(`${where}: PREV is ${u32[w + Header.PREV]}, not ${prev}`);
-    const current = list === SlabList.PARTIAL && prev === 0 && u32[w + Header.NEXT] === 0;
+    if (u32[w + TAG] !== this.#tag || u32[w + SELF] !== h) problems.push(`${where}: bad tag`);
+    if (u32[w + LIST] !== list) problems.push(`${where}: in list ${list}, says ${u32[w + LIST]}`);
+    if (u32[w + PREV] !== prev) problems.push(`${where}: PREV is ${u32[w + PREV]}, not ${prev}`);
+    const current = list === PARTIAL && prev === 0 && u32[w + NEXT] === 0;
     const expected =
-      list === SlabList.FULL
+      list === FULL
         ? free === 0
-        : list === SlabList.EMPTY
+        : list === EMPTY
           ? free === this.#n
           : free > 0 && (free < this.#n || current);
     if (!expected) problems.push(`${where}: ${free} free objects in list ${list}`);
     if (this.#aligned && (h & this.#slabMask) !== 0) problems.push(`${where}: slab not aligned to its size`);
-    if (!this.#aligned && this.#pages!.get(u32[w + Header.SLAB] >>> this.#pageShift) !== h) {
+    if (!this.#aligned && this.#pages!.get(u32[w + SLAB] >>> this.#pageShift) !== h) {
       problems.push(`${where}: slab missing from the page map`);
     }
     const onStack = new Uint8Array(this.#n);
     for (let i = 0; i < free; i++) {
-      const index = objectIndex(this.#g, u32[w + HEADER_WORDS + i] >>> 1);
+      const index = objectIndex(this.#g, u32[w + STACK + i] >>> 1);
       if (index < 0) problems.push(`${where}: stack entry ${i} is not an object offset`);
       else if (onStack[index]++ > 0) problems.push(`${where}: object ${index} twice on the free stack`);
     }
@@ -394,7 +411,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
   #refill(): number {
     const h = this.#emptyHead;
     if (h === 0) return this.#newSlab();
-    this.#move(h, SlabList.EMPTY, SlabList.PARTIAL);
+    this.#move(h, EMPTY, PARTIAL);
     this.#emptyCount--;
     this.#workingSet.taken(this.#emptyCount);
     return h;
@@ -413,20 +430,20 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const w = h >>> 2;
     const colour = this.#colouring ? this.#nextColour * g.colourStep : 0;
     this.#nextColour = (this.#nextColour + 1) % g.colours;
-    u32[w + Header.TAG] = this.#tag;
-    u32[w + Header.SELF] = h;
-    u32[w + Header.BASE] = slab + g.firstObject + colour;
-    u32[w + Header.FREE] = this.#n;
-    u32[w + Header.SLAB] = slab;
+    u32[w + TAG] = this.#tag;
+    u32[w + SELF] = h;
+    u32[w + BASE] = slab + g.firstObject + colour;
+    u32[w + FREE] = this.#n;
+    u32[w + SLAB] = slab;
     // Object 0 on top of the stack, so a new slab hands out its objects in address order.
-    for (let i = 0; i < this.#n; i++) u32[w + HEADER_WORDS + i] = (this.#n - 1 - i) * g.stride * 2;
+    for (let i = 0; i < this.#n; i++) u32[w + STACK + i] = (this.#n - 1 - i) * g.stride * 2;
     if (this.#checked) u32.fill(0, w + g.bitmapWord, w + g.bitmapWord + Math.ceil(this.#n / 32));
     if (!this.#aligned) {
       for (let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift); page < end; page++) {
         this.#pages!.set(page, h);
       }
     }
-    this.#push(h, SlabList.PARTIAL);
+    this.#push(h, PARTIAL);
     this.#slabs++;
     return h;
   }
@@ -453,47 +470,54 @@ export class SlabAlloc implements UntypedObjectAlloc {
     if (!this.#aligned) return this.#pages!.get(ptr >>> this.#pageShift);
     const h = ptr - (ptr & this.#slabMask);
     const w = h >>> 2;
-    return u32[w + Header.TAG] === this.#tag && u32[w + Header.SELF] === h ? h : 0;
+    return u32[w + TAG] === this.#tag && u32[w + SELF] === h ? h : 0;
   }
 
+  /**
+   * Throws unless `ptr` is a live object of this allocator: an integer pointer, in a slab whose header carries
+   * this allocator's tag and its own address, at the start of an object, whose live bit is set. Then clears
+   * the live bit. Nothing is written before every check has passed.
+   */
   #validate(u32: Uint32Array, ptr: Ptr, h: number, offset: number): void {
-    assertPtr(ptr);
+    if (ptr >>> 0 !== ptr) assertPtr(ptr);
     const w = h >>> 2;
-    if (u32[w + Header.TAG] !== this.#tag || u32[w + Header.SELF] !== h) {
+    if (u32[w + TAG] !== this.#tag || u32[w + SELF] !== h) {
       throw new RangeError(`ptr must be an object of this SlabAlloc; got ${ptr}`);
     }
-    const index = objectIndex(this.#g, offset);
-    if (index < 0) {
+    const index = Math.imul(offset >>> this.#strideShift, this.#strideInverse) >>> 0;
+    if (!(offset >= 0 && offset < this.#span) || (offset & this.#strideLowBits) !== 0 || index >= this.#n) {
       throw new RangeError(`ptr must point at the start of an object; got ${ptr}, inside slab ${h}`);
     }
-    if (!this.#isLive(u32, w, index)) throw new RangeError(`ptr must be a live object; got ${ptr} (double free)`);
-    this.#flipLive(u32, w, offset);
+    const word = w + this.#bitmapWord + (index >>> 5);
+    const bit = 1 << (index & 31);
+    if ((u32[word] & bit) === 0) throw new RangeError(`ptr must be a live object; got ${ptr} (double free)`);
+    u32[word] ^= bit;
   }
 
   #isLive(u32: Uint32Array, w: number, index: number): boolean {
-    return (u32[w + this.#g.bitmapWord + (index >>> 5)] & (1 << (index & 31))) !== 0;
+    return (u32[w + this.#bitmapWord + (index >>> 5)] & (1 << (index & 31))) !== 0;
   }
 
-  /** Flips the live bit of the object at `offset`: set by `alloc`, cleared by `dealloc`. */
-  #flipLive(u32: Uint32Array, w: number, offset: number): void {
-    const index = Math.imul(offset >>> this.#g.strideShift, this.#g.strideInverse) >>> 0;
-    u32[w + this.#g.bitmapWord + (index >>> 5)] ^= 1 << (index & 31);
+  /** Sets the live bit of the object at `offset` (alloc; `#validate` clears it). */
+  #setLive(u32: Uint32Array, w: number, offset: number): void {
+    const index = Math.imul(offset >>> this.#strideShift, this.#strideInverse) >>> 0;
+    u32[w + this.#bitmapWord + (index >>> 5)] |= 1 << (index & 31);
   }
 
   /** Moves slab `h`, which just got its first free object, out of the full list. */
   #leaveFull(h: number): void {
     if (this.#n === 1) {
-      this.#move(h, SlabList.FULL, SlabList.EMPTY);
+      this.#move(h, FULL, EMPTY);
       this.#becameEmpty();
       return;
     }
     // An empty current slab may only stay in the partial list alone: retire it before another joins.
     const current = this.#partial;
-    if (current !== 0 && this.#u32[(current >>> 2) + Header.FREE] === this.#n) {
-      this.#move(current, SlabList.PARTIAL, SlabList.EMPTY);
+    if (current !== 0 && this.#u32[(current >>> 2) + FREE] === this.#n) {
+      this.#move(current, PARTIAL, EMPTY);
       this.#becameEmpty();
     }
-    this.#move(h, SlabList.FULL, SlabList.PARTIAL);
+    this.#move(h, FULL, PARTIAL);
   }
 
   #becameEmpty(): void {
@@ -503,7 +527,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
 
   /** Releases `count` empty slabs, the longest-empty first. */
   #releaseEmpty(count: number): number {
-    for (let i = 0; i < count; i++) this.#release(this.#emptyTail, SlabList.EMPTY);
+    for (let i = 0; i < count; i++) this.#release(this.#emptyTail, EMPTY);
     return count;
   }
 
@@ -512,11 +536,11 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const g = this.#g;
     let u32 = this.#refreshViews();
     const w = h >>> 2;
-    const base = u32[w + Header.BASE];
-    const slab = u32[w + Header.SLAB];
+    const base = u32[w + BASE];
+    const slab = u32[w + SLAB];
     if (this.#destroy !== null) {
-      for (let i = u32[w + Header.FREE] - 1; i >= 0; i--) {
-        const entry = u32[w + HEADER_WORDS + i];
+      for (let i = u32[w + FREE] - 1; i >= 0; i--) {
+        const entry = u32[w + STACK + i];
         if ((entry & 1) === 0) continue;
         this.#destroy(base + (entry >>> 1));
         this.#destructorCalls++;
@@ -524,9 +548,9 @@ export class SlabAlloc implements UntypedObjectAlloc {
       }
     }
     this.#unlink(h, list);
-    if (list === SlabList.EMPTY) this.#emptyCount--;
-    u32[w + Header.TAG] = 0;
-    u32[w + Header.SELF] = 0;
+    if (list === EMPTY) this.#emptyCount--;
+    u32[w + TAG] = 0;
+    u32[w + SELF] = 0;
     if (!this.#aligned) {
       for (let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift); page < end; page++) {
         this.#pages!.delete(page);
@@ -539,18 +563,18 @@ export class SlabAlloc implements UntypedObjectAlloc {
   }
 
   #head(list: number): number {
-    return list === SlabList.PARTIAL ? this.#partial : list === SlabList.FULL ? this.#full : this.#emptyHead;
+    return list === PARTIAL ? this.#partial : list === FULL ? this.#full : this.#emptyHead;
   }
 
   #setHead(list: number, h: number): void {
-    if (list === SlabList.PARTIAL) this.#partial = h;
-    else if (list === SlabList.FULL) this.#full = h;
+    if (list === PARTIAL) this.#partial = h;
+    else if (list === FULL) this.#full = h;
     else this.#emptyHead = h;
   }
 
   #count(list: number): number {
     let count = 0;
-    for (let h = this.#head(list); h !== 0 && count <= this.#slabs; h = this.#u32[(h >>> 2) + Header.NEXT]) count++;
+    for (let h = this.#head(list); h !== 0 && count <= this.#slabs; h = this.#u32[(h >>> 2) + NEXT]) count++;
     return count;
   }
 
@@ -564,23 +588,23 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const u32 = this.#u32;
     const w = h >>> 2;
     const head = this.#head(list);
-    u32[w + Header.NEXT] = head;
-    u32[w + Header.PREV] = 0;
-    u32[w + Header.LIST] = list;
-    if (head !== 0) u32[(head >>> 2) + Header.PREV] = h;
-    else if (list === SlabList.EMPTY) this.#emptyTail = h;
+    u32[w + NEXT] = head;
+    u32[w + PREV] = 0;
+    u32[w + LIST] = list;
+    if (head !== 0) u32[(head >>> 2) + PREV] = h;
+    else if (list === EMPTY) this.#emptyTail = h;
     this.#setHead(list, h);
   }
 
   #unlink(h: number, list: number): void {
     const u32 = this.#u32;
     const w = h >>> 2;
-    const next = u32[w + Header.NEXT];
-    const prev = u32[w + Header.PREV];
-    if (prev !== 0) u32[(prev >>> 2) + Header.NEXT] = next;
+    const next = u32[w + NEXT];
+    const prev = u32[w + PREV];
+    if (prev !== 0) u32[(prev >>> 2) + NEXT] = next;
     else this.#setHead(list, next);
-    if (next !== 0) u32[(next >>> 2) + Header.PREV] = prev;
-    else if (list === SlabList.EMPTY) this.#emptyTail = prev;
+    if (next !== 0) u32[(next >>> 2) + PREV] = prev;
+    else if (list === EMPTY) this.#emptyTail = prev;
   }
 
   /** Takes the space's current views: after a mapping (which may grow the buffer) or a detached buffer. */
