@@ -150,8 +150,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
   readonly #workingSet: WorkingSet;
   readonly #pages: PageMap | null;
   readonly #headers: SlabAlloc | null;
-  #u32: Uint32Array;
-  #u8: Uint8Array;
+  #u32!: Uint32Array;
+  #u8!: Uint8Array;
   /** List heads, indexed by {@link SlabList}; index 0 unused. */
   #partial = 0;
   #full = 0;
@@ -211,8 +211,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
           workingSetMs: windowMs,
           now: this.#workingSet.now,
         });
-    this.#u32 = space.u32;
-    this.#u8 = space.u8;
+    this.#refreshViews();
   }
 
   /** The address space the objects live in. */
@@ -607,10 +606,16 @@ export class SlabAlloc implements UntypedObjectAlloc {
     else if (list === EMPTY) this.#emptyTail = prev;
   }
 
-  /** Takes the space's current views: after a mapping (which may grow the buffer) or a detached buffer. */
+  /**
+   * Takes fresh views after a mapping (which may grow the buffer) or when the buffer was detached (a
+   * `WebAssembly.Memory` grown elsewhere). The views have a fixed length even over a growable or resizable
+   * buffer: V8 optimises fixed-length views far better than length-tracking ones, and every slab this
+   * allocator mapped is inside the buffer's length at the time of the refresh.
+   */
   #refreshViews(): Uint32Array {
-    this.#u8 = this.#space.u8;
-    this.#u32 = this.#space.u32;
+    const buffer = this.#space.buffer;
+    this.#u8 = new Uint8Array(buffer, 0, buffer.byteLength);
+    this.#u32 = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
     return this.#u32;
   }
 }

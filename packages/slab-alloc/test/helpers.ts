@@ -1,44 +1,13 @@
-import { MemoryViews } from "@allocators/object-alloc";
-import type { PageSource } from "../src/index.js";
+import { AddressSpace, type Backing } from "@allocators/mmap-alloc";
 
-/**
- * A page source for tests that need no address space: first-fit over a page table on an ArrayBuffer, page 0
- * never handed out, every mapping zeroed, unmap checked.
- */
-export class TestSpace extends MemoryViews implements PageSource {
-  readonly used: Uint8Array;
-  mappedPages = 0;
-  constructor(
-    readonly maxBytes: number,
-    readonly pageSize = 4096,
-  ) {
-    super(new ArrayBuffer(maxBytes));
-    this.used = new Uint8Array(maxBytes / pageSize);
-    this.used[0] = 1;
-  }
-  map(bytes: number, align = this.pageSize): number {
-    const pages = Math.ceil(bytes / this.pageSize);
-    const step = Math.max(1, align / this.pageSize);
-    for (let first = step; first + pages <= this.used.length; first += step) {
-      if (this.used.subarray(first, first + pages).every((u) => u === 0)) {
-        this.used.fill(1, first, first + pages);
-        this.u8.fill(0, first * this.pageSize, (first + pages) * this.pageSize);
-        this.mappedPages += pages;
-        return first * this.pageSize;
-      }
-    }
-    return 0;
-  }
-  unmap(ptr: number, bytes: number): void {
-    const first = ptr / this.pageSize;
-    const pages = Math.ceil(bytes / this.pageSize);
-    if (!Number.isInteger(first) || this.used.subarray(first, first + pages).some((u) => u === 0)) {
-      throw new Error(`unmap of pages not mapped: ${ptr}, ${bytes}`);
-    }
-    this.used.fill(0, first, first + pages);
-    this.u8.fill(0xdd, ptr, ptr + pages * this.pageSize);
-    this.mappedPages -= pages;
-  }
+/** A fresh address space of 4 KiB pages (a resizable ArrayBuffer unless `backing` says otherwise). */
+export function newSpace(maxBytes: number, backing: Backing = "local"): AddressSpace {
+  return AddressSpace.create({ maxBytes, backing });
+}
+
+/** Bytes mapped in `space`. */
+export function mappedBytes(space: AddressSpace): number {
+  return space.stats().mappedBytes;
 }
 
 /** The object sizes of the Rust crate's tests: powers of two, midpoints and a prime between, 1 to 8192 B. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SlabAlloc, type SlabAllocOptions } from "../src/index.js";
-import { random, RUST_SIZES, TestSpace } from "./helpers.js";
+import type { AddressSpace } from "@allocators/mmap-alloc";
+import { mappedBytes, newSpace, random, RUST_SIZES } from "./helpers.js";
 
 const PAGE = 4096;
 
@@ -9,7 +10,7 @@ const PAGE = 4096;
  * occupancy map proves no two live objects overlap, and each object is verified before it is freed and at the
  * end (the allocator's metadata must never write into a live object).
  */
-function churn(space: TestSpace, slab: SlabAlloc, steps: number, seed: number): void {
+function churn(space: AddressSpace, slab: SlabAlloc, steps: number, seed: number): void {
   const { size, align } = slab.layout;
   const next = random(seed);
   const live: number[] = [];
@@ -54,18 +55,18 @@ function churn(space: TestSpace, slab: SlabAlloc, steps: number, seed: number): 
 describe("the Rust crate's object sizes times every alignment up to the page size", () => {
   for (const size of RUST_SIZES) {
     it(`${size} B objects, alignments 1 to ${PAGE}`, () => {
-      const space = new TestSpace(1 << 25, PAGE);
+      const space = newSpace(1 << 25);
       for (let align = 1; align <= PAGE; align *= 2) {
         const slab = new SlabAlloc(space, { size, align, workingSetMs: 0 });
         churn(space, slab, size * Math.max(size, align) > 1 << 20 ? 500 : 1200, size * 31 + align);
         slab.dispose();
-        expect(space.mappedPages).toBe(0);
+        expect(mappedBytes(space)).toBe(0);
       }
     });
   }
 
   it("both slab kinds, checked and unchecked, for a few sizes", () => {
-    const space = new TestSpace(1 << 25, PAGE);
+    const space = newSpace(1 << 25);
     for (const size of [1, 24, 100, 512, 700, 4096]) {
       for (const kind of ["aligned", "large"] as const) {
         for (const checked of [true, false]) {
@@ -73,7 +74,7 @@ describe("the Rust crate's object sizes times every alignment up to the page siz
           expect(slab.stats().kind).toBe(kind);
           churn(space, slab, 3000, size);
           slab.dispose();
-          expect(space.mappedPages).toBe(0);
+          expect(mappedBytes(space)).toBe(0);
         }
       }
     }
@@ -82,7 +83,7 @@ describe("the Rust crate's object sizes times every alignment up to the page siz
 
 describe("constructed-object caching", () => {
   it("skips the constructor when it hands back a freed object, which keeps its state", () => {
-    const space = new TestSpace(1 << 22);
+    const space = newSpace(1 << 22);
     let inits = 0;
     const slab = new SlabAlloc(space, {
       size: 16,
@@ -120,7 +121,7 @@ describe("constructed-object caching", () => {
   });
 
   it("runs the destructor on constructed objects when their slab is released, and on dispose", () => {
-    const space = new TestSpace(1 << 22);
+    const space = newSpace(1 << 22);
     const destroyed = new Set<number>();
     const slab = new SlabAlloc(space, {
       size: 64,
@@ -137,11 +138,11 @@ describe("constructed-object caching", () => {
     slab.dispose();
     expect(destroyed.size).toBe(500);
     expect(new Set(ptrs)).toEqual(destroyed);
-    expect(space.mappedPages).toBe(0);
+    expect(mappedBytes(space)).toBe(0);
   });
 
   it("does not count an object as constructed when the constructor throws", () => {
-    const space = new TestSpace(1 << 22);
+    const space = newSpace(1 << 22);
     let fail = true;
     let inits = 0;
     const slab = new SlabAlloc(space, {
@@ -161,7 +162,7 @@ describe("constructed-object caching", () => {
   });
 
   it("hands out zeroed objects when zeroed, clearing reused ones", () => {
-    const space = new TestSpace(1 << 22);
+    const space = newSpace(1 << 22);
     const slab = new SlabAlloc(space, { size: 40, zeroed: true });
     const a = slab.alloc();
     space.u8.fill(0xab, a, a + 40);
@@ -175,7 +176,7 @@ describe("constructed-object caching", () => {
 
 describe("slab lists and the working set", () => {
   it("keeps empty slabs for a window of time, then returns those unused for a whole window", () => {
-    const space = new TestSpace(1 << 23);
+    const space = newSpace(1 << 23);
     let clock = 0;
     const slab = new SlabAlloc(space, { size: 256, workingSetMs: 1000, now: () => clock });
     const perSlab = slab.stats().objectsPerSlab;
@@ -194,15 +195,15 @@ describe("slab lists and the working set", () => {
     clock = 2000;
     expect(slab.reclaim()).toBe(6);
     expect(slab.stats()).toMatchObject({ slabs: 4, emptySlabs: 3, slabsReleased: 6 });
-    expect(space.mappedPages * PAGE).toBe(4 * slab.stats().slabBytes);
+    expect(mappedBytes(space)).toBe(4 * slab.stats().slabBytes);
     expect(slab.trim()).toBe(4);
-    expect(space.mappedPages).toBe(0);
+    expect(mappedBytes(space)).toBe(0);
     expect(slab.check()).toEqual([]);
     expect(slab.alloc()).not.toBe(0);
   });
 
   it("moves slabs between partial, full and empty as objects come and go", () => {
-    const space = new TestSpace(1 << 22);
+    const space = newSpace(1 << 22);
     const slab = new SlabAlloc(space, { size: 100, align: 4 });
     const n = slab.stats().objectsPerSlab;
     const first = Array.from({ length: n }, () => slab.alloc());
@@ -219,7 +220,7 @@ describe("slab lists and the working set", () => {
   });
 
   it("colours consecutive slabs with different offsets", () => {
-    const space = new TestSpace(1 << 22);
+    const space = newSpace(1 << 22);
     const slab = new SlabAlloc(space, { size: 200, align: 8 });
     const { objectsPerSlab: n, slabBytes, colours } = slab.stats();
     expect(colours).toBeGreaterThan(1);
@@ -233,7 +234,7 @@ describe("slab lists and the working set", () => {
   });
 
   it("returns 0 when the address space is full, and stays usable", () => {
-    const space = new TestSpace(64 * PAGE);
+    const space = newSpace(64 * PAGE);
     const slab = new SlabAlloc(space, { size: 1000, kind: "large" });
     const live: number[] = [];
     for (let p = slab.alloc(); p !== 0; p = slab.alloc()) live.push(p);
@@ -247,7 +248,7 @@ describe("slab lists and the working set", () => {
 
 describe("large-object slabs", () => {
   it("finds out-of-line headers through the page map, for objects of several pages", () => {
-    const space = new TestSpace(1 << 24);
+    const space = newSpace(1 << 24);
     const slab = new SlabAlloc(space, { size: 3 * PAGE + 100, align: 64 });
     const stats = slab.stats();
     expect(stats.kind).toBe("large");
@@ -264,7 +265,7 @@ describe("checked mode", () => {
   const options: SlabAllocOptions = { size: 24, align: 8 };
   for (const kind of ["aligned", "large"] as const) {
     it(`rejects foreign, interior and double frees, and leaves the allocator unchanged (${kind})`, () => {
-      const space = new TestSpace(1 << 22);
+      const space = newSpace(1 << 22);
       const slab = new SlabAlloc(space, { ...options, kind });
       const other = new SlabAlloc(space, { ...options, kind });
       const a = slab.alloc();
@@ -292,7 +293,7 @@ describe("checked mode", () => {
   }
 
   it("validates its options, naming them", () => {
-    const space = new TestSpace(1 << 20);
+    const space = newSpace(1 << 20);
     expect(() => new SlabAlloc(space, { size: -1 })).toThrow(/size/);
     expect(() => new SlabAlloc(space, { size: 8, align: 3 })).toThrow(/align/);
     expect(() => new SlabAlloc(space, { size: 8, align: 8192 })).toThrow(/align/);
