@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SlabAlloc, type SlabAllocOptions } from "../src/index.js";
-import type { AddressSpace } from "@allocators/mmap-alloc";
+import { AddressSpace } from "@allocators/mmap-alloc";
 import { mappedBytes, newSpace, random, RUST_SIZES } from "./helpers.js";
 
 const PAGE = 4096;
@@ -302,5 +302,27 @@ describe("checked mode", () => {
     expect(() => new SlabAlloc(space, { size: 8, workingSetMs: -1 })).toThrow(/workingSetMs/);
     expect(new SlabAlloc(space, { size: 8, slabBytes: 8192 }).stats().slabBytes).toBe(8192);
     expect(new SlabAlloc(space, { size: 12 }).layout.align).toBe(4);
+  });
+});
+
+describe("memory that moves", () => {
+  it("keeps working when another allocator grows a non-shared WebAssembly.Memory (detaching the buffer)", () => {
+    const wasm = new WebAssembly.Memory({ initial: 2, maximum: 512 });
+    const space = AddressSpace.create({ maxBytes: 512 * 65536, backing: wasm });
+    const a = new SlabAlloc(space, { size: 32, init: (p) => space.u32.fill(0xc0ffee, p >>> 2, (p >>> 2) + 8) });
+    const b = new SlabAlloc(space, { size: 1000 });
+    const mine = Array.from({ length: 10 }, () => a.alloc());
+    const before = space.buffer;
+    const big = Array.from({ length: 3000 }, () => b.alloc());
+    expect(big.every((p) => p !== 0)).toBe(true);
+    expect(space.buffer).not.toBe(before);
+    expect(before.byteLength).toBe(0); // detached
+    for (const p of mine) a.dealloc(p);
+    expect(a.alloc()).toBe(mine[mine.length - 1]);
+    expect(space.u32[(mine[0] >>> 2) + 7]).toBe(0xc0ffee);
+    const more = Array.from({ length: 500 }, () => a.alloc());
+    expect(more.every((p) => space.u32[p >>> 2] === 0xc0ffee)).toBe(true);
+    expect(a.check()).toEqual([]);
+    expect(b.check()).toEqual([]);
   });
 });
