@@ -7,4 +7,11 @@
 export { MIN_OBJECTS_PER_SLAB, type SlabKind } from "./geometry.js";
 export { type PageSource, SlabAlloc, type SlabAllocOptions, type SlabStats } from "./slab-alloc.js";
 export { ObjectPool, type ObjectPoolOptions, type ObjectPoolStats } from "./object-pool.js";
-export { FIELD_BYTES, type Field, type FieldType, type StructAccessors, type StructType, struct } from "./struct.js";
+export {
+  FIELD_BYTES,
+  type Field,
+  type FieldType,
+  type StructAccessors,
+  type StructType,
+  struct,
+} from "./struct.js";

@@ -121,7 +121,8 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
   dealloc(obj: T): void {
     const slot = this.#slotOf.get(obj);
     if (slot === undefined) throw new RangeError("obj must be an object of this pool; got a foreign object");
-    if ((this.#state[slot] & 1) === 0) throw new RangeError(`obj must be live; got slot ${slot} (double free)`);
+    if ((this.#state[slot] & 1) === 0)
+      throw new RangeError(`obj must be live; got slot ${slot} (double free)`);
     this.#release(slot);
   }
 
@@ -157,7 +158,8 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
   /** The handle of the live object `obj`. @throws RangeError naming `obj` when it is not live in this pool. */
   handleOf(obj: T): number {
     const slot = this.#slotOf.get(obj);
-    if (slot === undefined || (this.#state[slot] & 1) === 0) throw new RangeError("obj must be a live object of this pool");
+    if (slot === undefined || (this.#state[slot] & 1) === 0)
+      throw new RangeError("obj must be a live object of this pool");
     return (this.#state[slot] & this.#genMask) * (this.#slotMask + 1) + slot;
   }
 
@@ -184,8 +186,10 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
       if ((this.#state[slot] & 1) !== 0) problems.push(`free slot ${slot} marked live`);
     }
     for (let slot = 0; slot < this.#objects.length; slot++) {
-      if (onStack[slot] === 0 && (this.#state[slot] & 1) === 0) problems.push(`slot ${slot} neither live nor free`);
-      if (this.#slotOf.get(this.#objects[slot]) !== slot) problems.push(`slot ${slot} missing from the object map`);
+      if (onStack[slot] === 0 && (this.#state[slot] & 1) === 0)
+        problems.push(`slot ${slot} neither live nor free`);
+      if (this.#slotOf.get(this.#objects[slot]) !== slot)
+        problems.push(`slot ${slot} missing from the object map`);
     }
     return problems;
   }
@@ -202,7 +206,9 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
   #slotOfHandle(handle: number): number {
     const slot = handle & this.#slotMask;
     if (!this.isLive(handle)) {
-      throw new RangeError(`handle must be live in this pool; got ${handle} (stale, freed or foreign; slot ${slot})`);
+      throw new RangeError(
+        `handle must be live in this pool; got ${handle} (stale, freed or foreign; slot ${slot})`,
+      );
     }
     return slot;
   }
@@ -212,7 +218,8 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
     const first = this.#objects.length;
     const count = Math.min(this.#slabObjects, this.#maxObjects - first);
     if (count === 0) return false;
-    if (first + count > this.#state.length) this.#reserve(Math.min(this.#maxObjects, Math.max(2 * this.#state.length, first + count)));
+    if (first + count > this.#state.length)
+      this.#reserve(Math.min(this.#maxObjects, Math.max(2 * this.#state.length, first + count)));
     for (let i = 0; i < count; i++) {
       const obj = this.#create();
       if (this.#slotOf.has(obj)) throw new RangeError("create must return a new object each time");

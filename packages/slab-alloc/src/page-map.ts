@@ -83,7 +83,8 @@ export class PageMap {
 
   /** Calls `visit(page, value)` for every entry. */
   forEach(visit: (page: number, value: number) => void): void {
-    for (let i = 0; i < this.#keys.length; i++) if (this.#keys[i] !== 0) visit(this.#keys[i] - 1, this.#values[i]);
+    for (let i = 0; i < this.#keys.length; i++)
+      if (this.#keys[i] !== 0) visit(this.#keys[i] - 1, this.#values[i]);
   }
 
   #resize(capacity: number): void {

@@ -400,7 +400,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
     }
     if (!this.#checked) return;
     for (let index = 0; index < this.#n; index++) {
-      if (this.#isLive(u32, w, index) === (onStack[index] > 0)) {
+      if (this.#isLive(u32, w, index) === onStack[index] > 0) {
         problems.push(`${where}: bitmap disagrees with the free stack for object ${index}`);
       }
     }
@@ -438,7 +438,11 @@ export class SlabAlloc implements UntypedObjectAlloc {
     for (let i = 0; i < this.#n; i++) u32[w + STACK + i] = (this.#n - 1 - i) * g.stride * 2;
     if (this.#checked) u32.fill(0, w + g.bitmapWord, w + g.bitmapWord + Math.ceil(this.#n / 32));
     if (!this.#aligned) {
-      for (let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift); page < end; page++) {
+      for (
+        let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift);
+        page < end;
+        page++
+      ) {
         this.#pages!.set(page, h);
       }
     }
@@ -459,7 +463,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
   }
 
   #largeHeader(ptr: Ptr): number {
-    const h = Number.isInteger(ptr) && ptr > 0 && ptr < 2 ** 32 ? this.#pages!.get(ptr >>> this.#pageShift) : 0;
+    const h =
+      Number.isInteger(ptr) && ptr > 0 && ptr < 2 ** 32 ? this.#pages!.get(ptr >>> this.#pageShift) : 0;
     if (h === 0) throw new RangeError(`ptr must be an object of this SlabAlloc; got ${ptr}`);
     return h;
   }
@@ -551,7 +556,11 @@ export class SlabAlloc implements UntypedObjectAlloc {
     u32[w + TAG] = 0;
     u32[w + SELF] = 0;
     if (!this.#aligned) {
-      for (let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift); page < end; page++) {
+      for (
+        let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift);
+        page < end;
+        page++
+      ) {
         this.#pages!.delete(page);
       }
       this.#headers!.dealloc(h);

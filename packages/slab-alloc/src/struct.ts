@@ -72,7 +72,8 @@ export function struct<F extends Record<string, FieldType>>(fields: F): StructTy
   const offsets: Record<string, number> = {};
   for (const [name, type] of Object.entries(fields)) {
     const bytes = FIELD_BYTES[type];
-    if (bytes === undefined) throw new RangeError(`fields.${name} must be a field type (u8 ... f64); got ${type}`);
+    if (bytes === undefined)
+      throw new RangeError(`fields.${name} must be a field type (u8 ... f64); got ${type}`);
     const placed = layout.extend(Layout.from(bytes, bytes));
     offsets[name] = placed.offset;
     layout = placed.layout;
@@ -84,7 +85,8 @@ export function struct<F extends Record<string, FieldType>>(fields: F): StructTy
     bind(memory) {
       const views = new FixedViews(memory);
       const accessors: Record<string, Field> = {};
-      for (const [name, type] of Object.entries(fields)) accessors[name] = makeField(type, views, offsets[name]);
+      for (const [name, type] of Object.entries(fields))
+        accessors[name] = makeField(type, views, offsets[name]);
       return accessors as StructAccessors<F>;
     },
   };
@@ -131,7 +133,10 @@ class FixedViews {
 // One class per type keeps every call site monomorphic: each reads one kind of typed array.
 
 class U8Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = ptr + this.offset;
     if (i >= this.views.u8.length) this.views.grown(i, 0);
@@ -145,7 +150,10 @@ class U8Field implements Field {
 }
 
 class I8Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = ptr + this.offset;
     if (i >= this.views.i8.length) this.views.grown(i, 0);
@@ -159,7 +167,10 @@ class I8Field implements Field {
 }
 
 class U16Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = (ptr + this.offset) >>> 1;
     if (i >= this.views.u16.length) this.views.grown(i, 1);
@@ -173,7 +184,10 @@ class U16Field implements Field {
 }
 
 class I16Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = (ptr + this.offset) >>> 1;
     if (i >= this.views.i16.length) this.views.grown(i, 1);
@@ -187,7 +201,10 @@ class I16Field implements Field {
 }
 
 class U32Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = (ptr + this.offset) >>> 2;
     if (i >= this.views.u32.length) this.views.grown(i, 2);
@@ -201,7 +218,10 @@ class U32Field implements Field {
 }
 
 class I32Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = (ptr + this.offset) >>> 2;
     if (i >= this.views.i32.length) this.views.grown(i, 2);
@@ -215,7 +235,10 @@ class I32Field implements Field {
 }
 
 class F32Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = (ptr + this.offset) >>> 2;
     if (i >= this.views.f32.length) this.views.grown(i, 2);
@@ -229,7 +252,10 @@ class F32Field implements Field {
 }
 
 class F64Field implements Field {
-  constructor(readonly views: FixedViews, readonly offset: number) {}
+  constructor(
+    readonly views: FixedViews,
+    readonly offset: number,
+  ) {}
   get(ptr: Ptr): number {
     const i = (ptr + this.offset) >>> 3;
     if (i >= this.views.f64.length) this.views.grown(i, 3);

@@ -19,7 +19,8 @@ function churn(space: AddressSpace, slab: SlabAlloc, steps: number, seed: number
   let serial = 0;
   const verify = (ptr: number, mark: number) => {
     for (let i = 0; i < size; i++) {
-      if (space.u8[ptr + i] !== mark) throw new Error(`object ${ptr} byte ${i} overwritten (size ${size}, align ${align})`);
+      if (space.u8[ptr + i] !== mark)
+        throw new Error(`object ${ptr} byte ${i} overwritten (size ${size}, align ${align})`);
     }
   };
   for (let step = 0; step < steps; step++) {
@@ -37,7 +38,8 @@ function churn(space: AddressSpace, slab: SlabAlloc, steps: number, seed: number
       const ptr = slab.alloc();
       if (ptr === 0) throw new Error("out of memory in a test that should not run out");
       if (ptr % align !== 0) throw new Error(`misaligned ${ptr} for align ${align}`);
-      if (occupied.subarray(ptr, ptr + size).some((b) => b !== 0)) throw new Error(`${ptr} overlaps a live object`);
+      if (occupied.subarray(ptr, ptr + size).some((b) => b !== 0))
+        throw new Error(`${ptr} overlaps a live object`);
       occupied.fill(1, ptr, ptr + size);
       const mark = (++serial % 255) + 1;
       space.u8.fill(mark, ptr, ptr + size);
@@ -309,7 +311,10 @@ describe("memory that moves", () => {
   it("keeps working when another allocator grows a non-shared WebAssembly.Memory (detaching the buffer)", () => {
     const wasm = new WebAssembly.Memory({ initial: 2, maximum: 512 });
     const space = AddressSpace.create({ maxBytes: 512 * 65536, backing: wasm });
-    const a = new SlabAlloc(space, { size: 32, init: (p) => space.u32.fill(0xc0ffee, p >>> 2, (p >>> 2) + 8) });
+    const a = new SlabAlloc(space, {
+      size: 32,
+      init: (p) => space.u32.fill(0xc0ffee, p >>> 2, (p >>> 2) + 8),
+    });
     const b = new SlabAlloc(space, { size: 1000 });
     const mine = Array.from({ length: 10 }, () => a.alloc());
     const before = space.buffer;

@@ -29,8 +29,18 @@ describe("struct", () => {
       f.h.set(p, i / 3);
     });
     ptrs.forEach((p, i) => {
-      expect([f.a.get(p), f.b.get(p), f.c.get(p), f.d.get(p)]).toEqual([255 - (i & 255), -128, 65535 - i, -(i + 1)]);
-      expect([f.e.get(p), f.f.get(p), f.g.get(p), f.h.get(p)]).toEqual([4_000_000_000 + i, -2_000_000_000 - i, 1.5, i / 3]);
+      expect([f.a.get(p), f.b.get(p), f.c.get(p), f.d.get(p)]).toEqual([
+        255 - (i & 255),
+        -128,
+        65535 - i,
+        -(i + 1),
+      ]);
+      expect([f.e.get(p), f.f.get(p), f.g.get(p), f.h.get(p)]).toEqual([
+        4_000_000_000 + i,
+        -2_000_000_000 - i,
+        1.5,
+        i / 3,
+      ]);
       expect(space.view.getFloat64(p + T.offsets.h, true)).toBe(i / 3);
     });
   });

@@ -16,7 +16,9 @@ function next<T>(worker: Worker): Promise<T> {
 describe("slab allocators of several workers in one shared address space", () => {
   it("keep their objects apart, and their structs are readable from another worker", async () => {
     const space = AddressSpace.create({ maxBytes: 64 << 20, initialBytes: 1 << 16 });
-    const workers = [1, 2, 3].map((id) => startWorker(OWNER, { workerData: { descriptor: space.share(), id } }));
+    const workers = [1, 2, 3].map((id) =>
+      startWorker(OWNER, { workerData: { descriptor: space.share(), id } }),
+    );
     try {
       const first = await Promise.all(
         workers.map((w) => next<{ ptrs: number[]; errors: number; problems: string[] }>(w)),

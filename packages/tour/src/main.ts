@@ -3,9 +3,10 @@
  * A package joins the tour by adding a stop file here and a line to `stops`.
  */
 import { objectAllocStop } from "./object-alloc.js";
+import { slabAllocStop } from "./slab-alloc.js";
 import type { Stop } from "./stop.js";
 
-const stops: Stop[] = [objectAllocStop];
+const stops: Stop[] = [objectAllocStop, slabAllocStop];
 
 for (const stop of stops) {
   console.log(`\n== ${stop.title} ==`);

@@ -1,5 +1,6 @@
 /** Every workload of `pnpm bench`, in the order they run. */
 import type { Workload } from "../harness.js";
 import { arenaScopes } from "./arena.js";
+import { poolChurn, slabPairs } from "./slab-alloc.js";
 
-export const workloads: Workload[] = [arenaScopes];
+export const workloads: Workload[] = [arenaScopes, slabPairs, poolChurn];
