@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 export { MIN_OBJECTS_PER_SLAB, type SlabKind } from "./geometry.js";
-export { type PageSource, SlabAlloc, type SlabAllocOptions, type SlabStats } from "./slab-alloc.js";
 export { ObjectPool, type ObjectPoolOptions, type ObjectPoolStats } from "./object-pool.js";
+export { type PageSource, SlabAlloc, type SlabAllocOptions, type SlabStats } from "./slab-alloc.js";
 export {
   FIELD_BYTES,
   type Field,

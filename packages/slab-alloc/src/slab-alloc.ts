@@ -18,8 +18,9 @@
  *
  * @module
  */
-import { assertAlign, assertPtr, assertSize, Layout, NULL, type Ptr } from "@allocators/object-alloc";
+
 import type { Memory, UntypedObjectAlloc } from "@allocators/object-alloc";
+import { assertAlign, assertPtr, assertSize, Layout, NULL, type Ptr } from "@allocators/object-alloc";
 import {
   chooseGeometry,
   defaultKind,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chooseGeometry, geometryFor, objectIndex, splitStride } from "../src/geometry.js";
 import { PageMap } from "../src/page-map.js";
-import { random, RUST_SIZES } from "./helpers.js";
+import { RUST_SIZES, random } from "./helpers.js";
 
 describe("stride division without dividing", () => {
   it("maps exactly the multiples of the stride to their index", () => {

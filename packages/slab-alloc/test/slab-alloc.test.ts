@@ -1,7 +1,7 @@
+import { AddressSpace } from "@allocators/mmap-alloc";
 import { describe, expect, it } from "vitest";
 import { SlabAlloc, type SlabAllocOptions } from "../src/index.js";
-import { AddressSpace } from "@allocators/mmap-alloc";
-import { mappedBytes, newSpace, random, RUST_SIZES } from "./helpers.js";
+import { mappedBytes, newSpace, RUST_SIZES, random } from "./helpers.js";
 
 const PAGE = 4096;
 

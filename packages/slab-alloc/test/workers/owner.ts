@@ -3,8 +3,9 @@
  * content checks, then allocates 1000 structs { id: u32, value: f64 } and posts { ptrs, errors, problems }.
  * On the message "free" it frees them, trims, and posts { problems, slabs }.
  */
-import { AddressSpace, type AddressSpaceDescriptor } from "@allocators/mmap-alloc";
+
 import { parentPort, workerData } from "node:worker_threads";
+import { AddressSpace, type AddressSpaceDescriptor } from "@allocators/mmap-alloc";
 import { SlabAlloc, struct } from "../../src/index.js";
 
 const { descriptor, id } = workerData as { descriptor: AddressSpaceDescriptor; id: number };
