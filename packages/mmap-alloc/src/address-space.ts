@@ -8,14 +8,18 @@ import {
   assertAlign,
   assertPtr,
   assertSize,
+  MAX_SIZE,
   type Memory,
   MemoryViews,
-  MAX_SIZE,
   type Ptr,
 } from "@allocators/object-alloc";
 import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
 import {
+  CACHE,
+  CACHE_SLOTS,
+  CACHED_TAG,
   COUNT_MASK,
+  H_CACHE_COUNT,
   H_FIRST_PAGE,
   H_GROWTHS,
   H_HOLDERS,
@@ -28,6 +32,9 @@ import {
   H_VERSION,
   LABEL_SHIFT,
   LOG_ACTIVE,
+  LOG_CACHE_COUNT,
+  LOG_CACHE_PAGE,
+  LOG_CACHE_SLOT,
   LOG_COUNT,
   LOG_MAPPED,
   LOG_START,
@@ -98,6 +105,8 @@ const GROWTH_FACTOR = 1.5;
 /** Zeroing copies from this many zero bytes at a time (TypedArray.set is the fastest zeroing on shared memory). */
 const ZERO_CHUNK = 65536;
 const META_ALIGN = 64;
+/** check()'s mark for a page of the single-page cache (used pages are 1). */
+const CACHED_PAGE = 2;
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -265,7 +274,12 @@ export class AddressSpace implements Memory {
     if (want > this.#pages) return 0;
     let m = this.#lock();
     try {
-      const found = this.#tree.findFirst(m, want);
+      if (want === 1 && m[H_CACHE_COUNT] > 0) return this.#takeCached(m, label);
+      let found = this.#tree.findFirst(m, want);
+      if (found < 0 && m[H_CACHE_COUNT] > 0) {
+        this.#flushCache(m);
+        found = this.#tree.findFirst(m, want);
+      }
       if (found < 0) return 0;
       const start = Math.ceil(found / alignPages) * alignPages;
       if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
@@ -296,9 +310,10 @@ export class AddressSpace implements Memory {
     const runPages = head & COUNT_MASK;
     const label = head >>> LABEL_SHIFT;
     this.#zero(ptr, pages * this.pageSize);
-    this.#lock();
+    const locked = this.#lock();
     try {
-      this.#unmapLocked(this.#metaView(), runStart, runPages, label, first, pages);
+      if (runPages === 1 && locked[H_CACHE_COUNT] < CACHE_SLOTS) this.#putCached(locked, first);
+      else this.#unmapLocked(locked, runStart, runPages, label, first, pages);
     } finally {
       this.#unlock();
     }
@@ -326,7 +341,8 @@ export class AddressSpace implements Memory {
     }
     const label = head >>> LABEL_SHIFT;
     if (ptr % align === 0) {
-      if (newPages < oldPages) this.unmap(ptr + newPages * this.pageSize, (oldPages - newPages) * this.pageSize);
+      if (newPages < oldPages)
+        this.unmap(ptr + newPages * this.pageSize, (oldPages - newPages) * this.pageSize);
       if (newPages <= oldPages || this.#extend(first, oldPages, newPages, label)) return ptr;
     }
     const moved = this.map(newBytes, align, label);
@@ -396,7 +412,8 @@ export class AddressSpace implements Memory {
       const reserved = this.#firstPage * this.pageSize;
       return {
         mappedBytes: mapped,
-        freeBytes: Math.floor(Math.min(committed, this.maxBytes) / this.pageSize) * this.pageSize - reserved - mapped,
+        freeBytes:
+          Math.floor(Math.min(committed, this.maxBytes) / this.pageSize) * this.pageSize - reserved - mapped,
         committedBytes: committed,
         reservedBytes: reserved,
         largestFreeRun: this.#tree.largestFree(m) * this.pageSize,
@@ -429,7 +446,8 @@ export class AddressSpace implements Memory {
     const used = new Uint8Array(leaves);
     this.#tree.collect(m, used, problems);
     for (let p = 0; p < this.#firstPage; p++) if (!used[p]) problems.push(`reserved page ${p} is free`);
-    for (let p = this.#pages; p < leaves; p++) if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
+    for (let p = this.#pages; p < leaves; p++)
+      if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
     const committedPages = Math.floor(this.#backing.byteLength / this.pageSize);
     let mapped = 0;
     let longestFree = 0;
@@ -443,6 +461,11 @@ export class AddressSpace implements Memory {
         continue;
       }
       freeRun = 0;
+      if (tag === CACHED_TAG) {
+        used[p] = CACHED_PAGE; // zeroed like a free page; checked against the cache below
+        p++;
+        continue;
+      }
       const count = tag & COUNT_MASK;
       if (tag <= 0 || p + count > this.#pages) {
         problems.push(`mapped page ${p} does not start a run (tag ${tag})`);
@@ -458,6 +481,7 @@ export class AddressSpace implements Memory {
     }
     if (m[H_MAPPED] !== mapped) problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs`);
     if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
+    this.#checkCache(m, used, problems);
     this.#checkFreeZero(used, Math.min(committedPages, this.#pages), problems);
     return problems;
   }
@@ -481,14 +505,32 @@ export class AddressSpace implements Memory {
     for (let p = start; p <= last; p++) if (!used[p]) problems.push(`page ${p} of run ${start} is free`);
   }
 
+  /** Every cached page is tagged CACHED_TAG and listed once, and every page so tagged is listed. */
+  #checkCache(m: Int32Array, used: Uint8Array, problems: string[]): void {
+    const count = m[H_CACHE_COUNT];
+    if (count < 0 || count > CACHE_SLOTS) problems.push(`cache count ${count} is out of range`);
+    const listed = new Set<number>();
+    for (let slot = 0; slot < Math.min(Math.max(count, 0), CACHE_SLOTS); slot++) {
+      const page = m[CACHE + slot];
+      if (used[page] !== CACHED_PAGE || listed.has(page))
+        problems.push(`cache slot ${slot} holds page ${page}`);
+      listed.add(page);
+    }
+    for (let p = this.#firstPage; p < this.#pages; p++) {
+      if (used[p] === CACHED_PAGE && !listed.has(p))
+        problems.push(`page ${p} is tagged cached but not cached`);
+    }
+  }
+
+  /** Free and cached pages read zero. */
   #checkFreeZero(used: Uint8Array, pages: number, problems: string[]): void {
     const words = this.pageSize / 8;
     const f64 = new Float64Array(this.#backing.buffer, 0, (pages * this.pageSize) / 8);
     for (let p = this.#firstPage; p < pages; p++) {
-      if (used[p]) continue;
+      if (used[p] === 1) continue;
       for (let w = p * words, end = w + words; w < end; w++) {
         if (f64[w] !== 0 || 1 / f64[w] < 0) {
-          problems.push(`free page ${p} is not zero`);
+          problems.push(`free page ${p} is not zero${used[p] === CACHED_PAGE ? " (cached)" : ""}`);
           break;
         }
       }
@@ -524,7 +566,7 @@ export class AddressSpace implements Memory {
     const last = first + pages - 1;
     if (head <= 0 && last < this.#pages) {
       const tail = m[this.#tags + last];
-      const count = tail < 0 ? -tail : (tail & COUNT_MASK) === 1 ? 1 : 0;
+      const count = tail < 0 ? (tail === CACHED_TAG ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
       if (count > 0 && last - count + 1 < first) return last - count + 1;
     }
     throw new RangeError(
@@ -532,7 +574,45 @@ export class AddressSpace implements Memory {
     );
   }
 
-  #unmapLocked(m: Int32Array, runStart: number, runPages: number, label: number, first: number, pages: number) {
+  /** Maps the most recently cached page (lock held). */
+  #takeCached(m: Int32Array, label: number): Ptr {
+    const count = m[H_CACHE_COUNT];
+    const page = m[CACHE + count - 1];
+    this.#stage(m, page, 0, true, m[H_MAPPED] + 1);
+    this.#stageTag(m, 0, page, 1 | (label << LABEL_SHIFT));
+    this.#stageCache(m, -1, 0, count - 1);
+    this.#apply(m);
+    return page * this.pageSize;
+  }
+
+  /** Unmaps the zeroed single-page run `page` into the cache (lock held, cache not full). */
+  #putCached(m: Int32Array, page: number): void {
+    const count = m[H_CACHE_COUNT];
+    this.#stage(m, page, 0, false, m[H_MAPPED] - 1);
+    this.#stageTag(m, 0, page, CACHED_TAG);
+    this.#stageCache(m, count, page, count + 1);
+    this.#apply(m);
+  }
+
+  /** Frees every cached page in the tree, so that they coalesce with their neighbours (lock held). */
+  #flushCache(m: Int32Array): void {
+    for (let count = m[H_CACHE_COUNT]; count > 0; count--) {
+      const page = m[CACHE + count - 1];
+      this.#stage(m, page, 1, false, m[H_MAPPED]);
+      this.#stageTag(m, 0, page, 0);
+      this.#stageCache(m, -1, 0, count - 1);
+      this.#apply(m);
+    }
+  }
+
+  #unmapLocked(
+    m: Int32Array,
+    runStart: number,
+    runPages: number,
+    label: number,
+    first: number,
+    pages: number,
+  ) {
     this.#stage(m, first, pages, false, m[H_MAPPED] - pages);
     if (runStart === first) {
       this.#stageTag(m, 0, first, 0);
@@ -584,6 +664,15 @@ export class AddressSpace implements Memory {
     m[LOG_USED] = used ? 1 : 0;
     m[LOG_MAPPED] = mappedAfter;
     for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) m[LOG_TAGS + 2 * slot] = -1;
+    m[LOG_CACHE_SLOT] = -1;
+    m[LOG_CACHE_COUNT] = m[H_CACHE_COUNT];
+  }
+
+  /** Stages a change of the single-page cache: `page` into slot `slot` (none when -1), then `countAfter`. */
+  #stageCache(m: Int32Array, slot: number, page: number, countAfter: number): void {
+    m[LOG_CACHE_SLOT] = slot;
+    m[LOG_CACHE_PAGE] = page;
+    m[LOG_CACHE_COUNT] = countAfter;
   }
 
   #stageTag(m: Int32Array, slot: number, page: number, value: number): void {
@@ -610,8 +699,10 @@ export class AddressSpace implements Memory {
       const page = m[LOG_TAGS + 2 * slot];
       if (page >= 0) m[this.#tags + page] = m[LOG_TAGS + 2 * slot + 1];
     }
-    this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1);
+    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1);
     m[H_MAPPED] = m[LOG_MAPPED];
+    if (m[LOG_CACHE_SLOT] >= 0) m[CACHE + m[LOG_CACHE_SLOT]] = m[LOG_CACHE_PAGE];
+    m[H_CACHE_COUNT] = m[LOG_CACHE_COUNT];
   }
 
   #replayIfActive(m: Int32Array): void {
@@ -688,7 +779,9 @@ function makeBacking(backing: Backing, maxBytes: number, initial: number): Buffe
   if (backing instanceof WebAssembly.Memory) {
     return grownTo(new WasmBacking(backing, wasmLimit(backing.buffer)), maxBytes, initial);
   }
-  throw new TypeError(`backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`);
+  throw new TypeError(
+    `backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`,
+  );
 }
 
 /** An existing buffer, checked against `maxBytes` and grown to `initial` bytes. */

@@ -19,7 +19,13 @@ import { treeWords } from "./page-tree.js";
  *  5 FIRST_PAGE (first page after metadata)  6 LOCK (page-lock.ts)           7 HOLDERS (ids handed out)
  *  8 MAPPED (pages)   9 GROWTHS
  * 10 LOG_ACTIVE  11 LOG_START  12 LOG_COUNT  13 LOG_USED  14 LOG_MAPPED  15..22 LOG_TAGS (4 x page, value)
+ * 23 CACHE_COUNT 24 LOG_CACHE_SLOT  25 LOG_CACHE_PAGE  26 LOG_CACHE_COUNT
+ * 32..63 CACHE: pages of the single-page cache (CACHE_COUNT of them)
  * ```
+ * The single-page cache: an unmapped single-page run goes to the cache instead of the tree (while it has
+ * room), and a one-page map takes from it first, so the commonest request costs no tree update. A cached page
+ * is zeroed, marked used in the tree, tagged {@link CACHED_TAG}, counts as free in the statistics, and goes
+ * back to the tree when a map finds no room. At most {@link CACHE_SLOTS} pages are thus not coalesced.
  * Run tags: a mapped run of `n` pages starting at page `s` has `tag[s] = n | label << 24` and, when `n > 1`,
  * `tag[s + n - 1] = -n`; every other page (inside a run, or free) has tag 0. So a run is found from its first
  * page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
@@ -43,7 +49,13 @@ export const LOG_USED = 13;
 export const LOG_MAPPED = 14;
 export const LOG_TAGS = 15;
 export const LOG_TAG_SLOTS = 4;
-export const HEADER_WORDS = 32;
+export const H_CACHE_COUNT = 23;
+export const LOG_CACHE_SLOT = 24;
+export const LOG_CACHE_PAGE = 25;
+export const LOG_CACHE_COUNT = 26;
+export const CACHE = 32;
+export const CACHE_SLOTS = 32;
+export const HEADER_WORDS = 64;
 /** The tree starts at this word; node 0 is unused, so it starts one node early. */
 export const TREE_BASE = HEADER_WORDS;
 
@@ -52,6 +64,8 @@ export const COUNT_MASK = 0xffffff;
 export const LABEL_SHIFT = 24;
 /** The largest label a run can carry. */
 export const MAX_LABEL = 127;
+/** The tag of a page in the single-page cache: negative like a tail tag, but no run is that long. */
+export const CACHED_TAG = -0x40000000;
 
 /** The word index of the first run tag. */
 export function tagBase(leaves: number): number {
@@ -74,9 +88,11 @@ export function nextPowerOfTwo(n: number): number {
  * The redo log. A change to the page state (tags, tree, mapped counter) is staged in the log, made active,
  * applied, and made inactive, all while holding the page lock:
  *
- *   stage: LOG_START/COUNT/USED/MAPPED and up to 4 tag writes (plain stores; unused slots have page -1)
+ *   stage: LOG_START/COUNT/USED/MAPPED, up to 4 tag writes (unused slots have page -1), and the cache's
+ *          change (LOG_CACHE_SLOT/PAGE, -1 when none, and LOG_CACHE_COUNT): plain stores
  *   LOG_ACTIVE = 1          <- from here a replay produces the same final state
- *   apply: tag writes, tree.assign, MAPPED = LOG_MAPPED     (each one idempotent: final values only)
+ *   apply: tag writes, tree.assign (when LOG_COUNT > 0), MAPPED = LOG_MAPPED, cache slot, CACHE_COUNT
+ *          (each one idempotent: final values only)
  *   LOG_ACTIVE = 0
  *
  * A worker terminated at any instruction leaves either no active log (nothing changed, or everything did) or

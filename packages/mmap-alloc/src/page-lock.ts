@@ -49,7 +49,6 @@ function lockContended(m: Int32Array, index: number, mine: number, sleep: boolea
     if (seen === 0) {
       if (Atomics.compareExchange(m, index, 0, mine | 1) === 0) return;
     } else if (!sleep) {
-      continue;
     } else if ((seen & 1) === 1 || Atomics.compareExchange(m, index, seen, seen | 1) === seen) {
       // The timeout is only a safety net: release notifies every time W is set.
       Atomics.wait(m, index, seen | 1, SLEEP_MS);

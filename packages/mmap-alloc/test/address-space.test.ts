@@ -1,5 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { H_LEAVES, H_LOCK, H_MAPPED, LOG_ACTIVE, LOG_COUNT, LOG_MAPPED, LOG_START, LOG_TAGS, LOG_USED, tagBase } from "../src/header.js";
+import {
+  H_LEAVES,
+  H_LOCK,
+  H_MAPPED,
+  LOG_ACTIVE,
+  LOG_CACHE_COUNT,
+  LOG_CACHE_SLOT,
+  LOG_COUNT,
+  LOG_MAPPED,
+  LOG_START,
+  LOG_TAGS,
+  LOG_USED,
+  tagBase,
+} from "../src/header.js";
 import { AddressSpace } from "../src/index.js";
 
 const PAGE = 4096;
@@ -14,7 +27,10 @@ function isZero(space: AddressSpace, ptr: number, bytes: number): boolean {
 
 /** The state a rejected call must leave unchanged: counters and the metadata words. */
 function snapshot(space: AddressSpace) {
-  return { stats: space.stats(), meta: new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4).slice() };
+  return {
+    stats: space.stats(),
+    meta: new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4).slice(),
+  };
 }
 
 describe("map and unmap", () => {
@@ -84,14 +100,35 @@ describe("map and unmap", () => {
   it("coalesces free runs whatever the order of unmaps", () => {
     const space = AddressSpace.create({ maxBytes: 8 * MiB });
     const largest = space.stats().largestFreeRun;
-    const pages = Array.from({ length: 64 }, () => space.map(PAGE));
-    for (let i = 0; i < 64; i += 2) space.unmap(pages[i], PAGE);
-    expect(space.stats().largestFreeRun).toBe(largest - 64 * PAGE);
-    expect(space.map(2 * PAGE)).toBe(pages[63] + PAGE);
-    space.unmap(pages[63] + PAGE, 2 * PAGE);
-    for (let i = 63; i > 0; i -= 2) space.unmap(pages[i], PAGE);
+    const RUN = 2 * PAGE; // single pages would go to the single-page cache first
+    const runs = Array.from({ length: 64 }, () => space.map(RUN));
+    for (let i = 0; i < 64; i += 2) space.unmap(runs[i], RUN);
+    expect(space.stats().largestFreeRun).toBe(largest - 64 * RUN);
+    expect(space.map(2 * RUN)).toBe(runs[63] + RUN);
+    space.unmap(runs[63] + RUN, 2 * RUN);
+    for (let i = 63; i > 0; i -= 2) space.unmap(runs[i], RUN);
     expect(space.stats().largestFreeRun).toBe(largest);
-    expect(space.map(64 * PAGE)).toBe(pages[0]);
+    expect(space.map(64 * RUN)).toBe(runs[0]);
+    expect(space.check()).toEqual([]);
+  });
+
+  it("keeps up to 32 unmapped single pages in a cache, and returns them to the tree when a map needs room", () => {
+    const space = AddressSpace.create({ maxBytes: 2 * MiB, backing: "local" });
+    const largest = space.stats().largestFreeRun;
+    const pages = Array.from({ length: 40 }, () => space.map(PAGE));
+    space.u8.fill(1, pages[0], pages[39] + PAGE);
+    for (const page of pages) space.unmap(page, PAGE);
+    // 32 pages wait in the cache (zeroed, free in the statistics), the last 8 went back to the tree.
+    expect(space.stats().mappedBytes).toBe(0);
+    expect(space.stats().largestFreeRun).toBe(largest - 32 * PAGE);
+    expect(space.check()).toEqual([]);
+    const again = space.map(PAGE);
+    expect(again).toBe(pages[31]); // last in, first out
+    expect(isZero(space, again, PAGE)).toBe(true);
+    expect(() => space.unmap(pages[30], PAGE)).toThrow(/already unmapped/);
+    space.unmap(again, PAGE);
+    const all = space.map(largest);
+    expect(all).toBe(pages[0]); // the cache was flushed, and its pages coalesced with the rest
     expect(space.check()).toEqual([]);
   });
 
@@ -240,8 +277,8 @@ describe("crash recovery", () => {
   it("replays the half-done change of a worker that died holding the lock", () => {
     const space = AddressSpace.create({ maxBytes: 8 * MiB });
     const dead = AddressSpace.attach(space.share());
-    const first = space.map(PAGE);
-    space.unmap(first, PAGE);
+    const first = space.map(2 * PAGE);
+    space.unmap(first, 2 * PAGE);
     const meta = new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4);
     const page = first / PAGE;
     // What `dead.map(2 pages)` would have done, stopped after logging it and writing one tag.
@@ -255,6 +292,8 @@ describe("crash recovery", () => {
     meta[LOG_TAGS + 2] = page + 1;
     meta[LOG_TAGS + 3] = -2;
     for (let slot = 2; slot < 4; slot++) meta[LOG_TAGS + 2 * slot] = -1;
+    meta[LOG_CACHE_SLOT] = -1;
+    meta[LOG_CACHE_COUNT] = 0;
     meta[LOG_ACTIVE] = 1;
     expect(space.recover(space.holder)).toBe(false);
     expect(space.recover(dead.holder)).toBe(true);

@@ -99,8 +99,8 @@ describe("backings", () => {
   });
 
   it("attach refuses what is not an address space", () => {
-    expect(() => AddressSpace.attach({ kind: "mmap-alloc", memory: new SharedArrayBuffer(4096), metaBase: 0 })).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      AddressSpace.attach({ kind: "mmap-alloc", memory: new SharedArrayBuffer(4096), metaBase: 0 }),
+    ).toThrow(TypeError);
   });
 });

@@ -33,7 +33,10 @@ describe("MapAlloc", () => {
   });
 
   it("implements UntypedObjectAlloc with its layout, large alignments included", () => {
-    const heap = new MapAlloc(AddressSpace.create({ maxBytes: 16 * MiB }), { objSize: 3 * PAGE, objAlign: MiB });
+    const heap = new MapAlloc(AddressSpace.create({ maxBytes: 16 * MiB }), {
+      objSize: 3 * PAGE,
+      objAlign: MiB,
+    });
     expect(heap.layout.equals(Layout.from(3 * PAGE, MiB))).toBe(true);
     const a = heap.alloc();
     const b = heap.alloc();

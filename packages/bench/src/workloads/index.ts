@@ -1,6 +1,7 @@
 /** Every workload of `pnpm bench`, in the order they run. */
 import type { Workload } from "../harness.js";
 import { arenaScopes } from "./arena.js";
+import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
 import { poolChurn, slabPairs } from "./slab-alloc.js";
 
-export const workloads: Workload[] = [arenaScopes, slabPairs, poolChurn];
+export const workloads: Workload[] = [arenaScopes, mmapPairs, mmapLiveRuns, slabPairs, poolChurn];
