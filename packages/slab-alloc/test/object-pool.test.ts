@@ -75,6 +75,21 @@ describe("ObjectPool", () => {
     expect(pool.check()).toEqual([]);
   });
 
+  it("rejects an object of another pool, and keeps its slot property out of sight", () => {
+    const pool = new ObjectPool<Particle>({ create: newParticle });
+    const other = new ObjectPool<Particle>({ create: newParticle });
+    const mine = pool.alloc()!;
+    const theirs = other.alloc()!;
+    expect(() => pool.dealloc(theirs)).toThrow(/foreign/);
+    expect(Object.keys(mine)).toEqual(["x", "y", "ttl", "target"]);
+    expect(JSON.parse(JSON.stringify(mine))).toEqual({ x: 0, y: 0, ttl: 0, target: null });
+    expect(Object.getOwnPropertySymbols({ ...mine })).toEqual([]);
+    expect(() => new ObjectPool({ create: () => Object.freeze(newParticle()) }).alloc()).toThrow(/extensible/);
+    pool.dealloc(mine);
+    other.dealloc(theirs);
+    expect(pool.check()).toEqual([]);
+  });
+
   it("returns null once maxObjects are live, and grows to exactly maxObjects", () => {
     const pool = new ObjectPool<Particle>({ create: newParticle, slabObjects: 7, maxObjects: 20 });
     const all = Array.from({ length: 20 }, () => pool.alloc());

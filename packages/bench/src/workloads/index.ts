@@ -2,6 +2,13 @@
 import type { Workload } from "../harness.js";
 import { arenaScopes } from "./arena.js";
 import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
-import { poolChurn, slabPairs } from "./slab-alloc.js";
+import { poolChurn, poolChurnPlain, slabPairs } from "./slab-alloc.js";
 
-export const workloads: Workload[] = [arenaScopes, mmapPairs, mmapLiveRuns, slabPairs, poolChurn];
+export const workloads: Workload[] = [
+  arenaScopes,
+  mmapPairs,
+  mmapLiveRuns,
+  slabPairs,
+  poolChurn,
+  poolChurnPlain,
+];

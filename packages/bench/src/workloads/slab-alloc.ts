@@ -41,20 +41,6 @@ export const slabPairs: Workload = {
 };
 
 /**
- * Live particles; each lives this many replacements on average, long enough that a `new` particle survives
- * young-generation collections and is promoted, as the entities of a game or simulation are.
- */
-const LIVE_PARTICLES = 100_000;
-
-interface Particle {
-  x: number;
-  y: number;
-  vx: number;
-  vy: number;
-  ttl: number;
-}
-
-/**
  * Counts V8's garbage collections (`PerformanceObserver` 'gc' entries) per case, during the measured runs only
  * (the harness's first call of each case is its warm-up).
  */
@@ -67,8 +53,14 @@ class GcCounter {
   constructor() {
     this.#observer.observe({ entryTypes: ["gc"] });
   }
-  /** Runs `work`, then adds the collections it caused to `name` (unless this is the warm-up). */
+  /**
+   * Runs `work`, then adds the collections it caused to `name` (unless this is the warm-up). A full collection
+   * first (the bench runs with --expose-gc) empties the young generation, so a case is not charged for the
+   * garbage of the case before it.
+   */
   async measure(name: string, work: () => number): Promise<number> {
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 0));
     this.#observed += this.#observer.takeRecords().length;
     const before = this.#observed;
     const ops = work();
@@ -86,108 +78,179 @@ class GcCounter {
 }
 
 /**
- * A particle system's churn: `LIVE_PARTICLES` live particles, each step one dies and a new one is emitted
- * and initialised, then a sweep moves a few. ObjectPool and structs in a SlabAlloc against `new` objects left
- * to the garbage collector.
+ * Live particles. One random particle is replaced per op, so a particle lives 100 000 ops on average: long
+ * enough that a `new` particle often survives young collections and is promoted, as the entities of a game or
+ * a simulation are.
+ */
+const LIVE_PARTICLES = 100_000;
+
+/** A particle as gl-matrix-style code writes it: vectors are small typed arrays. */
+interface VectorParticle {
+  pos: Float64Array;
+  vel: Float64Array;
+  ttl: number;
+}
+
+/** A particle of plain number fields. */
+interface PlainParticle {
+  x: number;
+  y: number;
+  vx: number;
+  vy: number;
+  ttl: number;
+}
+
+// An LCG modulo 2^30: the seed stays a small integer (a Smi), so the generator itself allocates nothing.
+let seed = 1;
+function nextIndex(): number {
+  seed = (Math.imul(seed, 1103515245) + 12345) & 0x3fffffff;
+  return seed % LIVE_PARTICLES;
+}
+let sink = 0;
+
+const newVector = (): VectorParticle => ({ pos: new Float64Array(3), vel: new Float64Array(3), ttl: 0 });
+function emitVector(p: VectorParticle, i: number): VectorParticle {
+  p.pos[0] = i & 1023;
+  p.pos[1] = (i >>> 10) & 1023;
+  p.pos[2] = 0;
+  p.vel[0] = 0.5;
+  p.vel[1] = -0.25;
+  p.vel[2] = 1;
+  p.ttl = 100;
+  return p;
+}
+
+const newPlain = (): PlainParticle => ({ x: 0, y: 0, vx: 0, vy: 0, ttl: 0 });
+function emitPlain(p: PlainParticle, i: number): PlainParticle {
+  p.x = i & 1023;
+  p.y = (i >>> 10) & 1023;
+  p.vx = 0.5;
+  p.vy = -0.25;
+  p.ttl = 100;
+  return p;
+}
+
+/** ObjectPool against `new` for the same particles: each op frees one, emits one and moves another. */
+function poolCases<P extends object>(
+  kind: string,
+  create: () => P,
+  emit: (p: P, i: number) => P,
+  move: (p: P) => number,
+  gcs: GcCounter,
+): BenchCase[] {
+  const pool = new ObjectPool<P>({ create, slabObjects: 256 });
+  const pooled = Array.from({ length: LIVE_PARTICLES }, (_, i) => emit(pool.alloc()!, i));
+  const fresh = Array.from({ length: LIVE_PARTICLES }, (_, i) => emit(create(), i));
+  return [
+    {
+      name: `ObjectPool, ${kind}`,
+      run: (steps) =>
+        gcs.measure(`ObjectPool, ${kind}`, () => {
+          for (let i = 0; i < steps; i++) {
+            const k = nextIndex();
+            pool.dealloc(pooled[k]);
+            pooled[k] = emit(pool.alloc()!, i);
+            sink = (sink + move(pooled[(k * 7) % LIVE_PARTICLES])) | 0;
+          }
+          return steps;
+        }),
+    },
+    {
+      name: `new + GC, ${kind}`,
+      run: (steps) =>
+        gcs.measure(`new + GC, ${kind}`, () => {
+          for (let i = 0; i < steps; i++) {
+            const k = nextIndex();
+            fresh[k] = emit(create(), i);
+            sink = (sink + move(fresh[(k * 7) % LIVE_PARTICLES])) | 0;
+          }
+          return steps;
+        }),
+    },
+  ];
+}
+
+/** The same churn with particles as structs in a SlabAlloc (no JavaScript object per particle at all). */
+function structCase(gcs: GcCounter): BenchCase {
+  const space = AddressSpace.create({ maxBytes: 64 << 20, backing: "local" });
+  const P = struct({ x: "f64", y: "f64", z: "f64", vx: "f64", vy: "f64", vz: "f64", ttl: "u32" });
+  const f = P.bind(space);
+  const slab = new SlabAlloc(space, { size: P.layout.size, align: P.layout.align });
+  const emit = (p: number, i: number) => {
+    f.x.set(p, i & 1023);
+    f.y.set(p, (i >>> 10) & 1023);
+    f.z.set(p, 0);
+    f.vx.set(p, 0.5);
+    f.vy.set(p, -0.25);
+    f.vz.set(p, 1);
+    f.ttl.set(p, 100);
+    return p;
+  };
+  const structs = Array.from({ length: LIVE_PARTICLES }, (_, i) => emit(slab.alloc(), i));
+  return {
+    name: "SlabAlloc structs",
+    run: (steps) =>
+      gcs.measure("SlabAlloc structs", () => {
+        for (let i = 0; i < steps; i++) {
+          const k = nextIndex();
+          slab.dealloc(structs[k]);
+          structs[k] = emit(slab.alloc(), i);
+          const q = structs[(k * 7) % LIVE_PARTICLES];
+          f.x.set(q, f.x.get(q) + f.vx.get(q));
+          sink = (sink + f.ttl.get(q)) | 0;
+        }
+        return steps;
+      }),
+  };
+}
+
+/** Reports the GC counts after the last repetition (as the teardown of the workload's last case). */
+function reporting(cases: BenchCase[], gcs: GcCounter): BenchCase[] {
+  const last = cases[cases.length - 1];
+  last.teardown = () => {
+    gcs.report();
+    if (sink === 1) console.log("  (sink)");
+  };
+  return cases;
+}
+
+/**
+ * A particle system's churn with vector particles (two `Float64Array(3)` each, as gl-matrix-style code has
+ * them): the kind of object pools are for, whose construction costs several allocations.
  */
 export const poolChurn: Workload = {
   name: "pool-churn",
-  description: `particle churn: ${LIVE_PARTICLES} live, one replaced per op; ObjectPool vs new + GC vs structs in a SlabAlloc; target pool >= 2x new, 0 GCs`,
-  baseline: "new + GC",
-  iterations: { quick: 1_000_000, full: 5_000_000 },
+  description: `particle churn, ${LIVE_PARTICLES} live, one replaced per op; particles with 2 Float64Array(3) vectors; target ObjectPool >= 2x new, 0 GCs`,
+  baseline: "new + GC, vector particles",
+  iterations: { quick: 500_000, full: 2_000_000 },
   cases() {
     const gcs = new GcCounter();
-    let seed = 1;
-    const nextIndex = () => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-      return seed % LIVE_PARTICLES;
+    const move = (p: VectorParticle) => {
+      p.pos[0] += p.vel[0];
+      return p.ttl;
     };
-    const emit = (p: Particle, i: number) => {
-      p.x = i & 1023;
-      p.y = (i >>> 10) & 1023;
-      p.vx = 0.5;
-      p.vy = -0.25;
-      p.ttl = 100;
-      return p;
-    };
-
-    const pool = new ObjectPool<Particle>({
-      create: () => ({ x: 0, y: 0, vx: 0, vy: 0, ttl: 0 }),
-      slabObjects: 256,
-    });
-    const pooled: Particle[] = Array.from({ length: LIVE_PARTICLES }, (_, i) => emit(pool.alloc()!, i));
-
-    const fresh: Particle[] = Array.from({ length: LIVE_PARTICLES }, (_, i) =>
-      emit({ x: 0, y: 0, vx: 0, vy: 0, ttl: 0 }, i),
+    return reporting(
+      [...poolCases("vector particles", newVector, emitVector, move, gcs), structCase(gcs)],
+      gcs,
     );
+  },
+};
 
-    const space = AddressSpace.create({ maxBytes: 64 << 20, backing: "local" });
-    const P = struct({ x: "f64", y: "f64", vx: "f64", vy: "f64", ttl: "u32" });
-    const f = P.bind(space);
-    const slab = new SlabAlloc(space, { size: P.layout.size, align: P.layout.align });
-    const emitStruct = (p: number, i: number) => {
-      f.x.set(p, i & 1023);
-      f.y.set(p, (i >>> 10) & 1023);
-      f.vx.set(p, 0.5);
-      f.vy.set(p, -0.25);
-      f.ttl.set(p, 100);
-      return p;
+/**
+ * The same churn with plain objects of number fields: V8's young generation makes `new` cheap here, and a
+ * pool mostly buys the absence of collections, not speed. Reported so the trade-off is visible.
+ */
+export const poolChurnPlain: Workload = {
+  name: "pool-churn-plain",
+  description: `particle churn, ${LIVE_PARTICLES} live, one replaced per op; plain { x, y, vx, vy, ttl } objects (informative: no target)`,
+  baseline: "new + GC, plain particles",
+  iterations: { quick: 500_000, full: 2_000_000 },
+  cases() {
+    const gcs = new GcCounter();
+    const move = (p: PlainParticle) => {
+      p.x += p.vx;
+      return p.ttl;
     };
-    const structs = Array.from({ length: LIVE_PARTICLES }, (_, i) => emitStruct(slab.alloc(), i));
-
-    let sink = 0;
-    const cases: BenchCase[] = [
-      {
-        name: "ObjectPool",
-        run: (steps) =>
-          gcs.measure("ObjectPool", () => {
-            for (let i = 0; i < steps; i++) {
-              const k = nextIndex();
-              pool.dealloc(pooled[k]);
-              const p = emit(pool.alloc()!, i);
-              pooled[k] = p;
-              const q = pooled[(k * 7) % LIVE_PARTICLES];
-              q.x += q.vx;
-              sink = (sink + q.ttl) | 0;
-            }
-            return steps;
-          }),
-      },
-      {
-        name: "new + GC",
-        run: (steps) =>
-          gcs.measure("new + GC", () => {
-            for (let i = 0; i < steps; i++) {
-              const k = nextIndex();
-              const p = emit({ x: 0, y: 0, vx: 0, vy: 0, ttl: 0 }, i);
-              fresh[k] = p;
-              const q = fresh[(k * 7) % LIVE_PARTICLES];
-              q.x += q.vx;
-              sink = (sink + q.ttl) | 0;
-            }
-            return steps;
-          }),
-      },
-      {
-        name: "SlabAlloc structs",
-        run: (steps) =>
-          gcs.measure("SlabAlloc structs", () => {
-            for (let i = 0; i < steps; i++) {
-              const k = nextIndex();
-              slab.dealloc(structs[k]);
-              structs[k] = emitStruct(slab.alloc(), i);
-              const q = structs[(k * 7) % LIVE_PARTICLES];
-              f.x.set(q, f.x.get(q) + f.vx.get(q));
-              sink = (sink + f.ttl.get(q)) | 0;
-            }
-            return steps;
-          }),
-        teardown() {
-          gcs.report();
-          if (sink === 0) console.log("  (sink is 0)");
-        },
-      },
-    ];
-    return cases;
+    return reporting(poolCases("plain particles", newPlain, emitPlain, move, gcs), gcs);
   },
 };
