@@ -196,7 +196,8 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
     for (let slot = 0; slot < this.#objects.length; slot++) {
       if (onStack[slot] === 0 && (this.#state[slot] & 1) === 0)
         problems.push(`slot ${slot} neither live nor free`);
-      if (this.#slotOfObject(this.#objects[slot]) !== slot) problems.push(`slot ${slot} has a wrong slot property`);
+      if (this.#slotOfObject(this.#objects[slot]) !== slot)
+        problems.push(`slot ${slot} has a wrong slot property`);
     }
     return problems;
   }
@@ -238,7 +239,12 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
       if (!Object.isExtensible(obj) || Object.hasOwn(obj, SLOT)) {
         throw new RangeError("create must return a new, extensible object each time");
       }
-      Object.defineProperty(obj, SLOT, { value: first + i, writable: false, enumerable: false, configurable: false });
+      Object.defineProperty(obj, SLOT, {
+        value: first + i,
+        writable: false,
+        enumerable: false,
+        configurable: false,
+      });
       this.#objects.push(obj);
       this.#creates++;
       // Free at once: if a later `create` throws, the objects made so far are consistent, free slots.

@@ -84,7 +84,9 @@ describe("ObjectPool", () => {
     expect(Object.keys(mine)).toEqual(["x", "y", "ttl", "target"]);
     expect(JSON.parse(JSON.stringify(mine))).toEqual({ x: 0, y: 0, ttl: 0, target: null });
     expect(Object.getOwnPropertySymbols({ ...mine })).toEqual([]);
-    expect(() => new ObjectPool({ create: () => Object.freeze(newParticle()) }).alloc()).toThrow(/extensible/);
+    expect(() => new ObjectPool({ create: () => Object.freeze(newParticle()) }).alloc()).toThrow(
+      /extensible/,
+    );
     pool.dealloc(mine);
     other.dealloc(theirs);
     expect(pool.check()).toEqual([]);
