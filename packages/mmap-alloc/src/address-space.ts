@@ -202,8 +202,10 @@ export class AddressSpace implements Memory {
     const initialBytes = options.initialBytes ?? 0;
     assertSize(initialBytes, "initialBytes", maxBytes);
     const initial = Math.max(initialBytes, firstPage * pageSize);
-    const backing = makeBacking(options.backing ?? "shared", maxBytes, initial);
-    writeHeader(backing.buffer, metaBase, pageSize, pages, leaves, firstPage);
+    const kind = options.backing ?? "shared";
+    const backing = makeBacking(kind, maxBytes, initial);
+    const fresh = typeof kind === "string"; // a new buffer is zero: no need to clear the metadata
+    writeHeader(backing.buffer, metaBase, pageSize, pages, leaves, firstPage, fresh);
     return new AddressSpace(backing, metaBase);
   }
 
@@ -649,12 +651,22 @@ export class AddressSpace implements Memory {
     const pages = Math.ceil(bytes / this.pageSize);
     const m = this.#lock();
     try {
-      if (first + pages > this.#pages || !this.#tree.isUsed(m, first, pages)) {
+      if (
+        first + pages > this.#pages ||
+        !this.#tree.isUsed(m, first, pages) ||
+        this.#cachedIn(m, first, pages)
+      ) {
         throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
       }
     } finally {
       this.#unlock();
     }
+  }
+
+  /** True when a page of the range is in the single-page cache (used in the tree, but not mapped). */
+  #cachedIn(m: Int32Array, first: number, pages: number): boolean {
+    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === CACHED_TAG) return true;
+    return false;
   }
 
   /** Writes the log's range part and clears its tag slots (page -1 = unused). */
@@ -690,16 +702,17 @@ export class AddressSpace implements Memory {
   /** Activates the staged change, applies it and deactivates it (see the redo log in header.ts). */
   #apply(m: Int32Array): void {
     m[LOG_ACTIVE] = 1;
-    this.#replay(m);
+    this.#replay(m, false);
     m[LOG_ACTIVE] = 0;
   }
 
-  #replay(m: Int32Array): void {
+  /** Applies the staged change; `full` after an interruption (see {@link PageTree.assign}). */
+  #replay(m: Int32Array, full: boolean): void {
     for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) {
       const page = m[LOG_TAGS + 2 * slot];
       if (page >= 0) m[this.#tags + page] = m[LOG_TAGS + 2 * slot + 1];
     }
-    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1);
+    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1, full);
     m[H_MAPPED] = m[LOG_MAPPED];
     if (m[LOG_CACHE_SLOT] >= 0) m[CACHE + m[LOG_CACHE_SLOT]] = m[LOG_CACHE_PAGE];
     m[H_CACHE_COUNT] = m[LOG_CACHE_COUNT];
@@ -707,7 +720,7 @@ export class AddressSpace implements Memory {
 
   #replayIfActive(m: Int32Array): void {
     if (m[LOG_ACTIVE] === 0) return;
-    this.#replay(m);
+    this.#replay(m, true);
     m[LOG_ACTIVE] = 0;
   }
 
@@ -803,7 +816,10 @@ function wasmLimit(buffer: ArrayBufferLike): number {
   return buffer instanceof SharedArrayBuffer && buffer.growable ? buffer.maxByteLength : MAX_SIZE;
 }
 
-/** Initialises the metadata: zeroes it (an all-free tree), reserves the metadata and padding pages. */
+/**
+ * Initialises the metadata: zeroes it unless the buffer is `fresh` (zero is an all-free tree), then reserves
+ * the metadata and padding pages.
+ */
 function writeHeader(
   buffer: ArrayBufferLike,
   metaBase: number,
@@ -811,9 +827,10 @@ function writeHeader(
   pages: number,
   leaves: number,
   firstPage: number,
+  fresh: boolean,
 ): void {
   const m = new Int32Array(buffer, metaBase, metaWords(pages, leaves));
-  m.fill(0);
+  if (!fresh) m.fill(0);
   m[H_PAGE_SIZE] = pageSize;
   m[H_PAGES] = pages;
   m[H_LEAVES] = leaves;

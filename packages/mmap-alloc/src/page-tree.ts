@@ -36,10 +36,10 @@ export function treeWords(leaves: number): number {
  * array: each call takes the current one, because a `WebAssembly.Memory` changes its buffer when it grows.
  *
  * Crash safety: {@link PageTree.assign} only overwrites node words with values computed from its arguments and
- * from children it already wrote, so running the same `assign` again after an interruption at any instruction
- * leaves the tree exactly as one uninterrupted run would (pushes write children before clearing the parent's
- * tag; every node on the two boundary paths is recomputed on the way back up). The address space's redo log
- * relies on this.
+ * from children it already wrote, so running the same `assign` again with `full` after an interruption at any
+ * instruction leaves the tree exactly as one uninterrupted run would (pushes write children before clearing
+ * the parent's tag; every node on the two boundary paths is recomputed on the way back up). The address
+ * space's redo log relies on this.
  */
 export class PageTree {
   /** log2(leaves): the height of the root. */
@@ -89,13 +89,17 @@ export class PageTree {
    * Marks pages `[start, start + count)` used or free, bottom-up without recursion (the lazy segment tree of
    * AtCoder's library): push the tags down both boundary paths, top first; set the O(log) nodes that tile the
    * range; recompute both boundary paths, bottom first. Leaf `k` is node `leaves + k`.
+   *
+   * Above the highest tiling node, every node that changes is on a boundary path, so once the path nodes of
+   * one height all keep their values, no ancestor can change and the update stops there. A replay after an
+   * interruption passes `full`: ancestors may then be stale from the interrupted run, and all are recomputed.
    */
-  assign(m: Int32Array, start: number, count: number, used: boolean): void {
+  assign(m: Int32Array, start: number, count: number, used: boolean, full = false): void {
+    if (count <= 0) return;
     const base = this.base;
     const height = this.height;
     const l = start + this.leaves;
     const r = l + count;
-    if (count <= 0) return;
     for (let h = height; h >= 1; h--) {
       const left = l >> h;
       const right = (r - 1) >> h;
@@ -103,16 +107,20 @@ export class PageTree {
       if (cutLeft) push(m, base, left, h);
       if ((r >> h) << h !== r && !(cutLeft && right === left)) push(m, base, right, h);
     }
+    let top = 0;
     for (let a = l, b = r, h = 0; a < b; a >>= 1, b >>= 1, h++) {
       if (a & 1) setWhole(m, base, a++, h, used);
       if (b & 1) setWhole(m, base, --b, h, used);
+      top = h;
     }
     for (let h = 1; h <= height; h++) {
       const left = l >> h;
       const right = (r - 1) >> h;
       const cutLeft = left << h !== l;
-      if (cutLeft) pull(m, base, left, h);
-      if ((r >> h) << h !== r && !(cutLeft && right === left)) pull(m, base, right, h);
+      let changed = false;
+      if (cutLeft) changed = pull(m, base, left, h);
+      if ((r >> h) << h !== r && !(cutLeft && right === left)) changed = pull(m, base, right, h) || changed;
+      if (!changed && !full && h > top) return;
     }
   }
 
@@ -186,9 +194,14 @@ function push(m: Int32Array, base: number, node: number, h: number): void {
   m[base + node * NODE_WORDS + TAG] = 0;
 }
 
-/** Recomputes `node` (height `h`) from its children. */
-function pull(m: Int32Array, base: number, node: number, h: number): void {
-  combine(m, base, node, 1 << h, m, base + node * NODE_WORDS);
+/** Recomputes `node` (height `h`) from its children; true when its values changed. */
+function pull(m: Int32Array, base: number, node: number, h: number): boolean {
+  const i = base + node * NODE_WORDS;
+  const max = m[i + MAX];
+  const pre = m[i + PRE];
+  const suf = m[i + SUF];
+  combine(m, base, node, 1 << h, m, i);
+  return m[i + MAX] !== max || m[i + PRE] !== pre || m[i + SUF] !== suf;
 }
 
 /** Computes the three gaps of `node` (covering `len` pages) from its children into `out[at ..]`. */

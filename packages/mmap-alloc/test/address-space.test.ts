@@ -126,6 +126,7 @@ describe("map and unmap", () => {
     expect(again).toBe(pages[31]); // last in, first out
     expect(isZero(space, again, PAGE)).toBe(true);
     expect(() => space.unmap(pages[30], PAGE)).toThrow(/already unmapped/);
+    expect(() => space.uncommit(pages[30], PAGE)).toThrow(/mapped pages/);
     space.unmap(again, PAGE);
     const all = space.map(largest);
     expect(all).toBe(pages[0]); // the cache was flushed, and its pages coalesced with the rest

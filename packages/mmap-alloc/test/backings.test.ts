@@ -98,6 +98,21 @@ describe("backings", () => {
     expect(space.check()).toEqual([]);
   });
 
+  it("spans up to 4 GiB", () => {
+    const space = AddressSpace.create({ maxBytes: 2 ** 32, pageSize: 65536 });
+    const quarter = 2 ** 30;
+    const runs = [space.map(quarter), space.map(quarter), space.map(quarter)];
+    const rest = 2 ** 32 - 3 * quarter - space.stats().reservedBytes;
+    const top = space.map(rest);
+    expect(top + rest).toBe(2 ** 32);
+    space.u8[2 ** 32 - 1] = 5;
+    expect(space.u32[2 ** 30 - 1]).toBe(5 << 24);
+    expect(space.map(65536)).toBe(0);
+    expect(runs.every((ptr) => ptr > 0)).toBe(true);
+    expect(space.stats().committedBytes).toBe(2 ** 32);
+    expect(space.check()).toEqual([]);
+  });
+
   it("attach refuses what is not an address space", () => {
     expect(() =>
       AddressSpace.attach({ kind: "mmap-alloc", memory: new SharedArrayBuffer(4096), metaBase: 0 }),
