@@ -8,10 +8,12 @@ describe("stride division without dividing", () => {
     for (const stride of [1, 3, 7, 12, 24, 29, 96, 113, 1277, 4096, 7151, 8192]) {
       const g = geometryFor("large", 16 * 8192, stride, 1, true)!;
       const span = g.objectsPerSlab * stride;
+      const wrong: number[] = [];
       for (let off = -3; off < Math.min(span + 3, 20_000); off++) {
         const expected = off >= 0 && off < span && off % stride === 0 ? off / stride : -1;
-        expect(objectIndex(g, off)).toBe(expected);
+        if (objectIndex(g, off) !== expected) wrong.push(off);
       }
+      expect(wrong).toEqual([]);
     }
   });
 
