@@ -106,7 +106,14 @@ const STACK = HEADER_WORDS;
 
 const DEFAULT_WINDOW_MS = 15_000;
 const HEADER_ALIGN = 8;
-let nextTag = 0x5a1ab000;
+/**
+ * Tags tell allocators apart in checked mode. Random, not a counter: allocators of different workers may share
+ * one address space, and each worker would count from the same start.
+ */
+function newTag(): number {
+  // 1 to 2^30 - 1: never 0 (the tag of a released slab), and a small integer for V8.
+  return 1 + Math.floor(Math.random() * 0x3ffffffe);
+}
 
 /**
  * Bonwick's slab allocator: fixed-size objects from slabs of pages, with constructed-object caching, slab
@@ -153,7 +160,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
   readonly #headers: SlabAlloc | null;
   #u32!: Uint32Array;
   #u8!: Uint8Array;
-  /** List heads, indexed by {@link SlabList}; index 0 unused. */
+  /** Heads of the partial, full and empty lists (header addresses, 0 for none), and the empty list's tail. */
   #partial = 0;
   #full = 0;
   #emptyHead = 0;
@@ -195,7 +202,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
     this.#bitmapWord = this.#g.bitmapWord;
     this.#span = this.#n * this.#g.stride;
     this.#colouring = colouring;
-    this.#tag = nextTag++ >>> 0;
+    this.#tag = newTag();
     this.#init = init;
     this.#destroy = destroy;
     this.#zeroed = zeroed;

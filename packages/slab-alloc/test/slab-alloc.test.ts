@@ -331,3 +331,25 @@ describe("memory that moves", () => {
     expect(b.check()).toEqual([]);
   });
 });
+
+describe("odd layouts", () => {
+  it("hands out distinct pointers for zero-sized objects", () => {
+    const space = newSpace(1 << 22);
+    const slab = new SlabAlloc(space, { size: 0 });
+    const ptrs = Array.from({ length: 1000 }, () => slab.alloc());
+    expect(new Set(ptrs).size).toBe(1000);
+    for (const p of ptrs) slab.dealloc(p);
+    expect(slab.check()).toEqual([]);
+  });
+
+  it("keeps one object per slab working (full and empty at once)", () => {
+    const space = newSpace(1 << 22);
+    const slab = new SlabAlloc(space, { size: 3000, slabBytes: 4096, kind: "large", workingSetMs: 0 });
+    expect(slab.stats().objectsPerSlab).toBe(1);
+    const ptrs = Array.from({ length: 10 }, () => slab.alloc());
+    expect(slab.stats()).toMatchObject({ fullSlabs: 10, slabs: 10 });
+    for (const p of ptrs) slab.dealloc(p);
+    expect(slab.stats().slabs).toBe(0);
+    expect(slab.check()).toEqual([]);
+  });
+});
