@@ -204,6 +204,7 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
 
   /** The slot of `obj` when this pool created it, else -1. */
   #slotOfObject(obj: T): number {
+    if (obj === null || (typeof obj !== "object" && typeof obj !== "function")) return -1;
     const slot = (obj as { [SLOT]?: number })[SLOT];
     return slot !== undefined && this.#objects[slot] === obj ? slot : -1;
   }

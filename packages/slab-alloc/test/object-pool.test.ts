@@ -69,6 +69,7 @@ describe("ObjectPool", () => {
     const pool = new ObjectPool<Particle>({ create: newParticle });
     const a = pool.alloc()!;
     expect(() => pool.dealloc(newParticle())).toThrow(/obj must be an object of this pool/);
+    for (const bad of [null, undefined, 3, "x"]) expect(() => pool.dealloc(bad as never)).toThrow(RangeError);
     pool.dealloc(a);
     expect(() => pool.dealloc(a)).toThrow(/double free/);
     expect(pool.stats().live).toBe(0);
