@@ -353,3 +353,58 @@ describe("odd layouts", () => {
     expect(slab.check()).toEqual([]);
   });
 });
+
+describe("the constructed-object contract under random use (after the Rust corruption tester)", () => {
+  for (const workingSetMs of [0, 15_000]) {
+    it(`hands out fresh or exactly-as-freed objects, and destroys each constructed one once (window ${workingSetMs})`, () => {
+      const space = newSpace(1 << 24);
+      const NEW = 0x0dd5eed;
+      const constructed = new Set<number>();
+      let justConstructed = 0;
+      const slab = new SlabAlloc(space, {
+        size: 24,
+        align: 8,
+        workingSetMs,
+        init: (p) => {
+          expect(constructed.has(p)).toBe(false);
+          constructed.add(p);
+          justConstructed = p;
+          space.u32.fill(NEW, p >>> 2, (p >>> 2) + 6);
+        },
+        destroy: (p) => {
+          expect(constructed.delete(p)).toBe(true);
+          space.u32.fill(0, p >>> 2, (p >>> 2) + 6);
+        },
+      });
+      const next = random(workingSetMs + 1);
+      const freedAs = new Map<number, number>(); // ptr -> the mark it held when freed
+      const live: number[] = [];
+      let serial = 0;
+      for (let step = 0; step < 40_000; step++) {
+        if (live.length > 0 && next() < (live.length > 3000 ? 0.9 : 0.5)) {
+          const p = live.splice(Math.floor(next() * live.length), 1)[0];
+          const mark = ++serial;
+          space.u32.fill(mark, p >>> 2, (p >>> 2) + 6);
+          freedAs.set(p, mark);
+          slab.dealloc(p);
+        } else {
+          justConstructed = 0;
+          const p = slab.alloc();
+          const words = space.u32.subarray(p >>> 2, (p >>> 2) + 6);
+          // Freshly constructed now, or cached: then exactly as it was freed (never constructed twice).
+          const expected = justConstructed === p ? NEW : freedAs.get(p);
+          expect(expected).toBeDefined();
+          expect(words.every((w) => w === expected)).toBe(true);
+          live.push(p);
+        }
+      }
+      const { constructorCalls, destructorCalls } = slab.stats();
+      expect(constructorCalls - destructorCalls).toBe(constructed.size);
+      if (workingSetMs === 0) expect(destructorCalls).toBeGreaterThan(0);
+      for (const p of live) slab.dealloc(p);
+      slab.dispose();
+      expect(constructed.size).toBe(0);
+      expect(slab.check()).toEqual([]);
+    });
+  }
+});
