@@ -6,19 +6,21 @@
  * aligned slab (small objects): S bytes, aligned to S, so header = ptr - (ptr & (S - 1))
  * +--------+-----------------+-----------------+-----+--------+------------------------------+--------+
  * | header | free stack      | bitmap          | pad | colour | n objects, `stride` apart    | unused |
- * | 8 u32  | n u32 entries   | ceil(n/32) u32  |     |        |                              |        |
+ * | 8 u32  | n u16 entries   | ceil(n/32) u32  |     |        |                              |        |
  * |        |                 | (checked only)  |     |        |                              |        |
  * +--------+-----------------+-----------------+-----+--------+------------------------------+--------+
  *
  * large slab (large objects): a run of pages; its header lives out of line (in a block of the allocator's
  * header cache) and is found through the page map.
  *   slab:   | colour | n objects, `stride` apart | unused |
- *   header: | header 8 u32 | free stack n u32 | bitmap (checked only) |
+ *   header: | header 8 u32 | free stack n u16 | bitmap (checked only) |
  * ```
  *
- * A free-stack entry is `offset * 2 + constructed`: the byte offset of a free object from object 0 and
- * whether that object has been through the constructor (or, for a zeroed allocator, written to) since its
- * slab was mapped. Offsets instead of indices keep division off the hot path.
+ * A free-stack entry is a u16, `index * 2 + constructed`: the index of a free object and whether that object
+ * has been through the constructor (or, for a zeroed allocator, handed out) since its slab was mapped. So a
+ * slab holds at most {@link MAX_OBJECTS_PER_SLAB} objects, and the stack costs 2 bytes per object (the Rust
+ * crate spent 8). `alloc` turns an index into a pointer with a multiply, `dealloc` a pointer into an index with
+ * a multiply by the stride's inverse (see {@link splitStride}): no division on either path.
  *
  * @module
  */
@@ -46,6 +48,9 @@ export const Header = {
 
 /** Words of the fixed part of a header; the free stack starts right after. */
 export const HEADER_WORDS = 8;
+
+/** The most objects a slab holds: a free-stack entry is `index * 2 + 1` in a u16. */
+export const MAX_OBJECTS_PER_SLAB = 32_767;
 
 /** The three lists of Bonwick's design. */
 export const SlabList = { PARTIAL: 1, FULL: 2, EMPTY: 3 } as const;
@@ -92,9 +97,14 @@ export interface Geometry {
   bitmapWord: number;
 }
 
+/** Words of the free stack of `n` u16 entries, rounded up to whole u32 words. */
+function stackWords(n: number): number {
+  return Math.ceil(n / 2);
+}
+
 /** Bytes of a header with its free stack for `n` objects, and the bitmap when `checked`. */
 export function headerBytesFor(n: number, checked: boolean): number {
-  return 4 * (HEADER_WORDS + n + (checked ? Math.ceil(n / 32) : 0));
+  return 4 * (HEADER_WORDS + stackWords(n) + (checked ? Math.ceil(n / 32) : 0));
 }
 
 /** The distance between objects of `size` bytes aligned to `align`. */
@@ -114,10 +124,11 @@ export function geometryFor(
   let firstObject = 0;
   if (kind === "aligned") {
     // The header shares the slab: shrink n until header, stack, bitmap, padding and objects fit.
-    n = Math.floor((slabBytes - 4 * HEADER_WORDS) / (stride + 4));
+    n = Math.floor((slabBytes - 4 * HEADER_WORDS) / (stride + 2));
     while (n > 0 && alignUp(headerBytesFor(n, checked), align) + n * stride > slabBytes) n--;
     firstObject = n > 0 ? alignUp(headerBytesFor(n, checked), align) : 0;
   }
+  n = Math.min(n, MAX_OBJECTS_PER_SLAB);
   if (n < 1) return null;
   const unusedBytes = slabBytes - firstObject - n * stride;
   const colourStep = Math.max(align, CACHE_LINE);
@@ -135,7 +146,7 @@ export function geometryFor(
     unusedBytes,
     strideShift: shift,
     strideInverse: inverse,
-    bitmapWord: checked ? HEADER_WORDS + n : 0,
+    bitmapWord: checked ? HEADER_WORDS + stackWords(n) : 0,
   };
 }
 

@@ -102,7 +102,8 @@ export interface SlabStats {
 // Module-local copies: the hot path reads plain constants, never a property of another module's object.
 const { TAG, SELF, BASE, FREE, NEXT, PREV, LIST, SLAB } = Header;
 const { PARTIAL, FULL, EMPTY } = SlabList;
-const STACK = HEADER_WORDS;
+/** The free stack's first u16, counted from the header in u16 units. */
+const STACK = 2 * HEADER_WORDS;
 
 const DEFAULT_WINDOW_MS = 15_000;
 const HEADER_ALIGN = 8;
@@ -150,6 +151,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
   readonly #bitmapWord: number;
   /** Bytes from object 0 to the end of the last object. */
   readonly #span: number;
+  readonly #stride: number;
   readonly #colouring: boolean;
   readonly #tag: number;
   readonly #init: ((ptr: Ptr) => void) | null;
@@ -159,6 +161,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
   readonly #pages: PageMap | null;
   readonly #headers: SlabAlloc | null;
   #u32!: Uint32Array;
+  #u16!: Uint16Array;
   #u8!: Uint8Array;
   /** Heads of the partial, full and empty lists (header addresses, 0 for none), and the empty list's tail. */
   #partial = 0;
@@ -201,6 +204,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
     this.#strideInverse = this.#g.strideInverse;
     this.#bitmapWord = this.#g.bitmapWord;
     this.#span = this.#n * this.#g.stride;
+    this.#stride = this.#g.stride;
     this.#colouring = colouring;
     this.#tag = newTag();
     this.#init = init;
@@ -241,13 +245,13 @@ export class SlabAlloc implements UntypedObjectAlloc {
     if (u32.length === 0) u32 = this.#refreshViews();
     const w = h >>> 2;
     const free = u32[w + FREE] - 1;
-    const entry = u32[w + STACK + free];
+    const entry = this.#u16[(h >>> 1) + STACK + free];
     u32[w + FREE] = free;
-    const offset = entry >>> 1;
-    const ptr = u32[w + BASE] + offset;
+    const index = entry >>> 1;
+    const ptr = u32[w + BASE] + index * this.#stride;
     if (free === 0) this.#move(h, PARTIAL, FULL);
     this.#live++;
-    if (this.#checked) this.#setLive(u32, w, offset);
+    if (this.#checked) u32[w + this.#bitmapWord + (index >>> 5)] |= 1 << (index & 31);
     if ((entry & 1) === 0) {
       if (this.#init !== null) this.#construct(ptr);
     } else if (this.#zeroed) {
@@ -272,9 +276,10 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const h = this.#aligned ? ptr - (ptr & this.#slabMask) : this.#largeHeader(ptr);
     const w = h >>> 2;
     const offset = ptr - u32[w + BASE];
-    if (this.#checked) this.#validate(u32, ptr, h, offset);
+    const index = Math.imul(offset >>> this.#strideShift, this.#strideInverse) >>> 0;
+    if (this.#checked) this.#validate(u32, ptr, h, offset, index);
     const free = u32[w + FREE];
-    u32[w + STACK + free] = offset * 2 + constructed;
+    this.#u16[(h >>> 1) + STACK + free] = index * 2 + constructed;
     u32[w + FREE] = free + 1;
     this.#live--;
     if (free === 0) this.#leaveFull(h);
@@ -402,8 +407,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
     }
     const onStack = new Uint8Array(this.#n);
     for (let i = 0; i < free; i++) {
-      const index = objectIndex(this.#g, u32[w + STACK + i] >>> 1);
-      if (index < 0) problems.push(`${where}: stack entry ${i} is not an object offset`);
+      const index = this.#u16[(h >>> 1) + STACK + i] >>> 1;
+      if (index >= this.#n) problems.push(`${where}: stack entry ${i} is not an object index`);
       else if (onStack[index]++ > 0) problems.push(`${where}: object ${index} twice on the free stack`);
     }
     if (!this.#checked) return;
@@ -443,7 +448,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
     u32[w + FREE] = this.#n;
     u32[w + SLAB] = slab;
     // Object 0 on top of the stack, so a new slab hands out its objects in address order.
-    for (let i = 0; i < this.#n; i++) u32[w + STACK + i] = (this.#n - 1 - i) * g.stride * 2;
+    const u16 = this.#u16;
+    for (let i = 0; i < this.#n; i++) u16[(h >>> 1) + STACK + i] = (this.#n - 1 - i) * 2;
     if (this.#checked) u32.fill(0, w + g.bitmapWord, w + g.bitmapWord + Math.ceil(this.#n / 32));
     if (!this.#aligned) {
       for (
@@ -490,13 +496,12 @@ export class SlabAlloc implements UntypedObjectAlloc {
    * this allocator's tag and its own address, at the start of an object, whose live bit is set. Then clears
    * the live bit. Nothing is written before every check has passed.
    */
-  #validate(u32: Uint32Array, ptr: Ptr, h: number, offset: number): void {
+  #validate(u32: Uint32Array, ptr: Ptr, h: number, offset: number, index: number): void {
     if (ptr >>> 0 !== ptr) assertPtr(ptr);
     const w = h >>> 2;
     if (u32[w + TAG] !== this.#tag || u32[w + SELF] !== h) {
       throw new RangeError(`ptr must be an object of this SlabAlloc; got ${ptr}`);
     }
-    const index = Math.imul(offset >>> this.#strideShift, this.#strideInverse) >>> 0;
     if (!(offset >= 0 && offset < this.#span) || (offset & this.#strideLowBits) !== 0 || index >= this.#n) {
       throw new RangeError(`ptr must point at the start of an object; got ${ptr}, inside slab ${h}`);
     }
@@ -508,12 +513,6 @@ export class SlabAlloc implements UntypedObjectAlloc {
 
   #isLive(u32: Uint32Array, w: number, index: number): boolean {
     return (u32[w + this.#bitmapWord + (index >>> 5)] & (1 << (index & 31))) !== 0;
-  }
-
-  /** Sets the live bit of the object at `offset` (alloc; `#validate` clears it). */
-  #setLive(u32: Uint32Array, w: number, offset: number): void {
-    const index = Math.imul(offset >>> this.#strideShift, this.#strideInverse) >>> 0;
-    u32[w + this.#bitmapWord + (index >>> 5)] |= 1 << (index & 31);
   }
 
   /** Moves slab `h`, which just got its first free object, out of the full list. */
@@ -552,9 +551,9 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const slab = u32[w + SLAB];
     if (this.#destroy !== null) {
       for (let i = u32[w + FREE] - 1; i >= 0; i--) {
-        const entry = u32[w + STACK + i];
+        const entry = this.#u16[(h >>> 1) + STACK + i];
         if ((entry & 1) === 0) continue;
-        this.#destroy(base + (entry >>> 1));
+        this.#destroy(base + (entry >>> 1) * g.stride);
         this.#destructorCalls++;
         u32 = this.#refreshViews();
       }
@@ -632,6 +631,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
   #refreshViews(): Uint32Array {
     const buffer = this.#space.buffer;
     this.#u8 = new Uint8Array(buffer, 0, buffer.byteLength);
+    this.#u16 = new Uint16Array(buffer, 0, buffer.byteLength >>> 1);
     this.#u32 = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
     return this.#u32;
   }

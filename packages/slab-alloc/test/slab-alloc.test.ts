@@ -223,7 +223,7 @@ describe("slab lists and the working set", () => {
 
   it("colours consecutive slabs with different offsets", () => {
     const space = newSpace(1 << 22);
-    const slab = new SlabAlloc(space, { size: 200, align: 8 });
+    const slab = new SlabAlloc(space, { size: 300, align: 4 });
     const { objectsPerSlab: n, slabBytes, colours } = slab.stats();
     expect(colours).toBeGreaterThan(1);
     const firsts: number[] = [];
