@@ -342,6 +342,18 @@ describe("odd layouts", () => {
     expect(slab.check()).toEqual([]);
   });
 
+  it("caps a slab at 32767 objects (the u16 free-stack entries), and uses them all", () => {
+    const space = newSpace(1 << 23);
+    const slab = new SlabAlloc(space, { size: 1, slabBytes: 1 << 20 });
+    expect(slab.stats().objectsPerSlab).toBe(32_767);
+    const ptrs = Array.from({ length: 32_767 }, () => slab.alloc());
+    expect(new Set(ptrs).size).toBe(32_767);
+    expect(slab.stats()).toMatchObject({ slabs: 1, fullSlabs: 1 });
+    for (const p of ptrs.reverse()) slab.dealloc(p);
+    expect(slab.alloc()).toBe(ptrs[ptrs.length - 1]);
+    expect(slab.check()).toEqual([]);
+  });
+
   it("keeps one object per slab working (full and empty at once)", () => {
     const space = newSpace(1 << 22);
     const slab = new SlabAlloc(space, { size: 3000, slabBytes: 4096, kind: "large", workingSetMs: 0 });
