@@ -8,12 +8,14 @@ import { mallocBindStop } from "./malloc-bind.js";
 import { mmapAllocStop } from "./mmap-alloc.js";
 import { objectAllocStop } from "./object-alloc.js";
 import { objectAllocTestStop } from "./object-alloc-test.js";
+import { slabAllocStop } from "./slab-alloc.js";
 import type { Stop } from "./stop.js";
 
 const stops: Stop[] = [
   objectAllocStop,
   mmapAllocStop,
   bsallocStop,
+  slabAllocStop,
   bagpipeStop,
   mallocBindStop,
   objectAllocTestStop,

@@ -6,6 +6,7 @@ import { bsallocWorkloads } from "./bsalloc.js";
 import { mallocBind } from "./malloc-bind.js";
 import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
 import { corruptionTester } from "./object-alloc-test.js";
+import { poolChurn, poolChurnPlain, slabPairs } from "./slab-alloc.js";
 
 export const workloads: Workload[] = [
   arenaScopes,
@@ -16,4 +17,7 @@ export const workloads: Workload[] = [
   bagpipePairs,
   mallocBind,
   corruptionTester,
+  slabPairs,
+  poolChurn,
+  poolChurnPlain,
 ];
