@@ -784,8 +784,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const bytes = buffer.byteLength;
     if (buffer !== this.#buffer || bytes !== this.#u32.byteLength) {
       this.#buffer = buffer;
-      this.#u32 = new Uint32Array(buffer, 0, bytes >>> 2);
-      this.#i32 = new Int32Array(buffer, 0, bytes >>> 2);
+      this.#u32 = new Uint32Array(buffer, 0, Math.floor(bytes / 4));
+      this.#i32 = new Int32Array(buffer, 0, Math.floor(bytes / 4));
     }
   }
 }
