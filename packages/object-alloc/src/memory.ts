@@ -29,24 +29,28 @@ export interface BufferSource {
 }
 
 /**
- * A {@link Memory} over a buffer source, rebuilding its views only when the source's buffer changes.
+ * A {@link Memory} over a buffer source, rebuilding its views when the source's buffer changes or grows.
  *
- * Why identity is enough: views on a growable `SharedArrayBuffer` or a resizable `ArrayBuffer` are created
- * length-tracking and follow growth by themselves; a `WebAssembly.Memory` returns a new buffer object from
- * `memory.buffer` after every growth (and detaches the old one when it is not shared). So the views are stale
- * exactly when `source.buffer` is no longer the buffer they were made on.
+ * The views are fixed-length views over the whole buffer as it is when they are made. Why not length-tracking
+ * views, which follow a growable `SharedArrayBuffer` by themselves: on Node 20 every element access through a
+ * length-tracking view costs several times one through a fixed-length view, and allocators index these views
+ * on their hot paths. So each getter checks that the buffer is the same object with the same length (a
+ * `WebAssembly.Memory` returns a new buffer object after growing, and detaches the old one when not shared; a
+ * growable `SharedArrayBuffer` keeps its identity and changes its length) and rebuilds the views otherwise.
+ * A view read once stays valid for the bytes it covers; read the property again after the heap may have grown.
  *
  * @example
  * ```ts
  * const wasm = new WebAssembly.Memory({ initial: 1, maximum: 10 });
  * const memory = new MemoryViews(wasm);
  * wasm.grow(1);
- * memory.u8.length; // 131072: the view followed the growth
+ * memory.u8.length; // 131072: the views followed the growth
  * ```
  */
 export class MemoryViews implements Memory {
   readonly #source: BufferSource;
   #buffer: ArrayBufferLike | undefined;
+  #byteLength = -1;
   #u8!: Uint8Array;
   #i32!: Int32Array;
   #u32!: Uint32Array;
@@ -89,15 +93,17 @@ export class MemoryViews implements Memory {
 
   #sync(): ArrayBufferLike {
     const buffer = this.#source.buffer;
-    if (buffer !== this.#buffer) {
-      // No length argument: on resizable and growable buffers these views track the length.
-      this.#u8 = new Uint8Array(buffer);
-      this.#i32 = new Int32Array(buffer, 0, wholeElements(buffer, 4));
-      this.#u32 = new Uint32Array(buffer, 0, wholeElements(buffer, 4));
-      this.#f32 = new Float32Array(buffer, 0, wholeElements(buffer, 4));
-      this.#f64 = new Float64Array(buffer, 0, wholeElements(buffer, 8));
-      this.#view = new DataView(buffer);
+    const byteLength = buffer.byteLength;
+    if (buffer !== this.#buffer || byteLength !== this.#byteLength) {
+      // Lengths by division, not `>>>`: a 4 GiB buffer's byteLength is 2^32, which `>>>` wraps to 0.
+      this.#u8 = new Uint8Array(buffer, 0, byteLength);
+      this.#i32 = new Int32Array(buffer, 0, Math.floor(byteLength / 4));
+      this.#u32 = new Uint32Array(buffer, 0, Math.floor(byteLength / 4));
+      this.#f32 = new Float32Array(buffer, 0, Math.floor(byteLength / 4));
+      this.#f64 = new Float64Array(buffer, 0, Math.floor(byteLength / 8));
+      this.#view = new DataView(buffer, 0, byteLength);
       this.#buffer = buffer;
+      this.#byteLength = byteLength;
     }
     return buffer;
   }
@@ -108,17 +114,4 @@ function isBuffer(source: ArrayBufferLike | BufferSource): source is ArrayBuffer
     source instanceof ArrayBuffer ||
     (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer)
   );
-}
-
-/**
- * The element count of a wide view over `buffer`, or `undefined` (length-tracking) when the buffer
- * can change length. A fixed buffer whose length is not a multiple of the element size gets the whole elements.
- */
-function wholeElements(buffer: ArrayBufferLike, elementSize: number): number | undefined {
-  return isFixedLength(buffer) ? Math.floor(buffer.byteLength / elementSize) : undefined;
-}
-
-function isFixedLength(buffer: ArrayBufferLike): boolean {
-  const growable = buffer as { resizable?: boolean; growable?: boolean };
-  return !(growable.resizable || growable.growable);
 }

@@ -11,12 +11,14 @@ describe("MemoryViews", () => {
     expect(memory.view.getFloat64(8, true)).toBe(1.5);
   });
 
-  it("follows a growable SharedArrayBuffer without rebuilding", () => {
+  it("follows a growable SharedArrayBuffer, keeping views while it does not grow", () => {
     const sab = new SharedArrayBuffer(4096, { maxByteLength: 65536 });
     const memory = new MemoryViews(sab);
     const before = memory.u8;
-    sab.grow(8192);
     expect(memory.u8).toBe(before);
+    sab.grow(8192);
+    expect(memory.u8).not.toBe(before);
+    expect(before.length).toBe(4096);
     expect(memory.u8.length).toBe(8192);
     expect(memory.i32.length).toBe(2048);
     expect(memory.view.byteLength).toBe(8192);

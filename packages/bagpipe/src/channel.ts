@@ -1,0 +1,158 @@
+/**
+ * Blocking use of any structure as a channel: consumers sleep on the header's SIGNAL word, producers pay for
+ * a notify only when the SLEEPERS word says someone may sleep, and close() wakes everyone.
+ *
+ * The handshake (all operations are sequentially consistent Atomics, so they fall in one total order):
+ *
+ * ```
+ *  consumer                                   producer
+ *  g = load(SIGNAL)                           publish the item (an Atomics store or CAS in the structure)
+ *  add(SLEEPERS, 1)                           if load(SLEEPERS) > 0:
+ *  tryPop()  -> item? leave                       add(SIGNAL, 1); notify(SIGNAL, 1)
+ *  wait(SIGNAL, g)
+ *  sub(SLEEPERS, 1)
+ * ```
+ *
+ * Either the producer's load of SLEEPERS comes after the consumer's add, and it bumps SIGNAL: the consumer's
+ * wait then either finds SIGNAL != g and returns at once, or is already waiting and is notified. Or the load
+ * comes before the add, so the publish does too, and the consumer's tryPop after its add sees the item. No
+ * wake-up is lost. close() sets CLOSED before it bumps SIGNAL and notifies everyone, so a consumer sees
+ * CLOSED either in its check before sleeping or when it wakes.
+ *
+ * @module
+ */
+import { CLOSED, EMPTY, Region, SIGNAL, SLEEPERS } from "./region.js";
+
+/** tryPop attempts of a blocking pop before it goes to sleep. */
+const SPINS_BEFORE_SLEEP = 256;
+
+/** Options of a blocking pop. */
+export interface PopOptions {
+  /** Milliseconds to wait at most for an item (default: forever). */
+  timeout?: number;
+}
+
+/** How long a blocking pop sleeps at most when its last tryPop found a writer late (it retries after). */
+const LATE_WRITER_WAIT_MS = 1;
+
+/** A structure that can be used as a channel: blocking and async pops, close(). */
+export abstract class Channel extends Region {
+  /**
+   * Set by tryPop when its EMPTY was (also) due to a push still being written: a blocking pop then sleeps
+   * only briefly, since no notify may come (the writer may have been terminated; retries take it over).
+   */
+  protected lateWriter = false;
+
+  /** One non-blocking attempt to take an item; {@link EMPTY} when there is none. */
+  abstract tryPop(): number;
+
+  /** True once {@link Channel.close} ran (in any worker). */
+  get closed(): boolean {
+    return Atomics.load(this.view(), this.base + CLOSED) !== 0;
+  }
+
+  /**
+   * Makes every later push fail and wakes every blocked or async pop. Items already in stay poppable:
+   * consumers drain them, then their pops return {@link EMPTY} at once.
+   */
+  close(): void {
+    const i32 = this.view();
+    Atomics.store(i32, this.base + CLOSED, 1);
+    Atomics.add(i32, this.base + SIGNAL, 1);
+    Atomics.notify(i32, this.base + SIGNAL);
+  }
+
+  /**
+   * Takes an item, sleeping with `Atomics.wait` while there is none: for workers (the browser main thread
+   * cannot block; use {@link Channel.popAsync} there). Returns {@link EMPTY} after `timeout` ms, or once the
+   * channel is closed and drained.
+   */
+  pop(options: PopOptions = {}): number {
+    const deadline = deadlineOf(options);
+    for (;;) {
+      const item = this.#spinPop();
+      if (item !== EMPTY) return item;
+      const i32 = this.view();
+      const generation = this.#announceSleep(i32);
+      const again = this.tryPop();
+      if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
+      const left = deadline - performance.now();
+      if (left <= 0) return this.#leaveSleep(this.tryPop());
+      Atomics.wait(i32, this.base + SIGNAL, generation, this.#sleepMs(left));
+      Atomics.sub(this.view(), this.base + SLEEPERS, 1);
+    }
+  }
+
+  /**
+   * Takes an item, waiting with `Atomics.waitAsync` while there is none: does not block the thread, so it
+   * works on a browser main thread. Resolves to {@link EMPTY} after `timeout` ms or once closed and drained.
+   */
+  async popAsync(options: PopOptions = {}): Promise<number> {
+    const deadline = deadlineOf(options);
+    for (;;) {
+      const item = this.#spinPop();
+      if (item !== EMPTY) return item;
+      const i32 = this.view();
+      const generation = this.#announceSleep(i32);
+      const again = this.tryPop();
+      if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
+      const left = deadline - performance.now();
+      if (left <= 0) return this.#leaveSleep(this.tryPop());
+      await waitAsync(i32, this.base + SIGNAL, generation, this.#sleepMs(left) ?? Number.POSITIVE_INFINITY);
+      Atomics.sub(this.view(), this.base + SLEEPERS, 1);
+    }
+  }
+
+  /** Producers call this after a successful push: one atomic load unless someone sleeps. */
+  protected wakeOne(i32: Int32Array): void {
+    if (Atomics.load(i32, this.base + SLEEPERS) === 0) return;
+    Atomics.add(i32, this.base + SIGNAL, 1);
+    Atomics.notify(i32, this.base + SIGNAL, 1);
+  }
+
+  /** Pushes check this first (an atomic load, so a close() in another worker is seen at once). */
+  protected isClosed(i32: Int32Array): boolean {
+    return Atomics.load(i32, this.base + CLOSED) !== 0;
+  }
+
+  /**
+   * A few tries before sleeping: in a busy pipeline the next item is usually a moment away, and a futex
+   * sleep and wake-up costs tens of microseconds.
+   */
+  #spinPop(): number {
+    let item = this.tryPop();
+    for (let spins = SPINS_BEFORE_SLEEP; item === EMPTY && spins > 0 && !this.closed; spins--)
+      item = this.tryPop();
+    return item;
+  }
+
+  #sleepMs(left: number): number | undefined {
+    const ms = this.lateWriter ? Math.min(left, LATE_WRITER_WAIT_MS) : left;
+    return ms === Number.POSITIVE_INFINITY ? undefined : ms;
+  }
+
+  #announceSleep(i32: Int32Array): number {
+    const generation = Atomics.load(i32, this.base + SIGNAL);
+    Atomics.add(i32, this.base + SLEEPERS, 1);
+    return generation;
+  }
+
+  #leaveSleep(item: number): number {
+    Atomics.sub(this.view(), this.base + SLEEPERS, 1);
+    return item;
+  }
+}
+
+function deadlineOf(options: PopOptions): number {
+  const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
+  if (!(timeout >= 0)) throw new RangeError(`timeout must be a number of milliseconds >= 0; got ${timeout}`);
+  return performance.now() + timeout;
+}
+
+/** `Atomics.waitAsync` where it exists; else a short timer, after which the caller re-checks. */
+function waitAsync(i32: Int32Array, index: number, value: number, timeout: number): Promise<unknown> {
+  const wait = (Atomics as { waitAsync?: typeof Atomics.waitAsync }).waitAsync;
+  if (wait === undefined) return new Promise((resolve) => setTimeout(resolve, Math.min(timeout, 4)));
+  const result = wait(i32, index, value, timeout === Number.POSITIVE_INFINITY ? undefined : timeout);
+  return result.async ? result.value : Promise.resolve(result.value);
+}

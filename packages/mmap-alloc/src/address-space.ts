@@ -1,0 +1,844 @@
+/**
+ * AddressSpace: the "operating system" of the suite. It owns one growable buffer and hands out zeroed runs of
+ * pages to every worker attached to it, as mmap/munmap/mremap do.
+ *
+ * @module
+ */
+import {
+  assertAlign,
+  assertPtr,
+  assertSize,
+  MAX_SIZE,
+  type Memory,
+  MemoryViews,
+  type Ptr,
+} from "@allocators/object-alloc";
+import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
+import {
+  CACHE,
+  CACHE_SLOTS,
+  CACHED_TAG,
+  COUNT_MASK,
+  H_CACHE_COUNT,
+  H_FIRST_PAGE,
+  H_GROWTHS,
+  H_HOLDERS,
+  H_LEAVES,
+  H_LOCK,
+  H_MAGIC,
+  H_MAPPED,
+  H_PAGE_SIZE,
+  H_PAGES,
+  H_VERSION,
+  LABEL_SHIFT,
+  LOG_ACTIVE,
+  LOG_CACHE_COUNT,
+  LOG_CACHE_PAGE,
+  LOG_CACHE_SLOT,
+  LOG_COUNT,
+  LOG_MAPPED,
+  LOG_START,
+  LOG_TAG_SLOTS,
+  LOG_TAGS,
+  LOG_USED,
+  MAGIC,
+  MAX_LABEL,
+  metaWords,
+  nextPowerOfTwo,
+  TREE_BASE,
+  tagBase,
+  VERSION,
+} from "./header.js";
+import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
+import { PageTree } from "./page-tree.js";
+
+/**
+ * Where an address space's memory comes from: `"shared"` a new growable SharedArrayBuffer (the default),
+ * `"local"` a new resizable ArrayBuffer (one worker only), `"wasm"` a new shared `WebAssembly.Memory`, or an
+ * existing `WebAssembly.Memory` or SharedArrayBuffer.
+ */
+export type Backing = "shared" | "local" | "wasm" | WebAssembly.Memory | SharedArrayBuffer;
+
+/** Options of {@link AddressSpace.create}. */
+export interface AddressSpaceOptions {
+  /** The most bytes the buffer may ever hold (rounded down to the page size), metadata included; up to 2^32. */
+  maxBytes: number;
+  /** The bytes the buffer starts with (at least the metadata; rounded up to the page size). */
+  initialBytes?: number;
+  /** A power of two from 4096 (the default) to 2^30. */
+  pageSize?: number;
+  /** Where the memory comes from; `"shared"` by default. */
+  backing?: Backing;
+  /** Bytes at the start of the buffer the space must not touch (a wasm module's own data); 0 by default. */
+  base?: number;
+}
+
+/** What {@link AddressSpace.share} returns: structured-clonable, for {@link AddressSpace.attach} in any worker. */
+export interface AddressSpaceDescriptor {
+  readonly kind: "mmap-alloc";
+  /** The shared buffer or shared `WebAssembly.Memory`. */
+  readonly memory: SharedArrayBuffer | WebAssembly.Memory;
+  /** Byte offset of the space's metadata in the buffer. */
+  readonly metaBase: number;
+}
+
+/** A snapshot of an address space, taken under its lock. */
+export interface AddressSpaceStats {
+  /** Bytes in mapped runs. */
+  mappedBytes: number;
+  /** Bytes of pages inside the buffer that no run holds (they read as zero). */
+  freeBytes: number;
+  /** Bytes the buffer holds now: JavaScript cannot give any of them back. */
+  committedBytes: number;
+  /** Bytes below the first page that can be mapped: `base` and the space's metadata. */
+  reservedBytes: number;
+  /** The longest free run, up to `maxBytes` (the part beyond the buffer is mapped by growing it). */
+  largestFreeRun: number;
+  /** How many times the buffer was grown. */
+  growths: number;
+}
+
+const DEFAULT_PAGE_SIZE = 4096;
+const MAX_PAGE_SIZE = 2 ** 30;
+/** Growth steps are at least half the current length: amortised O(1) growths per mapped byte. */
+const GROWTH_FACTOR = 1.5;
+/** Zeroing copies from this many zero bytes at a time (TypedArray.set is the fastest zeroing on shared memory). */
+const ZERO_CHUNK = 65536;
+const META_ALIGN = 64;
+/** check()'s mark for a page of the single-page cache (used pages are 1). */
+const CACHED_PAGE = 2;
+
+/**
+ * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
+ * attached to it. All page-allocation state (a segment tree of free pages, run tags, a lock and a redo log)
+ * lives at the start of the buffer, so a mapped run is never at offset 0.
+ *
+ * Thread safety: map, unmap, remap, commit, uncommit, stats and check take one lock word in the buffer (one
+ * `compareExchange` and one `exchange` when uncontended). A worker terminated while holding it blocks the
+ * others until some worker calls {@link AddressSpace.recover} with its {@link AddressSpace.holder} id, which
+ * replays the dead holder's half-done change from the redo log (see header.ts) and releases the lock.
+ *
+ * Zeroing: unmap zeroes the pages it frees, before taking the lock, while they still belong to the caller; so
+ * every free page reads zero, a fresh page from growth is never written by map, and map never zeroes.
+ *
+ * @example
+ * ```ts
+ * const space = AddressSpace.create({ maxBytes: 64 << 20 });
+ * const ptr = space.map(3 * 4096);          // three zeroed pages
+ * space.u32[ptr >>> 2] = 42;
+ * const big = space.map(1 << 20, 1 << 20);  // 1 MiB aligned to 1 MiB
+ * space.unmap(ptr, 4096);                   // its first page only
+ * worker.postMessage(space.share());        // AddressSpace.attach(descriptor) there
+ * ```
+ */
+export class AddressSpace implements Memory {
+  /** The page size in bytes. */
+  readonly pageSize: number;
+  /** The most bytes the buffer may hold: a multiple of the page size. */
+  readonly maxBytes: number;
+  /** This handle's lock-holder id: post it to whoever must {@link AddressSpace.recover} if this worker dies. */
+  readonly holder: number;
+  readonly #backing: BufferBacking;
+  readonly #views: MemoryViews;
+  readonly #metaBase: number;
+  readonly #metaLength: number;
+  readonly #tree: PageTree;
+  readonly #tags: number;
+  readonly #pages: number;
+  readonly #firstPage: number;
+  readonly #sleep: boolean;
+  readonly #zeros: Uint8Array;
+  readonly #zeroPage: Uint8Array;
+  #meta: Int32Array;
+
+  private constructor(backing: BufferBacking, metaBase: number) {
+    this.#backing = backing;
+    this.#views = new MemoryViews(backing);
+    this.#metaBase = metaBase;
+    const header = new Int32Array(backing.buffer, metaBase, TREE_BASE);
+    if (Atomics.load(header, H_MAGIC) !== MAGIC || header[H_VERSION] !== VERSION) {
+      throw new TypeError(`no mmap-alloc address space at byte ${metaBase} of this buffer`);
+    }
+    this.pageSize = header[H_PAGE_SIZE];
+    this.#pages = header[H_PAGES];
+    this.maxBytes = this.#pages * this.pageSize;
+    this.#firstPage = header[H_FIRST_PAGE];
+    const leaves = header[H_LEAVES];
+    this.#tree = new PageTree(TREE_BASE, leaves);
+    this.#tags = tagBase(leaves);
+    this.#metaLength = metaWords(this.#pages, leaves);
+    // A fixed-length view: V8 reads and writes these about ten times faster than length-tracking ones.
+    this.#meta = new Int32Array(backing.buffer, metaBase, this.#metaLength);
+    this.#sleep = canSleep(this.#meta, H_LOCK);
+    this.holder = Atomics.add(this.#meta, H_HOLDERS, 1) + 1;
+    this.#zeros = new Uint8Array(Math.max(ZERO_CHUNK, this.pageSize));
+    this.#zeroPage = this.#zeros.subarray(0, this.pageSize);
+  }
+
+  /**
+   * A new address space.
+   * @throws RangeError naming the option when `maxBytes`, `initialBytes`, `pageSize` or `base` is invalid or
+   * when `maxBytes` cannot hold the metadata and one page; TypeError for an unknown backing.
+   */
+  static create(options: AddressSpaceOptions): AddressSpace {
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    assertAlign(pageSize, "pageSize");
+    if (pageSize < DEFAULT_PAGE_SIZE || pageSize > MAX_PAGE_SIZE) {
+      throw new RangeError(`pageSize must be a power of two from 4096 to ${MAX_PAGE_SIZE}; got ${pageSize}`);
+    }
+    assertSize(options.maxBytes, "maxBytes");
+    const pages = Math.floor(options.maxBytes / pageSize);
+    const maxBytes = pages * pageSize;
+    const base = options.base ?? 0;
+    assertSize(base, "base", maxBytes);
+    const metaBase = Math.ceil(base / META_ALIGN) * META_ALIGN;
+    const leaves = nextPowerOfTwo(pages);
+    const firstPage = Math.ceil((metaBase + 4 * metaWords(pages, leaves)) / pageSize);
+    if (firstPage >= pages) {
+      throw new RangeError(
+        `maxBytes must leave room for the metadata and one page: at least ${(firstPage + 1) * pageSize}; got ${options.maxBytes}`,
+      );
+    }
+    const initialBytes = options.initialBytes ?? 0;
+    assertSize(initialBytes, "initialBytes", maxBytes);
+    const initial = Math.max(initialBytes, firstPage * pageSize);
+    const kind = options.backing ?? "shared";
+    const backing = makeBacking(kind, maxBytes, initial);
+    const fresh = typeof kind === "string"; // a new buffer is zero: no need to clear the metadata
+    writeHeader(backing.buffer, metaBase, pageSize, pages, leaves, firstPage, fresh);
+    return new AddressSpace(backing, metaBase);
+  }
+
+  /**
+   * A handle on the space `descriptor` describes (from {@link AddressSpace.share}, possibly in another worker).
+   * @throws TypeError when the descriptor does not describe an address space.
+   */
+  static attach(descriptor: AddressSpaceDescriptor): AddressSpace {
+    if (descriptor?.kind !== "mmap-alloc") throw new TypeError("not an mmap-alloc address space descriptor");
+    const memory = descriptor.memory;
+    const backing =
+      memory instanceof SharedArrayBuffer
+        ? new SharedBacking(memory)
+        : new WasmBacking(memory, wasmLimit(memory.buffer));
+    return new AddressSpace(backing, descriptor.metaBase);
+  }
+
+  /**
+   * A structured-clonable descriptor of this space for {@link AddressSpace.attach}.
+   * @throws TypeError for a `"local"` space or an unshared `WebAssembly.Memory`, which no other worker can reach.
+   */
+  share(): AddressSpaceDescriptor {
+    const memory = this.#backing.shareable;
+    if (memory === undefined) {
+      throw new TypeError("this address space is not shared: use a shared backing to attach workers");
+    }
+    return { kind: "mmap-alloc", memory, metaBase: this.#metaBase };
+  }
+
+  get buffer(): ArrayBufferLike {
+    return this.#views.buffer;
+  }
+  get u8(): Uint8Array {
+    return this.#views.u8;
+  }
+  get i32(): Int32Array {
+    return this.#views.i32;
+  }
+  get u32(): Uint32Array {
+    return this.#views.u32;
+  }
+  get f32(): Float32Array {
+    return this.#views.f32;
+  }
+  get f64(): Float64Array {
+    return this.#views.f64;
+  }
+  get view(): DataView {
+    return this.#views.view;
+  }
+
+  /**
+   * Maps a zeroed run of `ceil(bytes / pageSize)` pages aligned to `max(align, pageSize)`, growing the buffer
+   * when the run reaches past its end. The run is the leftmost free one that fits (first fit keeps the buffer
+   * compact); for an alignment above the page size it needs `bytes + align - pageSize` free bytes, as the
+   * original's large-align does.
+   * @param label a number from 0 to 127 stored with the run ({@link AddressSpace.runLabel}); 0 by default.
+   * @returns the run's first byte, or 0 when `maxBytes` (or the engine) leaves no room.
+   * @throws RangeError naming `bytes` (not an integer from 1 to 2^32), `align` or `label`.
+   */
+  map(bytes: number, align = this.pageSize, label = 0): Ptr {
+    assertBytes(bytes, "bytes");
+    assertAlign(align);
+    assertLabel(label);
+    const pages = Math.ceil(bytes / this.pageSize);
+    const alignPages = align > this.pageSize ? align / this.pageSize : 1;
+    const want = pages + alignPages - 1;
+    if (want > this.#pages) return 0;
+    let m = this.#lock();
+    try {
+      if (want === 1 && m[H_CACHE_COUNT] > 0) return this.#takeCached(m, label);
+      let found = this.#tree.findFirst(m, want);
+      if (found < 0 && m[H_CACHE_COUNT] > 0) {
+        this.#flushCache(m);
+        found = this.#tree.findFirst(m, want);
+      }
+      if (found < 0) return 0;
+      const start = Math.ceil(found / alignPages) * alignPages;
+      if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
+      m = this.#metaView();
+      this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
+      this.#stageRun(m, 0, start, pages, label);
+      this.#apply(m);
+      return start * this.pageSize;
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /**
+   * Unmaps `[ptr, ptr + bytes)`, `bytes` rounded up to pages: a whole run, or its first or last pages (the rest
+   * stays mapped). The pages are zeroed first, so they read zero when mapped again.
+   * @throws RangeError naming `ptr` when it is not page-aligned or the range is not the head or tail of one
+   * mapped run (not mapped, already unmapped, spanning runs, or the middle of a run); naming `bytes` when
+   * it is not an integer from 1 to 2^32. Nothing changes when it throws.
+   */
+  unmap(ptr: Ptr, bytes: number): void {
+    const first = this.#pageOf(ptr);
+    assertBytes(bytes, "bytes");
+    const pages = Math.ceil(bytes / this.pageSize);
+    const m = this.#metaView();
+    const runStart = this.#runAround(m, ptr, first, pages);
+    const head = m[this.#tags + runStart];
+    const runPages = head & COUNT_MASK;
+    const label = head >>> LABEL_SHIFT;
+    this.#zero(ptr, pages * this.pageSize);
+    const locked = this.#lock();
+    try {
+      if (runPages === 1 && locked[H_CACHE_COUNT] < CACHE_SLOTS) this.#putCached(locked, first);
+      else this.#unmapLocked(locked, runStart, runPages, label, first, pages);
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /**
+   * Resizes the run at `ptr` (of exactly `oldBytes`, rounded up to pages) to `newBytes`, as mremap with
+   * MREMAP_MAYMOVE: shrinking unmaps (and zeroes) the tail; growing takes the following pages when they are
+   * free, else maps a new run aligned to `align`, copies the old pages into it and unmaps them. New bytes
+   * read as zero.
+   * @returns the run's (possibly new) address, or 0 when there is no room: the old run is then untouched.
+   * @throws RangeError naming `ptr` when it is not the start of a mapped run of `oldBytes`, or naming the
+   * size or `align` argument that is invalid.
+   */
+  remap(ptr: Ptr, oldBytes: number, newBytes: number, align = this.pageSize): Ptr {
+    const first = this.#pageOf(ptr);
+    assertBytes(oldBytes, "oldBytes");
+    assertBytes(newBytes, "newBytes");
+    assertAlign(align);
+    const oldPages = Math.ceil(oldBytes / this.pageSize);
+    const newPages = Math.ceil(newBytes / this.pageSize);
+    const head = this.#metaView()[this.#tags + first];
+    if (head <= 0 || (head & COUNT_MASK) !== oldPages) {
+      throw new RangeError(`ptr ${ptr} is not the start of a mapped run of ${oldPages} pages`);
+    }
+    const label = head >>> LABEL_SHIFT;
+    if (ptr % align === 0) {
+      if (newPages < oldPages)
+        this.unmap(ptr + newPages * this.pageSize, (oldPages - newPages) * this.pageSize);
+      if (newPages <= oldPages || this.#extend(first, oldPages, newPages, label)) return ptr;
+    }
+    const moved = this.map(newBytes, align, label);
+    if (moved === 0) return 0;
+    this.u8.copyWithin(moved, ptr, ptr + Math.min(oldPages, newPages) * this.pageSize);
+    this.unmap(ptr, oldPages * this.pageSize);
+    return moved;
+  }
+
+  /**
+   * Makes `[ptr, ptr + bytes)` of mapped pages ready for use. Every mapped page of a JavaScript buffer is
+   * already backed, so this only checks the range.
+   * @throws RangeError naming `ptr` unless every page of the range is mapped.
+   */
+  commit(ptr: Ptr, bytes: number): void {
+    this.#assertMapped(ptr, bytes);
+  }
+
+  /**
+   * As `madvise(MADV_DONTNEED)`: the mapped pages of `[ptr, ptr + bytes)` read as zero afterwards. JavaScript
+   * cannot return memory to the operating system, so this zeroes them and reclaims nothing.
+   * @throws RangeError naming `ptr` unless every page of the range is mapped.
+   */
+  uncommit(ptr: Ptr, bytes: number): void {
+    this.#assertMapped(ptr, bytes);
+    this.#zero(ptr, Math.ceil(bytes / this.pageSize) * this.pageSize);
+  }
+
+  /** The bytes of the run that starts at `ptr`, or 0 when no mapped run starts there. */
+  runSize(ptr: Ptr): number {
+    const head = this.#headAt(ptr);
+    return head > 0 ? (head & COUNT_MASK) * this.pageSize : 0;
+  }
+
+  /** The label the run starting at `ptr` was mapped with, or -1 when no mapped run starts there. */
+  runLabel(ptr: Ptr): number {
+    const head = this.#headAt(ptr);
+    return head > 0 ? head >>> LABEL_SHIFT : -1;
+  }
+
+  /**
+   * Recovers the lock from a worker that was terminated while holding it: call it (from any worker, typically
+   * the `'exit'` handler of the dead worker) with the dead worker's {@link AddressSpace.holder}. Replays the
+   * change the dead worker was making, if any, and releases the lock. Runs the dead worker had mapped stay
+   * mapped: only their owner knew them.
+   * @returns true when `deadHolder` held the lock and it was recovered; false when it did not hold it.
+   */
+  recover(deadHolder: number): boolean {
+    const m = this.#metaView();
+    if (deadHolder === this.holder || !takeOver(m, H_LOCK, deadHolder, this.holder)) return false;
+    this.#replayIfActive(m);
+    this.#unlock();
+    return true;
+  }
+
+  /** The id of the worker handle holding the lock now, or 0. */
+  lockHolder(): number {
+    return holderOf(this.#metaView(), H_LOCK);
+  }
+
+  /** A consistent snapshot of the space's sizes. */
+  stats(): AddressSpaceStats {
+    const m = this.#lock();
+    try {
+      const committed = this.#backing.byteLength;
+      const mapped = m[H_MAPPED] * this.pageSize;
+      const reserved = this.#firstPage * this.pageSize;
+      return {
+        mappedBytes: mapped,
+        freeBytes:
+          Math.floor(Math.min(committed, this.maxBytes) / this.pageSize) * this.pageSize - reserved - mapped,
+        committedBytes: committed,
+        reservedBytes: reserved,
+        largestFreeRun: this.#tree.largestFree(m) * this.pageSize,
+        growths: m[H_GROWTHS],
+      };
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /**
+   * Checks every invariant of the space under its lock: the tree agrees with itself, every page below
+   * `maxBytes` is reserved, free or in exactly one run, runs have matching head and tail tags and lie inside
+   * the buffer, free runs are coalesced (the tree's longest free run is the real one), the mapped counter
+   * matches, and free pages read zero. Costs O(pages + committed bytes).
+   * @returns the problems found; empty when the space is sound.
+   */
+  check(): string[] {
+    const m = this.#lock();
+    try {
+      return this.#checkLocked(m);
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  #checkLocked(m: Int32Array): string[] {
+    const problems: string[] = [];
+    const leaves = this.#tree.leaves;
+    const used = new Uint8Array(leaves);
+    this.#tree.collect(m, used, problems);
+    for (let p = 0; p < this.#firstPage; p++) if (!used[p]) problems.push(`reserved page ${p} is free`);
+    for (let p = this.#pages; p < leaves; p++)
+      if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
+    const committedPages = Math.floor(this.#backing.byteLength / this.pageSize);
+    let mapped = 0;
+    let longestFree = 0;
+    let freeRun = 0;
+    for (let p = this.#firstPage; p < this.#pages; ) {
+      const tag = m[this.#tags + p];
+      if (!used[p]) {
+        if (tag !== 0) problems.push(`free page ${p} has run tag ${tag}`);
+        longestFree = Math.max(longestFree, ++freeRun);
+        p++;
+        continue;
+      }
+      freeRun = 0;
+      if (tag === CACHED_TAG) {
+        used[p] = CACHED_PAGE; // zeroed like a free page; checked against the cache below
+        p++;
+        continue;
+      }
+      const count = tag & COUNT_MASK;
+      if (tag <= 0 || p + count > this.#pages) {
+        problems.push(`mapped page ${p} does not start a run (tag ${tag})`);
+        p++;
+        continue;
+      }
+      this.#checkRun(m, used, p, count, committedPages, problems);
+      mapped += count;
+      p += count;
+    }
+    if (this.#tree.largestFree(m) !== longestFree) {
+      problems.push(`longest free run is ${longestFree} pages, the tree says ${this.#tree.largestFree(m)}`);
+    }
+    if (m[H_MAPPED] !== mapped) problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs`);
+    if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
+    this.#checkCache(m, used, problems);
+    this.#checkFreeZero(used, Math.min(committedPages, this.#pages), problems);
+    return problems;
+  }
+
+  #checkRun(
+    m: Int32Array,
+    used: Uint8Array,
+    start: number,
+    count: number,
+    committedPages: number,
+    problems: string[],
+  ): void {
+    const last = start + count - 1;
+    if (count > 1 && m[this.#tags + last] !== -count) {
+      problems.push(`run at page ${start} of ${count} pages has tail tag ${m[this.#tags + last]}`);
+    }
+    if (last >= committedPages) problems.push(`run at page ${start} reaches past the buffer`);
+    for (let p = start + 1; p < last; p++) {
+      if (m[this.#tags + p] !== 0) problems.push(`page ${p} inside a run has tag ${m[this.#tags + p]}`);
+    }
+    for (let p = start; p <= last; p++) if (!used[p]) problems.push(`page ${p} of run ${start} is free`);
+  }
+
+  /** Every cached page is tagged CACHED_TAG and listed once, and every page so tagged is listed. */
+  #checkCache(m: Int32Array, used: Uint8Array, problems: string[]): void {
+    const count = m[H_CACHE_COUNT];
+    if (count < 0 || count > CACHE_SLOTS) problems.push(`cache count ${count} is out of range`);
+    const listed = new Set<number>();
+    for (let slot = 0; slot < Math.min(Math.max(count, 0), CACHE_SLOTS); slot++) {
+      const page = m[CACHE + slot];
+      if (used[page] !== CACHED_PAGE || listed.has(page))
+        problems.push(`cache slot ${slot} holds page ${page}`);
+      listed.add(page);
+    }
+    for (let p = this.#firstPage; p < this.#pages; p++) {
+      if (used[p] === CACHED_PAGE && !listed.has(p))
+        problems.push(`page ${p} is tagged cached but not cached`);
+    }
+  }
+
+  /** Free and cached pages read zero. */
+  #checkFreeZero(used: Uint8Array, pages: number, problems: string[]): void {
+    const words = this.pageSize / 8;
+    const f64 = new Float64Array(this.#backing.buffer, 0, (pages * this.pageSize) / 8);
+    for (let p = this.#firstPage; p < pages; p++) {
+      if (used[p] === 1) continue;
+      for (let w = p * words, end = w + words; w < end; w++) {
+        if (f64[w] !== 0 || 1 / f64[w] < 0) {
+          problems.push(`free page ${p} is not zero${used[p] === CACHED_PAGE ? " (cached)" : ""}`);
+          break;
+        }
+      }
+    }
+  }
+
+  /** The page of `ptr`, validated: page-aligned and among the pages that can be mapped. */
+  #pageOf(ptr: Ptr): number {
+    assertPtr(ptr);
+    const page = ptr / this.pageSize;
+    if (!Number.isInteger(page) || page < this.#firstPage || page >= this.#pages) {
+      throw new RangeError(
+        `ptr must be a page-aligned (${this.pageSize}) address of a mapped run of this space; got ${ptr}`,
+      );
+    }
+    return page;
+  }
+
+  #headAt(ptr: Ptr): number {
+    assertPtr(ptr);
+    const page = ptr / this.pageSize;
+    if (!Number.isInteger(page) || page < this.#firstPage || page >= this.#pages) return 0;
+    return this.#metaView()[this.#tags + page];
+  }
+
+  /**
+   * The first page of the run whose head or tail is `[first, first + pages)`. The caller owns that run, so
+   * its tags are stable without the lock.
+   */
+  #runAround(m: Int32Array, ptr: Ptr, first: number, pages: number): number {
+    const head = m[this.#tags + first];
+    if (head > 0 && (head & COUNT_MASK) >= pages) return first;
+    const last = first + pages - 1;
+    if (head <= 0 && last < this.#pages) {
+      const tail = m[this.#tags + last];
+      const count = tail < 0 ? (tail === CACHED_TAG ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
+      if (count > 0 && last - count + 1 < first) return last - count + 1;
+    }
+    throw new RangeError(
+      `ptr ${ptr} and bytes ${pages * this.pageSize} are not the head or tail of a mapped run (not mapped, already unmapped, or spanning runs)`,
+    );
+  }
+
+  /** Maps the most recently cached page (lock held). */
+  #takeCached(m: Int32Array, label: number): Ptr {
+    const count = m[H_CACHE_COUNT];
+    const page = m[CACHE + count - 1];
+    this.#stage(m, page, 0, true, m[H_MAPPED] + 1);
+    this.#stageTag(m, 0, page, 1 | (label << LABEL_SHIFT));
+    this.#stageCache(m, -1, 0, count - 1);
+    this.#apply(m);
+    return page * this.pageSize;
+  }
+
+  /** Unmaps the zeroed single-page run `page` into the cache (lock held, cache not full). */
+  #putCached(m: Int32Array, page: number): void {
+    const count = m[H_CACHE_COUNT];
+    this.#stage(m, page, 0, false, m[H_MAPPED] - 1);
+    this.#stageTag(m, 0, page, CACHED_TAG);
+    this.#stageCache(m, count, page, count + 1);
+    this.#apply(m);
+  }
+
+  /** Frees every cached page in the tree, so that they coalesce with their neighbours (lock held). */
+  #flushCache(m: Int32Array): void {
+    for (let count = m[H_CACHE_COUNT]; count > 0; count--) {
+      const page = m[CACHE + count - 1];
+      this.#stage(m, page, 1, false, m[H_MAPPED]);
+      this.#stageTag(m, 0, page, 0);
+      this.#stageCache(m, -1, 0, count - 1);
+      this.#apply(m);
+    }
+  }
+
+  #unmapLocked(
+    m: Int32Array,
+    runStart: number,
+    runPages: number,
+    label: number,
+    first: number,
+    pages: number,
+  ) {
+    this.#stage(m, first, pages, false, m[H_MAPPED] - pages);
+    if (runStart === first) {
+      this.#stageTag(m, 0, first, 0);
+      if (pages === runPages) this.#stageTag(m, 1, first + pages - 1, 0);
+      else this.#stageRun(m, 1, first + pages, runPages - pages, label);
+    } else {
+      this.#stageTag(m, 0, runStart + runPages - 1, 0);
+      this.#stageRun(m, 1, runStart, runPages - pages, label);
+    }
+    this.#apply(m);
+  }
+
+  /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
+  #extend(first: number, oldPages: number, newPages: number, label: number): boolean {
+    let m = this.#lock();
+    try {
+      const added = newPages - oldPages;
+      if (first + newPages > this.#pages || !this.#tree.isFree(m, first + oldPages, added)) return false;
+      if (!this.#ensureLength((first + newPages) * this.pageSize)) return false;
+      m = this.#metaView();
+      this.#stage(m, first + oldPages, added, true, m[H_MAPPED] + added);
+      this.#stageTag(m, 0, first + oldPages - 1, 0);
+      this.#stageRun(m, 1, first, newPages, label);
+      this.#apply(m);
+      return true;
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  #assertMapped(ptr: Ptr, bytes: number): void {
+    const first = this.#pageOf(ptr);
+    assertBytes(bytes, "bytes");
+    const pages = Math.ceil(bytes / this.pageSize);
+    const m = this.#lock();
+    try {
+      if (
+        first + pages > this.#pages ||
+        !this.#tree.isUsed(m, first, pages) ||
+        this.#cachedIn(m, first, pages)
+      ) {
+        throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
+      }
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** True when a page of the range is in the single-page cache (used in the tree, but not mapped). */
+  #cachedIn(m: Int32Array, first: number, pages: number): boolean {
+    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === CACHED_TAG) return true;
+    return false;
+  }
+
+  /** Writes the log's range part and clears its tag slots (page -1 = unused). */
+  #stage(m: Int32Array, start: number, count: number, used: boolean, mappedAfter: number): void {
+    m[LOG_START] = start;
+    m[LOG_COUNT] = count;
+    m[LOG_USED] = used ? 1 : 0;
+    m[LOG_MAPPED] = mappedAfter;
+    for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) m[LOG_TAGS + 2 * slot] = -1;
+    m[LOG_CACHE_SLOT] = -1;
+    m[LOG_CACHE_COUNT] = m[H_CACHE_COUNT];
+  }
+
+  /** Stages a change of the single-page cache: `page` into slot `slot` (none when -1), then `countAfter`. */
+  #stageCache(m: Int32Array, slot: number, page: number, countAfter: number): void {
+    m[LOG_CACHE_SLOT] = slot;
+    m[LOG_CACHE_PAGE] = page;
+    m[LOG_CACHE_COUNT] = countAfter;
+  }
+
+  #stageTag(m: Int32Array, slot: number, page: number, value: number): void {
+    m[LOG_TAGS + 2 * slot] = page;
+    m[LOG_TAGS + 2 * slot + 1] = value;
+  }
+
+  /** Stages the head and tail tags of a run, in slots `slot` and `slot + 1` (the same page for one page). */
+  #stageRun(m: Int32Array, slot: number, start: number, count: number, label: number): void {
+    const head = count | (label << LABEL_SHIFT);
+    this.#stageTag(m, slot, start, head);
+    this.#stageTag(m, slot + 1, start + count - 1, count > 1 ? -count : head);
+  }
+
+  /** Activates the staged change, applies it and deactivates it (see the redo log in header.ts). */
+  #apply(m: Int32Array): void {
+    m[LOG_ACTIVE] = 1;
+    this.#replay(m, false);
+    m[LOG_ACTIVE] = 0;
+  }
+
+  /** Applies the staged change; `full` after an interruption (see {@link PageTree.assign}). */
+  #replay(m: Int32Array, full: boolean): void {
+    for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) {
+      const page = m[LOG_TAGS + 2 * slot];
+      if (page >= 0) m[this.#tags + page] = m[LOG_TAGS + 2 * slot + 1];
+    }
+    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1, full);
+    m[H_MAPPED] = m[LOG_MAPPED];
+    if (m[LOG_CACHE_SLOT] >= 0) m[CACHE + m[LOG_CACHE_SLOT]] = m[LOG_CACHE_PAGE];
+    m[H_CACHE_COUNT] = m[LOG_CACHE_COUNT];
+  }
+
+  #replayIfActive(m: Int32Array): void {
+    if (m[LOG_ACTIVE] === 0) return;
+    this.#replay(m, true);
+    m[LOG_ACTIVE] = 0;
+  }
+
+  /** Takes the lock and finishes a change a previous holder left half-done (it threw while applying it). */
+  #lock(): Int32Array {
+    const m = this.#metaView();
+    lock(m, H_LOCK, this.holder, this.#sleep);
+    this.#replayIfActive(m);
+    return m;
+  }
+
+  #unlock(): void {
+    unlock(this.#metaView(), H_LOCK);
+  }
+
+  /** The metadata view, re-made when an unshared `WebAssembly.Memory` grew and detached its buffer. */
+  #metaView(): Int32Array {
+    if (this.#meta.length === 0) {
+      this.#meta = new Int32Array(this.#backing.buffer, this.#metaBase, this.#metaLength);
+    }
+    return this.#meta;
+  }
+
+  /** Grows the buffer (lock held) to hold `bytes`, by at least {@link GROWTH_FACTOR}; false when it cannot. */
+  #ensureLength(bytes: number): boolean {
+    const length = this.#backing.byteLength;
+    if (bytes <= length) return true;
+    const granule = Math.max(this.pageSize, this.#backing.granule);
+    const cap = Math.min(this.#backing.limit, Math.ceil(this.maxBytes / granule) * granule);
+    const needed = Math.ceil(bytes / granule) * granule;
+    const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / granule) * granule);
+    if (!this.#backing.grow(Math.max(needed, step)) && !this.#backing.grow(needed)) return false;
+    this.#metaView()[H_GROWTHS]++;
+    return true;
+  }
+
+  /** Zeroes `[ptr, ptr + bytes)`, a whole number of pages, by copying from a zero block. */
+  #zero(ptr: number, bytes: number): void {
+    const u8 = this.#views.u8;
+    const end = ptr + bytes;
+    const chunk = this.#zeros.length;
+    for (; end - ptr >= chunk; ptr += chunk) u8.set(this.#zeros, ptr);
+    for (; ptr < end; ptr += this.pageSize) u8.set(this.#zeroPage, ptr);
+  }
+}
+
+function assertBytes(value: number, name: string): void {
+  assertSize(value, name, MAX_SIZE);
+  if (value === 0) throw new RangeError(`${name} must be an integer from 1 to ${MAX_SIZE}; got 0`);
+}
+
+function assertLabel(label: number): void {
+  if (!(Number.isInteger(label) && label >= 0 && label <= MAX_LABEL)) {
+    throw new RangeError(`label must be an integer from 0 to ${MAX_LABEL}; got ${label}`);
+  }
+}
+
+function makeBacking(backing: Backing, maxBytes: number, initial: number): BufferBacking {
+  if (backing === "shared") {
+    return new SharedBacking(new SharedArrayBuffer(initial, { maxByteLength: maxBytes }));
+  }
+  if (backing === "local") return new LocalBacking(new ArrayBuffer(initial, { maxByteLength: maxBytes }));
+  if (backing === "wasm") {
+    const maximum = Math.ceil(maxBytes / WASM_PAGE);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(initial / WASM_PAGE), maximum, shared: true });
+    return new WasmBacking(memory, maximum * WASM_PAGE);
+  }
+  if (backing instanceof SharedArrayBuffer) return grownTo(new SharedBacking(backing), maxBytes, initial);
+  if (backing instanceof WebAssembly.Memory) {
+    return grownTo(new WasmBacking(backing, wasmLimit(backing.buffer)), maxBytes, initial);
+  }
+  throw new TypeError(
+    `backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`,
+  );
+}
+
+/** An existing buffer, checked against `maxBytes` and grown to `initial` bytes. */
+function grownTo(backing: BufferBacking, maxBytes: number, initial: number): BufferBacking {
+  if (backing.limit < maxBytes) {
+    throw new RangeError(`maxBytes must fit the backing buffer (${backing.limit} bytes); got ${maxBytes}`);
+  }
+  if (backing.limit < initial || !backing.grow(initial)) {
+    throw new RangeError(`the backing buffer cannot hold initialBytes (with the metadata): ${initial}`);
+  }
+  return backing;
+}
+
+/**
+ * The most a `WebAssembly.Memory` can hold, as far as JavaScript can tell: a shared memory's buffer reports
+ * its maximum; an unshared one does not, so the wasm32 limit stands and `grow` failures answer the rest.
+ */
+function wasmLimit(buffer: ArrayBufferLike): number {
+  return buffer instanceof SharedArrayBuffer && buffer.growable ? buffer.maxByteLength : MAX_SIZE;
+}
+
+/**
+ * Initialises the metadata: zeroes it unless the buffer is `fresh` (zero is an all-free tree), then reserves
+ * the metadata and padding pages.
+ */
+function writeHeader(
+  buffer: ArrayBufferLike,
+  metaBase: number,
+  pageSize: number,
+  pages: number,
+  leaves: number,
+  firstPage: number,
+  fresh: boolean,
+): void {
+  const m = new Int32Array(buffer, metaBase, metaWords(pages, leaves));
+  if (!fresh) m.fill(0);
+  m[H_PAGE_SIZE] = pageSize;
+  m[H_PAGES] = pages;
+  m[H_LEAVES] = leaves;
+  m[H_FIRST_PAGE] = firstPage;
+  const tree = new PageTree(TREE_BASE, leaves);
+  tree.assign(m, 0, firstPage, true);
+  if (leaves > pages) tree.assign(m, pages, leaves - pages, true);
+  m[H_VERSION] = VERSION;
+  // Last: an attacher that sees MAGIC sees everything above (Atomics.store is sequentially consistent).
+  Atomics.store(m, H_MAGIC, MAGIC);
+}

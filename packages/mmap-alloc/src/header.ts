@@ -1,0 +1,103 @@
+/**
+ * The space header: where an address space keeps all of its state, inside the buffer it manages, and the redo
+ * log that makes every change to that state survive the death of the worker making it.
+ *
+ * @module
+ */
+import { treeWords } from "./page-tree.js";
+
+/**
+ * Layout of the metadata, at byte `metaBase` of the buffer (0, or the `base` given for a wasm memory rounded
+ * up to 64 bytes). Everything is Int32 words; pages are numbered from byte 0 of the buffer.
+ * ```
+ * metaBase
+ * | header: 32 words                  | page tree: 8 * leaves words | run tags: 1 word per page |pad| pages...
+ * |MAGIC VERSION PAGE_SIZE PAGES ...  | (see page-tree.ts)          | (see below)               |   ^ firstPage
+ *
+ * header words:
+ *  0 MAGIC       1 VERSION     2 PAGE_SIZE   3 PAGES (maxBytes / pageSize)   4 LEAVES (power of two >= PAGES)
+ *  5 FIRST_PAGE (first page after metadata)  6 LOCK (page-lock.ts)           7 HOLDERS (ids handed out)
+ *  8 MAPPED (pages)   9 GROWTHS
+ * 10 LOG_ACTIVE  11 LOG_START  12 LOG_COUNT  13 LOG_USED  14 LOG_MAPPED  15..22 LOG_TAGS (4 x page, value)
+ * 23 CACHE_COUNT 24 LOG_CACHE_SLOT  25 LOG_CACHE_PAGE  26 LOG_CACHE_COUNT
+ * 32..63 CACHE: pages of the single-page cache (CACHE_COUNT of them)
+ * ```
+ * The single-page cache: an unmapped single-page run goes to the cache instead of the tree (while it has
+ * room), and a one-page map takes from it first, so the commonest request costs no tree update. A cached page
+ * is zeroed, marked used in the tree, tagged {@link CACHED_TAG}, counts as free in the statistics, and goes
+ * back to the tree when a map finds no room. At most {@link CACHE_SLOTS} pages are thus not coalesced.
+ * Run tags: a mapped run of `n` pages starting at page `s` has `tag[s] = n | label << 24` and, when `n > 1`,
+ * `tag[s + n - 1] = -n`; every other page (inside a run, or free) has tag 0. So a run is found from its first
+ * page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
+ */
+export const MAGIC = 0x6d6d6170; // "mmap"
+export const VERSION = 1;
+export const H_MAGIC = 0;
+export const H_VERSION = 1;
+export const H_PAGE_SIZE = 2;
+export const H_PAGES = 3;
+export const H_LEAVES = 4;
+export const H_FIRST_PAGE = 5;
+export const H_LOCK = 6;
+export const H_HOLDERS = 7;
+export const H_MAPPED = 8;
+export const H_GROWTHS = 9;
+export const LOG_ACTIVE = 10;
+export const LOG_START = 11;
+export const LOG_COUNT = 12;
+export const LOG_USED = 13;
+export const LOG_MAPPED = 14;
+export const LOG_TAGS = 15;
+export const LOG_TAG_SLOTS = 4;
+export const H_CACHE_COUNT = 23;
+export const LOG_CACHE_SLOT = 24;
+export const LOG_CACHE_PAGE = 25;
+export const LOG_CACHE_COUNT = 26;
+export const CACHE = 32;
+export const CACHE_SLOTS = 32;
+export const HEADER_WORDS = 64;
+/** The tree starts at this word; node 0 is unused, so it starts one node early. */
+export const TREE_BASE = HEADER_WORDS;
+
+/** The run length in a head tag; the bits above it hold the run's label. */
+export const COUNT_MASK = 0xffffff;
+export const LABEL_SHIFT = 24;
+/** The largest label a run can carry. */
+export const MAX_LABEL = 127;
+/** The tag of a page in the single-page cache: negative like a tail tag, but no run is that long. */
+export const CACHED_TAG = -0x40000000;
+
+/** The word index of the first run tag. */
+export function tagBase(leaves: number): number {
+  return TREE_BASE + treeWords(leaves);
+}
+
+/** The Int32 words of metadata for `pages` pages. */
+export function metaWords(pages: number, leaves: number): number {
+  return tagBase(leaves) + pages;
+}
+
+/** The smallest power of two at least `n`. */
+export function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/*
+ * The redo log. A change to the page state (tags, tree, mapped counter) is staged in the log, made active,
+ * applied, and made inactive, all while holding the page lock:
+ *
+ *   stage: LOG_START/COUNT/USED/MAPPED, up to 4 tag writes (unused slots have page -1), and the cache's
+ *          change (LOG_CACHE_SLOT/PAGE, -1 when none, and LOG_CACHE_COUNT): plain stores
+ *   LOG_ACTIVE = 1          <- from here a replay produces the same final state
+ *   apply: tag writes, tree.assign (when LOG_COUNT > 0), MAPPED = LOG_MAPPED, cache slot, CACHE_COUNT
+ *          (each one idempotent: final values only)
+ *   LOG_ACTIVE = 0
+ *
+ * A worker terminated at any instruction leaves either no active log (nothing changed, or everything did) or
+ * an active one, which the next holder replays: after AddressSpace.recover, or after a holder threw while
+ * applying. The log's plain stores are ordered before LOG_ACTIVE = 1 by program order for the same worker, and
+ * for another worker by the lock's Atomics (a live handover) or by the engine joining the terminated worker's
+ * thread before its 'exit' event (a takeover).
+ */

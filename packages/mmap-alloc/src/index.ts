@@ -1,0 +1,15 @@
+/**
+ * @allocators/mmap-alloc: the address space every allocator of the suite gets its pages from, over a growable
+ * SharedArrayBuffer, resizable ArrayBuffer or WebAssembly.Memory shared by workers, and MapAlloc, which maps
+ * each allocation.
+ *
+ * @packageDocumentation
+ */
+export {
+  AddressSpace,
+  type AddressSpaceDescriptor,
+  type AddressSpaceOptions,
+  type AddressSpaceStats,
+  type Backing,
+} from "./address-space.js";
+export { MapAlloc, type MapAllocOptions } from "./map-alloc.js";
