@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { bitsetBytes, SIZE_CLASSES, SLAB_HEADER_BYTES, type SizeClass } from "./size-classes.js";
+import { bitsetBytes, SIZE_CLASSES, type SizeClass, SLAB_HEADER_BYTES } from "./size-classes.js";
 
 /** `rc` bit set while a thread owns the slab. */
 export const CLAIMED = 1 << 30;

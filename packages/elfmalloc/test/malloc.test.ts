@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ElfMalloc, MAX_SMALL, SIZE_CLASSES, classOf } from "../src/index.js";
+import { classOf, ElfMalloc, MAX_SMALL, SIZE_CLASSES } from "../src/index.js";
 import { fillBlock, verifyBlock } from "./pattern.js";
 
 const MiB = 1 << 20;
@@ -159,7 +159,7 @@ describe("calloc and realloc", () => {
     for (const size of [100, 5000, 200_000, 3 * MiB, 150_000, 4000, 40]) {
       const moved = h.realloc(ptr, size);
       expect(moved).not.toBe(0);
-      expect(verifyBlock(h, moved, origin)).toBe(true);
+      expect(verifyBlock(h, moved, origin, size)).toBe(true);
       fillBlock(h, moved, Math.min(size, 4000));
       ptr = moved;
       origin = moved;
