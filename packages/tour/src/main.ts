@@ -4,6 +4,7 @@
  */
 import { bagpipeStop } from "./bagpipe.js";
 import { bsallocStop } from "./bsalloc.js";
+import { elfmallocStop } from "./elfmalloc.js";
 import { mallocBindStop } from "./malloc-bind.js";
 import { mmapAllocStop } from "./mmap-alloc.js";
 import { objectAllocStop } from "./object-alloc.js";
@@ -17,6 +18,7 @@ const stops: Stop[] = [
   bsallocStop,
   slabAllocStop,
   bagpipeStop,
+  elfmallocStop,
   mallocBindStop,
   objectAllocTestStop,
 ];

@@ -1,0 +1,820 @@
+/**
+ * ElfMalloc: the heap handle a worker allocates through.
+ *
+ * @module
+ */
+
+import { BagPipe } from "@allocators/bagpipe";
+import { BsAlloc } from "@allocators/bsalloc";
+import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
+import {
+  type Alloc,
+  alignUp,
+  assertAlign,
+  assertPtr,
+  assertSize,
+  type BlockOwner,
+  MAX_SIZE,
+  type Memory,
+  NULL,
+  type Ptr,
+} from "@allocators/object-alloc";
+import { checkHeap } from "./check.js";
+import {
+  FLAG_CHECKED,
+  LAYOUT,
+  MAGIC,
+  R_FLAGS,
+  R_LARGE_BLOCKS,
+  R_LARGE_GRANULES,
+  R_LAYOUT,
+  R_MAGIC,
+  R_MAX_THREADS,
+  R_META_ROOT,
+  R_OFFERS,
+  R_PAGE_MAP,
+  R_POOLED_GRANULES,
+  R_POOLS,
+  R_RETIRED,
+  R_SLAB_GRANULES,
+  R_THREADS,
+  rootBytes,
+  THREAD_WORDS,
+} from "./heap-root.js";
+import {
+  clearEntries,
+  entryIndex,
+  GRANULE,
+  KIND_LARGE,
+  KIND_MASK,
+  KIND_SLAB,
+  pageMapBytes,
+  setEntries,
+} from "./page-map.js";
+import { classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, type SizeClass, SLAB_SIZES } from "./size-classes.js";
+import {
+  blockIndex,
+  claim,
+  EMPTY,
+  freeBlock,
+  handleOffset,
+  initSlab,
+  markFreed,
+  markLive,
+  OFFER,
+  parkSlab,
+  returnBits,
+  setOwner,
+  slabClass,
+  takeWord,
+  unclaim,
+} from "./slab.js";
+import { type ElfMallocStats, heapStats } from "./stats.js";
+import {
+  BITS,
+  CLASS_OFFSETS,
+  COUNT,
+  ITEMS,
+  LIVE_DELTA,
+  NEXT_WORD,
+  RECORD_BYTES,
+  SLAB,
+  SLAB_FREES,
+  SLOT_CLOSING,
+  SLOT_FREE,
+  SLOT_LIVE,
+  SLOT_RESERVED,
+} from "./thread-cache.js";
+
+/** Options of {@link ElfMalloc.create}. */
+export interface ElfMallocOptions {
+  /** The most bytes the heap may ever span (up to 4 GiB). */
+  maxBytes: number;
+  /** Bytes to reserve up front (the buffer grows on demand beyond). */
+  initialBytes?: number;
+  /** Where the heap lives, as in mmap-alloc: `'shared'` (default), `'local'`, `'wasm'`, a `WebAssembly.Memory` or a `SharedArrayBuffer`. */
+  backing?: Backing;
+  /** With an existing `WebAssembly.Memory`: the first byte the heap may use (the module's data lies below). */
+  base?: number;
+  /** How many threads may be attached at once (default 64, at most 1024). */
+  maxThreads?: number;
+  /** Checked mode: detect double frees, interior and foreign pointers on every free (see README for the cost). */
+  checked?: boolean;
+}
+
+/** What another worker needs to attach: structured-clonable. */
+export interface ElfMallocDescriptor {
+  space: AddressSpaceDescriptor;
+  root: number;
+  /** A thread slot reserved by {@link ElfMalloc.shareThread}, which the parent can reclaim. */
+  slot?: number;
+}
+
+/** The typed arrays {@link ElfMalloc.mallocAs} can allocate. */
+export type TypedArrayConstructor =
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor;
+
+const MAGAZINE_CAPACITY = Int32Array.from(SIZE_CLASSES, (c) => c.magazine);
+const CLASS_SIZE = Int32Array.from(SIZE_CLASSES, (c) => c.size);
+const DEFAULT_MAX_THREADS = 64;
+const MAX_THREADS = 1024;
+const DETACHED = new Uint32Array(0);
+
+/**
+ * A scalable malloc shared by many workers (see the package README for the design and guarantees).
+ *
+ * Each worker holds its own `ElfMalloc` handle on the same heap: {@link ElfMalloc.create} in one,
+ * {@link ElfMalloc.attach} with the descriptor of {@link ElfMalloc.share} in the others. A handle is bound to
+ * the thread that made it: never send the handle itself, send a descriptor.
+ */
+export class ElfMalloc implements Alloc, BlockOwner, Disposable {
+  readonly #space: AddressSpace;
+  readonly #meta: BsAlloc;
+  readonly #root: number;
+  readonly #offers: BagPipe[];
+  readonly #pools: BagPipe[];
+  readonly #checked: boolean;
+  readonly #maxBytes: number;
+  #u32: Uint32Array = DETACHED;
+  #i32: Int32Array = new Int32Array(0);
+  #buffer: ArrayBufferLike | undefined;
+  /** Byte offset of the page map. */
+  #map = 0;
+  /** u32 index of this thread's record. */
+  #rec = 0;
+  #slot = -1;
+
+  private constructor(space: AddressSpace, root: number, slot: number | undefined) {
+    this.#space = space;
+    this.#root = root;
+    this.#sync();
+    const r = root >>> 2;
+    const i32 = this.#i32;
+    if (i32[r + R_MAGIC] !== MAGIC || i32[r + R_LAYOUT] !== LAYOUT) {
+      throw new RangeError(`descriptor root ${root} is not an elfmalloc heap of this version`);
+    }
+    this.#checked = (i32[r + R_FLAGS] & FLAG_CHECKED) !== 0;
+    this.#maxBytes = space.maxBytes;
+    this.#map = i32[r + R_PAGE_MAP];
+    this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
+    this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
+    this.#offers = SIZE_CLASSES.map((c) => BagPipe.open(space, i32[r + R_OFFERS + c.index]));
+    this.#bindThread(slot);
+  }
+
+  /**
+   * A new heap over a new address space, attached to the calling thread.
+   * @throws RangeError naming the option that is invalid.
+   */
+  static create(options: ElfMallocOptions): ElfMalloc {
+    const maxThreads = options.maxThreads ?? DEFAULT_MAX_THREADS;
+    assertSize(maxThreads, "maxThreads", MAX_THREADS);
+    if (maxThreads < 1) throw new RangeError(`maxThreads must be at least 1; got ${maxThreads}`);
+    const space = AddressSpace.create({
+      maxBytes: options.maxBytes,
+      initialBytes: options.initialBytes,
+      backing: options.backing,
+      base: options.base,
+    });
+    const root = space.map(rootBytes(maxThreads));
+    const pageMap = space.map(pageMapBytes(space.maxBytes));
+    if (root === NULL || pageMap === NULL)
+      throw new RangeError("maxBytes is too small for the heap's own tables");
+    const meta = BsAlloc.create(space);
+    const i32 = space.i32;
+    const r = root >>> 2;
+    i32[r + R_LAYOUT] = LAYOUT;
+    i32[r + R_FLAGS] = options.checked ? FLAG_CHECKED : 0;
+    i32[r + R_MAX_THREADS] = maxThreads;
+    i32[r + R_PAGE_MAP] = pageMap;
+    i32[r + R_META_ROOT] = meta.root;
+    SLAB_SIZES.forEach((bytes, p) => {
+      i32[r + R_POOLS + p] = makeBag(space, meta, bytes);
+    });
+    for (const c of SIZE_CLASSES) i32[r + R_OFFERS + c.index] = makeBag(space, meta, c.slabBytes);
+    Atomics.store(i32, r + R_MAGIC, MAGIC);
+    return new ElfMalloc(space, root, undefined);
+  }
+
+  /** A handle on the heap of `descriptor` for the calling thread (any worker). */
+  static attach(descriptor: ElfMallocDescriptor): ElfMalloc {
+    return new ElfMalloc(AddressSpace.attach(descriptor.space), descriptor.root, descriptor.slot);
+  }
+
+  /** A descriptor any worker can attach with; it takes a free thread slot when it attaches. */
+  share(): ElfMallocDescriptor {
+    return { space: this.#space.share(), root: this.#root };
+  }
+
+  /**
+   * A descriptor with a thread slot reserved for one worker, so that the parent can call
+   * {@link ElfMalloc.reclaimThread} with `descriptor.slot` from the worker's `'exit'` handler.
+   * @returns the descriptor, or throws a RangeError when every slot is taken.
+   */
+  shareThread(): ElfMallocDescriptor & { slot: number } {
+    return { ...this.share(), slot: this.#takeSlot(SLOT_RESERVED) };
+  }
+
+  /** This thread's slot: its id for {@link ElfMalloc.reclaimThread}. */
+  get threadId(): number {
+    return this.#slot;
+  }
+
+  /** The heap's memory; its views stay current as the heap grows. */
+  get memory(): Memory {
+    return this.#space;
+  }
+  get buffer(): ArrayBufferLike {
+    return this.#space.buffer;
+  }
+  get u8(): Uint8Array {
+    return this.#space.u8;
+  }
+  get i32(): Int32Array {
+    return this.#space.i32;
+  }
+  get u32(): Uint32Array {
+    return this.#space.u32;
+  }
+  get f32(): Float32Array {
+    return this.#space.f32;
+  }
+  get f64(): Float64Array {
+    return this.#space.f64;
+  }
+  get view(): DataView {
+    return this.#space.view;
+  }
+  /** The address space the heap lives in. */
+  get space(): AddressSpace {
+    return this.#space;
+  }
+  /** True in checked mode. */
+  get checked(): boolean {
+    return this.#checked;
+  }
+
+  /**
+   * At least `size` bytes aligned to 16, or 0 when out of memory.
+   * @throws RangeError for a size that is negative, fractional, NaN or above 2^32.
+   */
+  malloc(size: number): Ptr {
+    if (size >>> 0 === size && size <= MAX_SMALL) {
+      const c = classOf(size);
+      const u32 = this.#u32;
+      const at = this.#rec + CLASS_OFFSETS[c];
+      const n = u32[at + COUNT];
+      let ptr: number;
+      if (n > 0) {
+        u32[at + COUNT] = n - 1;
+        ptr = u32[at + ITEMS + n - 1];
+      } else {
+        ptr = this.#allocFromSlab(c, at);
+        if (ptr === NULL) return NULL;
+      }
+      this.#i32[this.#rec + LIVE_DELTA + c]++;
+      if (this.#checked) this.#checkAlloc(ptr, c);
+      return ptr;
+    }
+    return this.#allocLarge(size, MIN_BLOCK);
+  }
+
+  /**
+   * Returns the block at `ptr` (from any worker); `free(0)` does nothing.
+   * @throws RangeError for a pointer that is not a block of this heap (in checked mode also for double frees
+   * and interior pointers).
+   */
+  free(ptr: Ptr): void {
+    const u32 = this.#u32;
+    const e = entryIndex(this.#map, ptr);
+    const entry = u32[e];
+    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0 && ptr >>> 0 === ptr) {
+      const c = u32[e + 1];
+      if (this.#checked) this.#checkFree(ptr, entry - KIND_SLAB, c);
+      const at = this.#rec + CLASS_OFFSETS[c];
+      const n = u32[at + COUNT];
+      if (n === MAGAZINE_CAPACITY[c]) this.#flushMagazine(at, n >>> 1);
+      const count = u32[at + COUNT];
+      u32[at + ITEMS + count] = ptr;
+      u32[at + COUNT] = count + 1;
+      this.#i32[this.#rec + LIVE_DELTA + c]--;
+      return;
+    }
+    this.#freeSlow(ptr);
+  }
+
+  /**
+   * `n * size` zeroed bytes, or 0 when out of memory or when `n * size` exceeds 2^32 (C's overflow rule).
+   * @throws RangeError naming `n` or `size` when either is negative, fractional or NaN.
+   */
+  calloc(n: number, size: number): Ptr {
+    assertSize(n, "n");
+    assertSize(size);
+    const bytes = n * size;
+    if (bytes > MAX_SIZE) return NULL;
+    return this.#zeroed(this.malloc(bytes), bytes);
+  }
+
+  /**
+   * Resizes the block at `ptr` to `size` bytes, keeping its contents and its alignment (`align`, default 16);
+   * `realloc(0, n)` is `malloc(n)`. Returns 0 when out of memory, leaving the old block untouched.
+   */
+  realloc(ptr: Ptr, size: number, align = MIN_BLOCK): Ptr {
+    assertSize(size);
+    assertAlign(align);
+    if (ptr === NULL) return this.alignedAlloc(align, size);
+    const usable = this.usableSize(ptr);
+    if (this.#fitsInPlace(ptr, usable, size, align)) return ptr;
+    const entry = this.#u32[entryIndex(this.#map, ptr)];
+    if ((entry & KIND_MASK) === KIND_LARGE && size > MAX_SMALL && align <= GRANULE) {
+      return this.#remapLarge(ptr, usable, size);
+    }
+    const moved = this.alignedAlloc(align, size);
+    if (moved === NULL) return NULL;
+    this.#space.u8.copyWithin(moved, ptr, ptr + Math.min(usable, size));
+    this.free(ptr);
+    return moved;
+  }
+
+  /**
+   * At least `size` bytes aligned to `align` (a power of two), or 0 when out of memory.
+   * @throws RangeError naming `align` or `size`.
+   */
+  alignedAlloc(align: number, size: number): Ptr {
+    assertAlign(align);
+    if (align <= MIN_BLOCK) return this.malloc(size);
+    assertSize(size);
+    const needed = Math.max(size, align);
+    if (needed > MAX_SMALL) return this.#allocLarge(size, align);
+    // Power-of-two classes sit on slabs aligned to at least their size, so their blocks are aligned to it.
+    return this.malloc(2 ** Math.ceil(Math.log2(needed)));
+  }
+
+  /**
+   * The bytes usable at `ptr`: its class size, or the mapped length of a large block.
+   * @throws RangeError when `ptr` is not a block of this heap.
+   */
+  usableSize(ptr: Ptr): number {
+    assertPtr(ptr);
+    this.#sync();
+    const e = entryIndex(this.#map, ptr);
+    const entry = this.#u32[e];
+    if ((entry & KIND_MASK) === KIND_SLAB) return CLASS_SIZE[this.#u32[e + 1]];
+    if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) return this.#u32[e + 1] * GRANULE;
+    throw notABlock(ptr);
+  }
+
+  /** A typed array over a new block of `length` elements, or null when out of memory. */
+  mallocAs<T extends TypedArrayConstructor>(type: T, length: number): InstanceType<T> | null {
+    assertSize(length, "length");
+    const bytes = length * type.BYTES_PER_ELEMENT;
+    if (bytes > MAX_SIZE) return null;
+    const ptr = this.alignedAlloc(type.BYTES_PER_ELEMENT, bytes);
+    return ptr === NULL
+      ? null
+      : (new type(this.#space.buffer as ArrayBuffer, ptr, length) as InstanceType<T>);
+  }
+
+  /** As {@link ElfMalloc.mallocAs}, zero-filled. */
+  callocAs<T extends TypedArrayConstructor>(type: T, length: number): InstanceType<T> | null {
+    const view = this.mallocAs(type, length);
+    view?.fill(0);
+    return view;
+  }
+
+  /** Frees the block under a typed array from {@link ElfMalloc.mallocAs}. */
+  freeView(view: ArrayBufferView): void {
+    this.free(view.byteOffset);
+  }
+
+  /** {@link Alloc.alloc}: `alignedAlloc(align, size)`. */
+  alloc(size: number, align = 1): Ptr {
+    return align <= MIN_BLOCK ? this.malloc(size) : this.alignedAlloc(align, size);
+  }
+
+  /** {@link Alloc.allocZeroed}. */
+  allocZeroed(size: number, align = 1): Ptr {
+    return this.#zeroed(this.alloc(size, align), size);
+  }
+
+  /** {@link Alloc.dealloc}: `free(ptr)`; the size and alignment are not needed. */
+  dealloc(ptr: Ptr): void {
+    this.free(ptr);
+  }
+
+  /** True when `ptr` lies in a slab or large block of this heap. */
+  owns(ptr: Ptr): boolean {
+    if (ptr >>> 0 !== ptr || ptr >= this.#maxBytes) return false;
+    this.#sync();
+    return (this.#u32[entryIndex(this.#map, ptr)] & KIND_MASK) !== 0;
+  }
+
+  /**
+   * Returns this thread's caches to the heap and frees its slot; the handle cannot be used afterwards.
+   * Blocks stay allocated: any worker may still free them.
+   */
+  detach(): void {
+    if (this.#slot < 0) return;
+    const slot = this.#slot;
+    const state = this.#threadIndex(slot);
+    Atomics.store(this.#i32, state, SLOT_CLOSING);
+    this.#returnCaches(this.#rec);
+    Atomics.store(this.#i32, state, SLOT_FREE);
+    this.#slot = -1;
+    this.#u32 = DETACHED;
+    this.#buffer = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.detach();
+  }
+
+  /**
+   * Returns the caches of a thread that ended without detaching (call it from the worker's `'exit'` handler
+   * with the slot of {@link ElfMalloc.shareThread}, or the `threadId` the worker reported), after recovering
+   * the address space's lock if the thread died holding it. Never call it for a thread that is still running.
+   * Returns false when the slot held no attached thread (a reserved slot that was never attached is freed).
+   */
+  reclaimThread(slot: number): boolean {
+    this.#sync();
+    assertSize(slot, "slot", Atomics.load(this.#i32, (this.#root >>> 2) + R_MAX_THREADS) - 1);
+    if (slot === this.#slot)
+      throw new RangeError("reclaimThread(slot): this is the calling thread's own slot; use detach()");
+    const state = this.#threadIndex(slot);
+    if (Atomics.compareExchange(this.#i32, state, SLOT_RESERVED, SLOT_FREE) === SLOT_RESERVED) return false;
+    if (Atomics.compareExchange(this.#i32, state, SLOT_LIVE, SLOT_CLOSING) !== SLOT_LIVE) return false;
+    this.#space.recover(this.#i32[state + 2]);
+    this.#returnCaches(this.#i32[state + 1] >>> 2);
+    Atomics.store(this.#i32, state, SLOT_FREE);
+    return true;
+  }
+
+  /** Counters of the whole heap, summed over threads (exact when no thread is in the middle of a call). */
+  stats(): ElfMallocStats {
+    this.#sync();
+    return heapStats(this.#space, this.#root);
+  }
+
+  /**
+   * A full consistency walk of the heap: page map, slab headers and bit-sets, thread caches, live counts and
+   * the address space. Returns the problems found (none when consistent). Call it while no thread allocates.
+   */
+  check(): string[] {
+    this.#sync();
+    return checkHeap(this.#space, this.#root);
+  }
+
+  #allocFromSlab(c: number, at: number): Ptr {
+    for (;;) {
+      const u32 = this.#u32;
+      const bits = u32[at + BITS];
+      // `> 0`, not `!== 0`: a stale or detached view reads undefined, which must take the slow path.
+      if (bits > 0) {
+        const low = bits & -bits;
+        u32[at + BITS] = bits ^ low;
+        const index = ((u32[at + NEXT_WORD] - 1) << 5) + 31 - Math.clz32(low);
+        return u32[at + SLAB] + index * CLASS_SIZE[c];
+      }
+      if (!this.#refill(SIZE_CLASSES[c], at)) return NULL;
+    }
+  }
+
+  /** Takes the next word of free bits from the claimed slab, or claims another slab. False when out of memory. */
+  #refill(c: SizeClass, at: number): boolean {
+    for (;;) {
+      this.#sync();
+      const u32 = this.#u32;
+      const i32 = this.#i32;
+      const slab = u32[at + SLAB];
+      if (slab !== 0) {
+        for (let w = u32[at + NEXT_WORD]; w < c.words; w++) {
+          const taken = takeWord(i32, slab, c, w);
+          if (taken !== 0) {
+            u32[at + BITS] = taken;
+            u32[at + NEXT_WORD] = w + 1;
+            return true;
+          }
+        }
+        u32[at + SLAB] = 0;
+        if (this.#letGo(slab, c)) {
+          claim(i32, slab, c.slabBytes);
+          u32[at + SLAB] = slab;
+          u32[at + NEXT_WORD] = 0;
+          continue;
+        }
+      }
+      const fresh = this.#acquireSlab(c);
+      if (fresh === NULL) return false;
+      u32[at + SLAB] = fresh;
+      u32[at + NEXT_WORD] = 0;
+    }
+  }
+
+  /**
+   * Unclaims a slab this thread scanned to the end. Returns true when it is worth keeping (enough blocks came
+   * back), in which case the caller claims it again: nobody else can have taken it, as it was offered to no one.
+   */
+  #letGo(slab: number, c: SizeClass): boolean {
+    return unclaim(this.#i32, slab, c) !== 0;
+  }
+
+  /** An available slab of class `c`, a parked slab, or a newly mapped one; 0 when out of memory. */
+  #acquireSlab(c: SizeClass): Ptr {
+    const offered = this.#offers[c.index].tryPop();
+    if (offered > 0) {
+      if (!claim(this.#i32, offered, c.slabBytes))
+        throw new Error(`elfmalloc: slab ${offered} was offered while claimed`);
+      setOwner(this.#i32, offered, c.slabBytes, this.#slot);
+      return offered;
+    }
+    const base = this.#takePage(c.slabBytes);
+    if (base === NULL) return NULL;
+    setEntries(this.#u32, this.#map, base, c.slabBytes, c.index);
+    initSlab(this.#i32, base, c, this.#slot);
+    return base;
+  }
+
+  /** A parked slab of `bytes` or a new mapping; when the space is full, unparks every pool and retries once. */
+  #takePage(bytes: number): Ptr {
+    const p = SLAB_SIZES.indexOf(bytes as (typeof SLAB_SIZES)[number]);
+    const r = this.#root >>> 2;
+    const parked = this.#pools[p].tryPop();
+    if (parked > 0) {
+      Atomics.sub(this.#i32, r + R_POOLED_GRANULES, bytes / GRANULE);
+      return parked;
+    }
+    let base = this.#space.map(bytes, bytes);
+    if (base === NULL && this.#unmapPools()) base = this.#space.map(bytes, bytes);
+    if (base === NULL) return NULL;
+    this.#sync();
+    Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
+    return base;
+  }
+
+  /**
+   * Puts an empty slab in its page pool, or gives its pages back to the address space when the pools already
+   * hold more than an eighth of all slab memory (and more than 1 MiB): the dirty-page bound the original lacked.
+   */
+  #releaseSlab(base: number, c: SizeClass): void {
+    const r = this.#root >>> 2;
+    const granules = c.slabBytes / GRANULE;
+    const pooled = Atomics.add(this.#i32, r + R_POOLED_GRANULES, granules) + granules;
+    const slabs = Atomics.load(this.#i32, r + R_SLAB_GRANULES);
+    const p = SLAB_SIZES.indexOf(c.slabBytes as (typeof SLAB_SIZES)[number]);
+    if (pooled * GRANULE > 1 << 20 && pooled * 8 > slabs) {
+      Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
+      this.#unmapSlab(base, c.slabBytes);
+      return;
+    }
+    parkSlab(this.#i32, base, c.slabBytes);
+    if (!this.#pools[p].tryPush(base)) {
+      Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
+      this.#unmapSlab(base, c.slabBytes);
+    }
+  }
+
+  #unmapSlab(base: number, bytes: number): void {
+    clearEntries(this.#u32, this.#map, base, bytes);
+    Atomics.sub(this.#i32, (this.#root >>> 2) + R_SLAB_GRANULES, bytes / GRANULE);
+    this.#space.unmap(base, bytes);
+  }
+
+  /** Gives every parked slab back to the address space; true if any was. */
+  #unmapPools(): boolean {
+    let any = false;
+    SLAB_SIZES.forEach((bytes, p) => {
+      for (let base = this.#pools[p].tryPop(); base > 0; base = this.#pools[p].tryPop()) {
+        Atomics.sub(this.#i32, (this.#root >>> 2) + R_POOLED_GRANULES, bytes / GRANULE);
+        this.#unmapSlab(base, bytes);
+        any = true;
+      }
+    });
+    return any;
+  }
+
+  /** Frees the oldest `half` blocks of a full magazine into their slabs. */
+  #flushMagazine(at: number, half: number): void {
+    this.#sync();
+    const u32 = this.#u32;
+    const n = u32[at + COUNT];
+    for (let k = 0; k < half; k++) this.#freeToSlab(u32[at + ITEMS + k]);
+    u32.copyWithin(at + ITEMS, at + ITEMS + half, at + ITEMS + n);
+    u32[at + COUNT] = n - half;
+    u32[this.#rec + SLAB_FREES] += half;
+  }
+
+  /** Frees one block into its slab's bit-set and carries out the life-cycle transition it caused. */
+  #freeToSlab(ptr: number): void {
+    const e = entryIndex(this.#map, ptr);
+    const base = this.#u32[e] - KIND_SLAB;
+    const c = SIZE_CLASSES[this.#u32[e + 1]];
+    const transition = freeBlock(this.#i32, base, c, (ptr - base) / c.size);
+    if (transition === OFFER) this.#offer(base, c);
+    else if (transition === EMPTY && this.#offers[c.index].revoke(base, handleOffset(base, c.slabBytes))) {
+      this.#releaseSlab(base, c);
+    }
+  }
+
+  #offer(base: number, c: SizeClass): void {
+    if (!this.#offers[c.index].tryPush(base, handleOffset(base, c.slabBytes))) {
+      throw new Error(`elfmalloc: the available-slab bag of class ${c.size} is full`);
+    }
+  }
+
+  /** Everything free() does not handle inline: large blocks, stale views, and errors. */
+  #freeSlow(ptr: Ptr): void {
+    if (ptr === NULL) return;
+    assertPtr(ptr);
+    this.#sync();
+    const e = entryIndex(this.#map, ptr);
+    const entry = this.#u32[e];
+    if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
+      this.#freeLarge(ptr, this.#u32[e + 1] * GRANULE);
+      return;
+    }
+    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0) {
+      this.free(ptr);
+      return;
+    }
+    throw notABlock(ptr);
+  }
+
+  #allocLarge(size: number, align: number): Ptr {
+    assertSize(size);
+    if (size > this.#maxBytes) return NULL;
+    const bytes = alignUp(Math.max(size, 1), GRANULE);
+    const alignment = Math.max(align, GRANULE);
+    let base = this.#space.map(bytes, alignment);
+    if (base === NULL && this.#unmapPools()) base = this.#space.map(bytes, alignment);
+    if (base === NULL) return NULL;
+    this.#sync();
+    setEntries(this.#u32, this.#map, base, bytes, -1);
+    const r = this.#root >>> 2;
+    Atomics.add(this.#i32, r + R_LARGE_GRANULES, bytes / GRANULE);
+    Atomics.add(this.#i32, r + R_LARGE_BLOCKS, 1);
+    return base;
+  }
+
+  #freeLarge(ptr: Ptr, bytes: number): void {
+    const r = this.#root >>> 2;
+    clearEntries(this.#u32, this.#map, ptr, bytes);
+    Atomics.sub(this.#i32, r + R_LARGE_GRANULES, bytes / GRANULE);
+    Atomics.sub(this.#i32, r + R_LARGE_BLOCKS, 1);
+    this.#space.unmap(ptr, bytes);
+  }
+
+  /** Grows or shrinks a large block through the address space (in place when the pages allow). */
+  #remapLarge(ptr: Ptr, usable: number, size: number): Ptr {
+    const bytes = alignUp(size, GRANULE);
+    const moved = this.#space.remap(ptr, usable, bytes);
+    if (moved === NULL) return NULL;
+    this.#sync();
+    clearEntries(this.#u32, this.#map, ptr, usable);
+    setEntries(this.#u32, this.#map, moved, bytes, -1);
+    Atomics.add(this.#i32, (this.#root >>> 2) + R_LARGE_GRANULES, (bytes - usable) / GRANULE);
+    return moved;
+  }
+
+  /** True when `size` bytes at `align` fit the block at `ptr` without wasting more than its class would. */
+  #fitsInPlace(ptr: Ptr, usable: number, size: number, align: number): boolean {
+    if (ptr % align !== 0 || size > usable) return false;
+    if (usable > MAX_SMALL) return size > usable - GRANULE;
+    return classOf(Math.max(size, align)) === classOf(usable);
+  }
+
+  #zeroed(ptr: Ptr, bytes: number): Ptr {
+    if (ptr !== NULL) this.#space.u8.fill(0, ptr, ptr + bytes);
+    return ptr;
+  }
+
+  /** Checked mode: the block must be live in its slab's live bit-set. */
+  #checkFree(ptr: Ptr, base: number, cls: number): void {
+    this.#sync();
+    const c = SIZE_CLASSES[cls];
+    const index = blockIndex(ptr, base, c);
+    if (slabClass(this.#i32, base, c.slabBytes) !== cls || index < 0) {
+      throw new RangeError(`free(${ptr}): an interior pointer or a block of a recycled slab`);
+    }
+    if (!markFreed(this.#i32, base, c, index))
+      throw new RangeError(`free(${ptr}): double free (the block is not live)`);
+  }
+
+  #checkAlloc(ptr: Ptr, cls: number): void {
+    this.#sync();
+    const c = SIZE_CLASSES[cls];
+    const base = this.#u32[entryIndex(this.#map, ptr)] - KIND_SLAB;
+    if (!markLive(this.#i32, base, c, blockIndex(ptr, base, c))) {
+      throw new Error(`elfmalloc: block ${ptr} handed out while live (heap corrupted)`);
+    }
+  }
+
+  /** Empties a thread record: magazines and private bits back to slabs, slabs let go, counters retired. */
+  #returnCaches(rec: number): void {
+    this.#sync();
+    const u32 = this.#u32;
+    const r = this.#root >>> 2;
+    for (const c of SIZE_CLASSES) {
+      const at = rec + CLASS_OFFSETS[c.index];
+      for (let k = 0; k < u32[at + COUNT]; k++) this.#freeToSlab(u32[at + ITEMS + k]);
+      u32[at + COUNT] = 0;
+      const slab = u32[at + SLAB];
+      if (slab !== 0) {
+        if (u32[at + BITS] !== 0) returnBits(this.#i32, slab, c, u32[at + NEXT_WORD] - 1, u32[at + BITS]);
+        const transition = unclaim(this.#i32, slab, c);
+        if (transition === OFFER) this.#offer(slab, c);
+        else if (transition === EMPTY) this.#releaseSlab(slab, c);
+      }
+      u32[at + SLAB] = 0;
+      u32[at + BITS] = 0;
+      u32[at + NEXT_WORD] = 0;
+      const delta = this.#i32[rec + LIVE_DELTA + c.index];
+      if (delta !== 0) Atomics.add(this.#i32, r + R_RETIRED + c.index, delta);
+      this.#i32[rec + LIVE_DELTA + c.index] = 0;
+    }
+  }
+
+  /** Takes a thread slot for this handle (the reserved one, or any free one) with a record. */
+  #bindThread(reserved: number | undefined): void {
+    const slot = reserved ?? this.#takeSlot(SLOT_LIVE);
+    const state = this.#threadIndex(slot);
+    if (
+      reserved !== undefined &&
+      Atomics.compareExchange(this.#i32, state, SLOT_RESERVED, SLOT_LIVE) !== SLOT_RESERVED
+    ) {
+      throw new RangeError(`descriptor.slot ${reserved} is not reserved (already attached or reclaimed)`);
+    }
+    let record = this.#i32[state + 1];
+    if (record === 0) {
+      record = this.#meta.allocZeroed(RECORD_BYTES, 64);
+      if (record === NULL) {
+        Atomics.store(this.#i32, state, SLOT_FREE);
+        throw new RangeError("the heap has no memory left for a thread record");
+      }
+      this.#sync();
+      this.#i32[state + 1] = record;
+    }
+    // The address-space lock names its holder: reclaimThread() needs it to recover the lock if this thread
+    // dies holding it.
+    this.#i32[state + 2] = this.#space.holder;
+    this.#slot = slot;
+    this.#rec = record >>> 2;
+  }
+
+  /** Finds a free slot and moves it to `state`; a RangeError when all are taken. */
+  #takeSlot(state: number): number {
+    const max = this.#i32[(this.#root >>> 2) + R_MAX_THREADS];
+    for (let slot = 0; slot < max; slot++) {
+      if (Atomics.compareExchange(this.#i32, this.#threadIndex(slot), SLOT_FREE, state) === SLOT_FREE)
+        return slot;
+    }
+    throw new RangeError(`all ${max} thread slots of the heap are taken (maxThreads)`);
+  }
+
+  #threadIndex(slot: number): number {
+    return (this.#root >>> 2) + R_THREADS + slot * THREAD_WORDS;
+  }
+
+  /**
+   * Makes this handle's views cover the whole current buffer; throws once detached.
+   *
+   * Why fixed-length views refreshed here rather than length-tracking ones: on Node 20 an access through a
+   * length-tracking view of a growable SharedArrayBuffer costs several times a fixed-length one. The fast paths
+   * only touch the root, the page map and this thread's record, which all existed when the views were last
+   * made; everything else (slab headers, other threads' memory) is reached through a slow path that calls
+   * this first. A view made before another worker grew the heap reads `undefined` past its end, which the
+   * fast paths treat as "take the slow path".
+   */
+  #sync(): void {
+    if (this.#slot < 0 && this.#u32 === DETACHED && this.#map !== 0) {
+      throw new Error("this ElfMalloc handle was detached");
+    }
+    const buffer = this.#space.buffer;
+    const bytes = buffer.byteLength;
+    if (buffer !== this.#buffer || bytes !== this.#u32.byteLength) {
+      this.#buffer = buffer;
+      this.#u32 = new Uint32Array(buffer, 0, Math.floor(bytes / 4));
+      this.#i32 = new Int32Array(buffer, 0, Math.floor(bytes / 4));
+    }
+  }
+}
+
+function makeBag(space: AddressSpace, meta: BsAlloc, slabBytes: number): number {
+  const capacity = 2 ** Math.ceil(Math.log2(Math.max(4, Math.ceil(space.maxBytes / slabBytes))));
+  const options = { capacity };
+  const at = meta.allocZeroed(BagPipe.byteLength(options), 64);
+  if (at === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
+  BagPipe.init(space, at, options);
+  return at;
+}
+
+function notABlock(ptr: Ptr): RangeError {
+  return new RangeError(`ptr ${ptr} is not a block of this heap`);
+}

@@ -1,0 +1,55 @@
+/**
+ * The heap root: the block every worker finds first, holding where everything else is and the counters that
+ * outlive threads. It is mapped from the address space when the heap is created; its offset travels in the
+ * heap's descriptor.
+ *
+ * Layout, in i32 words from the root's start:
+ * ```
+ *  0 magic              'ELFM'
+ *  1 layout             CLASS_COUNT << 8 | LAYOUT_VERSION (attach refuses a different build)
+ *  2 flags              bit 0: checked mode
+ *  3 maxThreads
+ *  4 pageMap            byte offset of the page map
+ *  5 largeGranules      granules held by live large blocks            (Atomics)
+ *  6 largeBlocks        live large blocks                              (Atomics)
+ *  7 slabGranules       granules held by slabs, parked ones included   (Atomics)
+ *  8 pooledGranules     granules of slabs parked in the page pools     (Atomics)
+ *  9 metaRoot           the bootstrap allocator's root (thread records, bag storage)
+ * 10 pools[3]           byte offsets of the page pools, one per slab size
+ * 13 offers[CLASS_COUNT]   byte offsets of the available-slab bags, one per class
+ *    retired[CLASS_COUNT]  live blocks counted by threads that have gone (Atomics)
+ *    threads[maxThreads × 3]  state, record byte offset, the thread's address-space lock holder id
+ * ```
+ *
+ * @module
+ */
+import { CLASS_COUNT } from "./size-classes.js";
+
+export const MAGIC = 0x454c464d;
+const LAYOUT_VERSION = 1;
+export const LAYOUT = (CLASS_COUNT << 8) | LAYOUT_VERSION;
+
+export const R_MAGIC = 0;
+export const R_LAYOUT = 1;
+export const R_FLAGS = 2;
+export const R_MAX_THREADS = 3;
+export const R_PAGE_MAP = 4;
+export const R_LARGE_GRANULES = 5;
+export const R_LARGE_BLOCKS = 6;
+export const R_SLAB_GRANULES = 7;
+export const R_POOLED_GRANULES = 8;
+export const R_META_ROOT = 9;
+export const R_POOLS = 10;
+export const R_OFFERS = R_POOLS + 3;
+export const R_RETIRED = R_OFFERS + CLASS_COUNT;
+export const R_THREADS = R_RETIRED + CLASS_COUNT;
+
+export const FLAG_CHECKED = 1;
+
+/** Words per thread table entry: state, record, lock holder id. */
+export const THREAD_WORDS = 3;
+
+/** Bytes of a root for `maxThreads` threads. */
+export function rootBytes(maxThreads: number): number {
+  return (R_THREADS + maxThreads * THREAD_WORDS) * 4;
+}

@@ -1,0 +1,15 @@
+/**
+ * @allocators/elfmalloc: a scalable malloc that many workers share over one SharedArrayBuffer or
+ * WebAssembly.Memory.
+ *
+ * @packageDocumentation
+ */
+export {
+  ElfMalloc,
+  type ElfMallocDescriptor,
+  type ElfMallocOptions,
+  type TypedArrayConstructor,
+} from "./elfmalloc.js";
+export { GRANULE } from "./page-map.js";
+export { CLASS_COUNT, classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, type SizeClass } from "./size-classes.js";
+export type { ClassStats, ElfMallocStats } from "./stats.js";

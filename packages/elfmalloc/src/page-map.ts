@@ -1,0 +1,54 @@
+/**
+ * The page map: for every 64 KiB granule of the heap, what lives there. It is how `free(ptr)` finds the block's
+ * class and slab without a size, in one load, for any pointer.
+ *
+ * Two u32 per granule `g = ptr >>> 16`:
+ * ```
+ * [2g]     base | kind      base: the 64 KiB-aligned start of the slab or large block (low 16 bits free)
+ *                           kind: 0 = not this heap's, 1 = slab, 2 = large block
+ * [2g + 1] slab: its class index;  large block: its length in granules
+ * ```
+ * Every granule of a slab or large block carries the same entry, so an interior pointer still finds its
+ * block. Entries are written with plain stores by the thread that maps the slab or block, before any pointer
+ * into it exists; whoever frees that pointer received it through something that synchronises (an Atomics
+ * operation or a message), which makes the stores visible.
+ *
+ * @module
+ */
+
+/** Bytes per granule: the unit of slabs and large blocks. */
+export const GRANULE = 65536;
+/** log2 of {@link GRANULE}. */
+export const GRANULE_SHIFT = 16;
+
+/** Entry kinds. */
+export const KIND_MASK = 3;
+export const KIND_SLAB = 1;
+export const KIND_LARGE = 2;
+
+/** Bytes of the page map of a heap of `maxBytes`. */
+export function pageMapBytes(maxBytes: number): number {
+  return Math.ceil(maxBytes / GRANULE) * 8;
+}
+
+/** u32 index of the entry of `ptr` in a page map at byte offset `map`. */
+export function entryIndex(map: number, ptr: number): number {
+  return (map >>> 2) + (ptr >>> GRANULE_SHIFT) * 2;
+}
+
+/** Records `bytes` from `base` as a slab of class `cls`, or a large block when `cls` is negative. */
+export function setEntries(u32: Uint32Array, map: number, base: number, bytes: number, cls: number): void {
+  const granules = bytes / GRANULE;
+  const entry = cls >= 0 ? base + KIND_SLAB : base + KIND_LARGE;
+  const aux = cls >= 0 ? cls : granules;
+  for (let i = entryIndex(map, base), end = i + granules * 2; i < end; i += 2) {
+    u32[i] = entry;
+    u32[i + 1] = aux;
+  }
+}
+
+/** Forgets `bytes` from `base` (unmapped). */
+export function clearEntries(u32: Uint32Array, map: number, base: number, bytes: number): void {
+  const start = entryIndex(map, base);
+  u32.fill(0, start, start + (bytes / GRANULE) * 2);
+}

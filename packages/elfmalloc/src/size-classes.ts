@@ -1,0 +1,114 @@
+/**
+ * Size classes: which block size serves a request, and how each class is laid out on slabs.
+ *
+ * Classes are 16, 32, ... 128 (multiples of 16), then four per doubling up to 128 KiB: 160, 192, 224, 256,
+ * 320, 384, 448, 512, 640, ... 131072. Why not the original's powers of two above 192 B: a power-of-two class
+ * wastes up to 50% of a block (a 257 B request takes 512 B); four classes per doubling bound the waste at 25%,
+ * which is what keeps committed memory within 1.3x of live memory on mixed sizes. Every class is a multiple of
+ * 16 (C's `max_align_t`), and every power of two from 16 to 128 KiB is a class, which `alignedAlloc` uses:
+ * a power-of-two object on a slab aligned to at least its size is aligned to its size.
+ *
+ * The table is computed, not stored: every worker derives the same one from these constants.
+ *
+ * @module
+ */
+
+/** The smallest block, and the alignment of every block. */
+export const MIN_BLOCK = 16;
+/** The largest size served from slabs; larger requests are mapped directly. */
+export const MAX_SMALL = 128 * 1024;
+/** Classes up to this size are found through a lookup table indexed by `(size + 15) >> 4`. */
+const TABLE_LIMIT = 1024;
+/** Slab sizes, smallest first: each class takes the smallest that holds at least {@link MIN_OBJECTS}. */
+export const SLAB_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024] as const;
+const MIN_OBJECTS = 8;
+/**
+ * A slab becomes available to other threads again once this fraction of its objects is free (the original's
+ * `cutoff_factor`): high enough that a thread claiming it gets a run of allocations without touching shared
+ * state, low enough that half-empty slabs get reused before new pages are mapped.
+ */
+const CUTOFF_FACTOR = 0.6;
+
+/** The layout of one size class. */
+export interface SizeClass {
+  /** Index of the class. */
+  readonly index: number;
+  /** Block size in bytes. */
+  readonly size: number;
+  /** Bytes of each slab of this class (a power of two, the slab's alignment too). */
+  readonly slabBytes: number;
+  /** Objects per slab. */
+  readonly objects: number;
+  /** 32-bit words of the slab's free bit-set. */
+  readonly words: number;
+  /** Free objects at which an unclaimed slab is offered to other threads. */
+  readonly cutoff: number;
+  /** Capacity of each thread's magazine of free blocks of this class. */
+  readonly magazine: number;
+}
+
+/** Bytes at the end of every slab for its header fields (see slab.ts). */
+export const SLAB_HEADER_BYTES = 64;
+
+function classSizes(): number[] {
+  const sizes: number[] = [];
+  for (let size = MIN_BLOCK; size <= 128; size += MIN_BLOCK) sizes.push(size);
+  for (let base = 128; base < MAX_SMALL; base *= 2) {
+    for (let k = 1; k <= 4; k++) sizes.push(base + (k * base) / 4);
+  }
+  return sizes;
+}
+
+/** Bytes a slab spends on bit-sets: the free set and, in checked mode, the live set. */
+export function bitsetBytes(words: number): number {
+  return words * 4 * 2;
+}
+
+function layoutClass(index: number, size: number): SizeClass {
+  const slabBytes = SLAB_SIZES.find((bytes) => Math.floor(bytes / size) >= MIN_OBJECTS + 1) ?? SLAB_SIZES[2];
+  let objects = Math.floor((slabBytes - SLAB_HEADER_BYTES) / size);
+  while (objects * size + SLAB_HEADER_BYTES + bitsetBytes(Math.ceil(objects / 32)) > slabBytes) objects--;
+  return {
+    index,
+    size,
+    slabBytes,
+    objects,
+    words: Math.ceil(objects / 32),
+    cutoff: Math.max(1, Math.floor(objects * CUTOFF_FACTOR)),
+    magazine: magazineCapacity(size),
+  };
+}
+
+/**
+ * Magazines hold about 16 KiB of small blocks and at least 4 large ones: enough to absorb bursts without
+ * touching slabs, small enough that a thread's cached memory stays bounded (about 0.5 MiB per thread).
+ */
+function magazineCapacity(size: number): number {
+  return Math.max(4, Math.min(64, Math.floor(16384 / size)));
+}
+
+/** Every size class, by index. */
+export const SIZE_CLASSES: readonly SizeClass[] = classSizes().map((size, i) => layoutClass(i, size));
+
+/** The number of classes. */
+export const CLASS_COUNT = SIZE_CLASSES.length;
+
+/** Class index for sizes up to 1 KiB, indexed by `(size + 15) >> 4`. */
+const SMALL_LOOKUP = (() => {
+  const table = new Uint8Array(TABLE_LIMIT / MIN_BLOCK + 1);
+  for (let slot = 0; slot < table.length; slot++) table[slot] = classOfLarger(Math.max(1, slot * MIN_BLOCK));
+  return table;
+})();
+
+/** The class of a size above 128 B: 2^k < size <= 2^(k+1) falls in quarter steps of 2^(k-2). */
+function classOfLarger(size: number): number {
+  if (size <= 128) return ((size + MIN_BLOCK - 1) >>> 4) - 1;
+  const k = 31 - Math.clz32(size - 1);
+  const quarter = Math.ceil((size - 2 ** k) / 2 ** (k - 2));
+  return 8 + (k - 7) * 4 + quarter - 1;
+}
+
+/** The class of a request of `size` bytes (0 < size <= {@link MAX_SMALL}; 0 is served as 16). */
+export function classOf(size: number): number {
+  return size <= TABLE_LIMIT ? SMALL_LOOKUP[(size + MIN_BLOCK - 1) >>> 4] : classOfLarger(size);
+}

@@ -1,0 +1,188 @@
+/**
+ * Slabs: runs of pages carved into blocks of one size class, with a free bit-set that any thread may set.
+ *
+ * Layout of a slab (aligned to its size, so power-of-two blocks are aligned to their size):
+ * ```
+ * base                                                                     base + slabBytes
+ * | block 0 | block 1 | ... | block n-1 | pad | free bits | live bits | header (64 B) |
+ *                                              words × 4   words × 4
+ * header, as i32 fields:  class | rc = claimed bit + free count | revocation handle | owner slot | ...
+ * ```
+ * The header sits at the end so that blocks start at the aligned base; a pointer finds its slab through the
+ * page map, not by masking.
+ *
+ * The free bit-set holds a 1 for each free block that no thread holds privately. `rc` counts those bits
+ * (`count`) and carries the CLAIMED bit while one thread owns the slab and allocates from it.
+ *
+ * Ordering (the original's argument, kept): a freeing thread first adds 1 to `rc`, then sets the block's bit;
+ * the owner first takes a whole word of bits with `Atomics.exchange(word, 0)`, then subtracts their number.
+ * So `count` is never below the number of set bits, and the owner's subtraction never makes it negative.
+ * Transitions are decided on the value `Atomics.add` returned, so exactly one free sees each crossing:
+ * - the free that raises `count` of an unclaimed slab to `cutoff` offers the slab to other threads;
+ * - the free that raises it to `objects` (all free) revokes the offer and returns the slab to the page pool.
+ *
+ * @module
+ */
+import { bitsetBytes, SIZE_CLASSES, type SizeClass, SLAB_HEADER_BYTES } from "./size-classes.js";
+
+/** `rc` bit set while a thread owns the slab. */
+export const CLAIMED = 1 << 30;
+/** `rc` bits holding the free count. */
+export const COUNT_MASK = CLAIMED - 1;
+
+/** Header field indices, in i32 words from the header start. */
+const CLASS = 0;
+const RC = 1;
+const HANDLE = 2;
+const OWNER = 3;
+
+/** The class field of a slab parked in the page pool. */
+export const POOLED = -1;
+
+/** What a free or an unclaim did to a slab's life cycle: nothing to do. */
+export const STAY = 0;
+/** The unclaimed slab has `cutoff` free blocks or more: offer it to other threads. */
+export const OFFER = 1;
+/** Every block of the unclaimed slab is free: take back any offer and return the slab to the pool. */
+export const EMPTY = 2;
+
+/** i32 index of the header of the slab at `base`. */
+export function headerIndex(base: number, slabBytes: number): number {
+  return (base + slabBytes - SLAB_HEADER_BYTES) >>> 2;
+}
+
+/** i32 index of the free bit-set; the live bit-set follows it. */
+export function freeBitsIndex(base: number, c: SizeClass): number {
+  return (base + c.slabBytes - SLAB_HEADER_BYTES - bitsetBytes(c.words)) >>> 2;
+}
+
+/** i32 index of the `rc` field. */
+export function rcIndex(base: number, slabBytes: number): number {
+  return headerIndex(base, slabBytes) + RC;
+}
+
+/** Byte offset of the revocation handle, which the available-slab set writes. */
+export function handleOffset(base: number, slabBytes: number): number {
+  return (headerIndex(base, slabBytes) + HANDLE) << 2;
+}
+
+/** The class of the slab at `base` of `slabBytes`, or {@link POOLED}. */
+export function slabClass(i32: Int32Array, base: number, slabBytes: number): number {
+  return i32[headerIndex(base, slabBytes) + CLASS];
+}
+
+/**
+ * Formats the slab at `base` for class `c`, claimed by `owner`, with every block free. Called only by the
+ * thread that took the slab from the pool or mapped it, before any pointer into it exists.
+ */
+export function initSlab(i32: Int32Array, base: number, c: SizeClass, owner: number): void {
+  const bits = freeBitsIndex(base, c);
+  const fullWords = c.objects >>> 5;
+  i32.fill(-1, bits, bits + fullWords);
+  if (c.objects & 31) i32[bits + fullWords] = (1 << (c.objects & 31)) - 1;
+  i32.fill(0, bits + c.words, bits + 2 * c.words);
+  const header = headerIndex(base, c.slabBytes);
+  i32[header + CLASS] = c.index;
+  i32[header + HANDLE] = 0;
+  i32[header + OWNER] = owner;
+  Atomics.store(i32, header + RC, CLAIMED | c.objects);
+}
+
+/** Marks the slab at `base` as parked in the page pool. */
+export function parkSlab(i32: Int32Array, base: number, slabBytes: number): void {
+  i32[headerIndex(base, slabBytes) + CLASS] = POOLED;
+}
+
+/** Records `owner` as the slab's owner (for stats and check). */
+export function setOwner(i32: Int32Array, base: number, slabBytes: number, owner: number): void {
+  i32[headerIndex(base, slabBytes) + OWNER] = owner;
+}
+
+/** Number of set bits of a 32-bit word. */
+export function popcount(word: number): number {
+  word -= (word >>> 1) & 0x55555555;
+  word = (word & 0x33333333) + ((word >>> 2) & 0x33333333);
+  return (((word + (word >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/**
+ * The owner takes every free bit of word `w` at once and returns them (0 if none). Exchange first, subtract
+ * after: see the module comment.
+ */
+export function takeWord(i32: Int32Array, base: number, c: SizeClass, w: number): number {
+  const taken = Atomics.exchange(i32, freeBitsIndex(base, c) + w, 0);
+  if (taken !== 0) Atomics.sub(i32, rcIndex(base, c.slabBytes), popcount(taken));
+  return taken;
+}
+
+/** Returns bits the owner took but did not hand out (before it lets the slab go). */
+export function returnBits(i32: Int32Array, base: number, c: SizeClass, w: number, bits: number): void {
+  Atomics.add(i32, rcIndex(base, c.slabBytes), popcount(bits));
+  Atomics.or(i32, freeBitsIndex(base, c) + w, bits);
+}
+
+/**
+ * Frees block `index` of the slab into its bit-set (from any thread) and says which transition, if any, the
+ * caller must carry out. Add first, then set the bit: see the module comment.
+ */
+export function freeBlock(i32: Int32Array, base: number, c: SizeClass, index: number): number {
+  const before = Atomics.add(i32, rcIndex(base, c.slabBytes), 1);
+  Atomics.or(i32, freeBitsIndex(base, c) + (index >>> 5), 1 << (index & 31));
+  if (before & CLAIMED) return STAY;
+  const count = (before & COUNT_MASK) + 1;
+  if (count === c.cutoff) return OFFER;
+  return count === c.objects ? EMPTY : STAY;
+}
+
+/**
+ * Unclaims the slab (its owner lets it go) and says what must happen to it, deciding on the count read by the
+ * same atomic operation: {@link EMPTY} when every block is free, {@link OFFER} when
+ * at least `cutoff` are (a free will not offer it, since that fires only on crossing `cutoff` while
+ * unclaimed), {@link STAY} otherwise: the slab floats until frees make it available.
+ */
+export function unclaim(i32: Int32Array, base: number, c: SizeClass): number {
+  const count = Atomics.and(i32, rcIndex(base, c.slabBytes), ~CLAIMED) & COUNT_MASK;
+  if (count === c.objects) return EMPTY;
+  return count >= c.cutoff ? OFFER : STAY;
+}
+
+/**
+ * Claims a slab taken from the available set. Succeeds unless the slab is already claimed, which cannot
+ * happen to a slab popped from the set (only unclaimed slabs are pushed, and a pop hands each out once).
+ */
+export function claim(i32: Int32Array, base: number, slabBytes: number): boolean {
+  return (Atomics.or(i32, rcIndex(base, slabBytes), CLAIMED) & CLAIMED) === 0;
+}
+
+/** The block index of `ptr` in the slab at `base`, or -1 when `ptr` is not the start of a block. */
+export function blockIndex(ptr: number, base: number, c: SizeClass): number {
+  const offset = ptr - base;
+  const index = Math.floor(offset / c.size);
+  return index * c.size === offset && index < c.objects ? index : -1;
+}
+
+/** Checked mode: marks block `index` live; false if it already was (the allocator would hand it out twice). */
+export function markLive(i32: Int32Array, base: number, c: SizeClass, index: number): boolean {
+  const bit = 1 << (index & 31);
+  return (Atomics.or(i32, freeBitsIndex(base, c) + c.words + (index >>> 5), bit) & bit) === 0;
+}
+
+/** Checked mode: marks block `index` free; false if it was not live (a double free or a foreign pointer). */
+export function markFreed(i32: Int32Array, base: number, c: SizeClass, index: number): boolean {
+  const bit = 1 << (index & 31);
+  return (Atomics.and(i32, freeBitsIndex(base, c) + c.words + (index >>> 5), ~bit) & bit) !== 0;
+}
+
+/** A snapshot of a slab's header for check() and stats(). */
+export function readSlab(i32: Int32Array, base: number, slabBytes: number) {
+  const header = headerIndex(base, slabBytes);
+  const rc = Atomics.load(i32, header + RC);
+  const cls = i32[header + CLASS];
+  const c = cls >= 0 ? SIZE_CLASSES[cls] : undefined;
+  let freeBits = 0;
+  if (c) {
+    const bits = freeBitsIndex(base, c);
+    for (let w = 0; w < c.words; w++) freeBits += popcount(Atomics.load(i32, bits + w));
+  }
+  return { cls, claimed: (rc & CLAIMED) !== 0, count: rc & COUNT_MASK, owner: i32[header + OWNER], freeBits };
+}

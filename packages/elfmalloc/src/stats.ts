@@ -1,0 +1,115 @@
+/**
+ * Heap statistics, read from counters: the root's atomic counters and each thread record's plain ones.
+ *
+ * @module
+ */
+import type { AddressSpace } from "@allocators/mmap-alloc";
+import {
+  R_LARGE_BLOCKS,
+  R_LARGE_GRANULES,
+  R_MAX_THREADS,
+  R_POOLED_GRANULES,
+  R_RETIRED,
+  R_SLAB_GRANULES,
+  R_THREADS,
+  THREAD_WORDS,
+} from "./heap-root.js";
+import { GRANULE } from "./page-map.js";
+import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
+import { popcount } from "./slab.js";
+import {
+  BITS,
+  CLASS_OFFSETS,
+  COUNT,
+  LIVE_DELTA,
+  SLAB_FREES,
+  SLOT_CLOSING,
+  SLOT_LIVE,
+} from "./thread-cache.js";
+
+/** Per size class figures. */
+export interface ClassStats {
+  size: number;
+  /** Blocks handed out and not freed. */
+  liveBlocks: number;
+  /** Free blocks held in thread caches (magazines and claimed words). */
+  cachedBlocks: number;
+}
+
+/** What {@link ElfMalloc.stats} reports. Sums over threads are exact when no thread is mid-call. */
+export interface ElfMallocStats {
+  /** Bytes of live blocks, counted at their class size (large blocks at their mapped size). */
+  liveBytes: number;
+  liveBlocks: number;
+  largeBytes: number;
+  largeBlocks: number;
+  /** Bytes of slabs, including those parked in the page pools. */
+  slabBytes: number;
+  /** Bytes of empty slabs parked in the page pools. */
+  pooledBytes: number;
+  /** Bytes of free blocks held in thread caches. */
+  cachedBytes: number;
+  /** Bytes mapped from the address space by anyone, and the buffer's length (what the engine committed). */
+  mappedBytes: number;
+  heapBytes: number;
+  /** Threads attached now. */
+  threads: number;
+  /** Frees that went into slab bit-sets (magazine overflows and returned caches), by live threads. */
+  slabFrees: number;
+  /** The classes with live or cached blocks. */
+  classes: ClassStats[];
+}
+
+/** Threads' record byte offsets, for the slots that are attached. */
+export function liveRecords(i32: Int32Array, root: number): number[] {
+  const r = root >>> 2;
+  const records: number[] = [];
+  for (let slot = 0; slot < i32[r + R_MAX_THREADS]; slot++) {
+    const entry = r + R_THREADS + slot * THREAD_WORDS;
+    const state = Atomics.load(i32, entry);
+    if (state === SLOT_LIVE || state === SLOT_CLOSING) records.push(i32[entry + 1]);
+  }
+  return records;
+}
+
+export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
+  const i32 = space.i32;
+  const u32 = space.u32;
+  const r = root >>> 2;
+  const records = liveRecords(i32, root).map((record) => record >>> 2);
+  const live = new Float64Array(CLASS_COUNT);
+  const cached = new Float64Array(CLASS_COUNT);
+  let slabFrees = 0;
+  for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
+  for (const rec of records) {
+    slabFrees += u32[rec + SLAB_FREES];
+    for (const c of SIZE_CLASSES) {
+      const at = rec + CLASS_OFFSETS[c.index];
+      live[c.index] += i32[rec + LIVE_DELTA + c.index];
+      cached[c.index] += u32[at + COUNT] + popcount(u32[at + BITS]);
+    }
+  }
+  const largeGranules = Atomics.load(i32, r + R_LARGE_GRANULES);
+  const largeBlocks = Atomics.load(i32, r + R_LARGE_BLOCKS);
+  const classes = SIZE_CLASSES.flatMap((c) =>
+    live[c.index] || cached[c.index]
+      ? [{ size: c.size, liveBlocks: live[c.index], cachedBlocks: cached[c.index] }]
+      : [],
+  );
+  const sum = (f: (c: ClassStats) => number) => classes.reduce((total, c) => total + f(c), 0);
+  const space_ = space.stats();
+  return {
+    liveBytes: sum((c) => c.liveBlocks * c.size) + largeGranules * GRANULE,
+    liveBlocks: sum((c) => c.liveBlocks) + largeBlocks,
+    largeBytes: largeGranules * GRANULE,
+    largeBlocks,
+    slabBytes: Atomics.load(i32, r + R_SLAB_GRANULES) * GRANULE,
+    pooledBytes: Atomics.load(i32, r + R_POOLED_GRANULES) * GRANULE,
+    cachedBytes: sum((c) => c.cachedBlocks * c.size),
+    mappedBytes: space_.mappedBytes,
+    heapBytes: space.buffer.byteLength,
+    threads: records.length,
+    slabFrees,
+    classes,
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Per-thread caches, kept in the shared buffer so that another thread can reclaim them when a worker dies.
+ *
+ * A thread record is owned by one thread, which reads and writes it with plain typed-array accesses: no other
+ * thread touches it while the owner lives. Layout, in u32 words from the record's start:
+ * ```
+ * class 0:  slab | nextWord | bits | count | magazine[0 .. capacity0)
+ * class 1:  slab | nextWord | bits | count | magazine[0 .. capacity1)
+ * ...
+ * liveDelta[0 .. CLASS_COUNT)     blocks of each class this thread allocated minus those it freed (i32)
+ * slabFrees                        frees this thread made into slab bit-sets (u32, wraps)
+ * ```
+ * - `slab`: the slab this thread has claimed for the class (0: none); `bits`: free blocks of word
+ *   `nextWord - 1` of that slab that this thread took with one exchange and has not handed out yet.
+ * - `magazine`: a stack of `count` free blocks of the class, from any slab: freed by this thread (whoever
+ *   allocated them) and reused first. Items are written before `count` grows, so after a worker dies at any
+ *   instant, `count` items are all valid free blocks (at worst one block in flight is lost).
+ *
+ * @module
+ */
+import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
+
+/** Field offsets inside a class's part of a record. */
+export const SLAB = 0;
+export const NEXT_WORD = 1;
+export const BITS = 2;
+export const COUNT = 3;
+export const ITEMS = 4;
+
+/** u32 offset of each class's part of a record. */
+export const CLASS_OFFSETS: Int32Array = (() => {
+  const offsets = new Int32Array(CLASS_COUNT);
+  let at = 0;
+  for (const c of SIZE_CLASSES) {
+    offsets[c.index] = at;
+    at += ITEMS + c.magazine;
+  }
+  return offsets;
+})();
+
+const CLASSES_WORDS = CLASS_OFFSETS[CLASS_COUNT - 1] + ITEMS + SIZE_CLASSES[CLASS_COUNT - 1].magazine;
+/** u32 offset of the per-class live counters. */
+export const LIVE_DELTA = CLASSES_WORDS;
+/** u32 offset of the count of frees into slabs. */
+export const SLAB_FREES = LIVE_DELTA + CLASS_COUNT;
+/** Bytes of a thread record. */
+export const RECORD_BYTES = (SLAB_FREES + 1) * 4;
+
+/** Thread table slot states. */
+export const SLOT_FREE = 0;
+/** Reserved by `shareThread()` for a worker that has not attached yet. */
+export const SLOT_RESERVED = 1;
+export const SLOT_LIVE = 2;
+/** Being reclaimed or detached: its caches are being returned. */
+export const SLOT_CLOSING = 3;

@@ -1,0 +1,241 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { classOf, ElfMalloc, MAX_SMALL, SIZE_CLASSES } from "../src/index.js";
+import { fillBlock, verifyBlock } from "./pattern.js";
+
+const MiB = 1 << 20;
+const heaps: ElfMalloc[] = [];
+function heap(maxBytes = 256 * MiB, checked = false): ElfMalloc {
+  const h = ElfMalloc.create({ maxBytes, checked });
+  heaps.push(h);
+  return h;
+}
+afterEach(() => {
+  for (const h of heaps.splice(0)) h.detach();
+});
+
+describe("size classes", () => {
+  it("cover every size up to 128 KiB with at most 25% waste above 128 B", () => {
+    for (let size = 1; size <= MAX_SMALL; size++) {
+      const c = SIZE_CLASSES[classOf(size)];
+      expect(c.size).toBeGreaterThanOrEqual(size);
+      if (c.index > 0) expect(SIZE_CLASSES[c.index - 1].size).toBeLessThan(size);
+      if (size > 128) expect(c.size / size).toBeLessThanOrEqual(1.25);
+    }
+  });
+
+  it("fit at least 7 blocks on each slab, bit-sets and header included", () => {
+    for (const c of SIZE_CLASSES) {
+      expect(c.objects).toBeGreaterThanOrEqual(7);
+      expect(c.objects * c.size + 64 + c.words * 8).toBeLessThanOrEqual(c.slabBytes);
+      expect(c.cutoff).toBeGreaterThanOrEqual(1);
+      expect(c.cutoff).toBeLessThan(c.objects);
+    }
+  });
+});
+
+describe("malloc and free", () => {
+  it("serves every size from 1 B to 8 MiB, aligned, writable, with usableSize >= size", () => {
+    const h = heap();
+    const sizes: number[] = [];
+    for (let s = 1; s <= 4096; s++) sizes.push(s);
+    for (let s = 4096; s <= 8 * MiB; s = Math.ceil(s * 1.07)) sizes.push(s - 1, s, s + 1);
+    sizes.push(8 * MiB);
+    for (const size of sizes) {
+      const ptr = h.malloc(size);
+      expect(ptr).not.toBe(0);
+      expect(ptr % 16).toBe(0);
+      expect(h.usableSize(ptr)).toBeGreaterThanOrEqual(size);
+      h.u8[ptr] = 1;
+      h.u8[ptr + size - 1] = 2;
+      h.free(ptr);
+    }
+    expect(h.check()).toEqual([]);
+    expect(h.stats().liveBytes).toBe(0);
+  });
+
+  it("keeps live blocks apart and intact", () => {
+    const h = heap();
+    const live: number[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const ptr = h.malloc(8 + ((i * 7919) % 3000));
+      fillBlock(h, ptr, Math.min(h.usableSize(ptr), 64));
+      live.push(ptr);
+      if (i % 3 === 0) {
+        const victim = live.splice((i * 31) % live.length, 1)[0];
+        expect(verifyBlock(h, victim)).toBe(true);
+        h.free(victim);
+      }
+    }
+    expect(new Set(live).size).toBe(live.length);
+    for (const ptr of live) expect(verifyBlock(h, ptr)).toBe(true);
+    expect(h.check()).toEqual([]);
+    for (const ptr of live) h.free(ptr);
+    expect(h.check()).toEqual([]);
+    expect(h.stats().liveBlocks).toBe(0);
+  });
+
+  it("reuses freed blocks", () => {
+    const h = heap();
+    const a = h.malloc(100);
+    h.free(a);
+    expect(h.malloc(100)).toBe(a);
+  });
+
+  it("honours every alignment from 1 to 1 MiB", () => {
+    const h = heap();
+    for (let align = 1; align <= MiB; align *= 2) {
+      for (const size of [1, 24, align, align + 1, 3 * align]) {
+        const ptr = h.alignedAlloc(align, size);
+        expect(ptr % align).toBe(0);
+        expect(h.usableSize(ptr)).toBeGreaterThanOrEqual(size);
+        h.u8.fill(0xaa, ptr, ptr + size);
+        h.free(ptr);
+      }
+      const ptr = h.alloc(40, align);
+      expect(ptr % align).toBe(0);
+      h.dealloc(ptr);
+    }
+    expect(h.check()).toEqual([]);
+  });
+
+  it("ignores free(0) and rejects bad input with a RangeError naming the argument", () => {
+    const h = heap();
+    h.free(0);
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 32 + 1, Number.POSITIVE_INFINITY]) {
+      expect(() => h.malloc(bad)).toThrow(/^size must be/);
+    }
+    expect(() => h.alignedAlloc(24, 8)).toThrow(/^align must be/);
+    expect(() => h.calloc(-1, 8)).toThrow(/^n must be/);
+    expect(() => h.calloc(8, Number.NaN)).toThrow(/^size must be/);
+    expect(() => h.free(12345)).toThrow(RangeError);
+    expect(() => h.free(-16)).toThrow(/^ptr must be/);
+    expect(() => h.usableSize(64)).toThrow(/not a block/);
+  });
+
+  it("returns 0 for requests the heap cannot hold, and stays usable", () => {
+    const h = heap(32 * MiB);
+    expect(h.malloc(2 ** 32)).toBe(0);
+    expect(h.malloc(64 * MiB)).toBe(0);
+    expect(h.calloc(2 ** 20, 2 ** 13)).toBe(0);
+    expect(h.calloc(2 ** 31, 4)).toBe(0);
+    const blocks: number[] = [];
+    for (;;) {
+      const ptr = h.malloc(100_000);
+      if (ptr === 0) break;
+      blocks.push(ptr);
+    }
+    expect(blocks.length).toBeGreaterThan(100);
+    const small = h.malloc(16);
+    for (const ptr of blocks) h.free(ptr);
+    if (small) h.free(small);
+    expect(h.malloc(8 * MiB)).not.toBe(0);
+    expect(h.check()).toEqual([]);
+  });
+});
+
+describe("calloc and realloc", () => {
+  it("zeroes reused memory", () => {
+    const h = heap();
+    for (const size of [24, 1000, 20_000, 300_000]) {
+      const dirty = h.malloc(size);
+      h.u8.fill(0xff, dirty, dirty + size);
+      h.free(dirty);
+      const ptr = h.calloc(1, size);
+      expect(h.u8.subarray(ptr, ptr + size).every((b) => b === 0)).toBe(true);
+      const z = h.allocZeroed(size, 64);
+      expect(z % 64).toBe(0);
+      expect(h.u8.subarray(z, z + size).every((b) => b === 0)).toBe(true);
+      h.free(ptr);
+      h.free(z);
+    }
+  });
+
+  it("grows and shrinks with contents kept, in place within a class", () => {
+    const h = heap();
+    let ptr = h.malloc(20);
+    fillBlock(h, ptr, 20);
+    let origin = ptr;
+    expect(h.realloc(ptr, 30)).toBe(ptr);
+    for (const size of [100, 5000, 200_000, 3 * MiB, 150_000, 4000, 40]) {
+      const moved = h.realloc(ptr, size);
+      expect(moved).not.toBe(0);
+      expect(verifyBlock(h, moved, origin, size)).toBe(true);
+      fillBlock(h, moved, Math.min(size, 4000));
+      ptr = moved;
+      origin = moved;
+    }
+    expect(h.realloc(0, 64)).not.toBe(0);
+    const aligned = h.realloc(ptr, 5000, 4096);
+    expect(aligned % 4096).toBe(0);
+    expect(h.check()).toEqual([]);
+  });
+
+  it("leaves the block untouched when realloc fails", () => {
+    const h = heap(32 * MiB);
+    const ptr = h.malloc(1000);
+    fillBlock(h, ptr, 1000);
+    expect(h.realloc(ptr, 64 * MiB)).toBe(0);
+    expect(verifyBlock(h, ptr)).toBe(true);
+    h.free(ptr);
+  });
+});
+
+describe("typed-array helpers", () => {
+  it("allocate typed views in the heap", () => {
+    const h = heap();
+    const f64 = h.mallocAs(Float64Array, 100)!;
+    expect(f64.length).toBe(100);
+    expect(f64.byteOffset % 8).toBe(0);
+    f64[99] = 1.5;
+    expect(h.f64[f64.byteOffset / 8 + 99]).toBe(1.5);
+    h.freeView(f64);
+    const zeros = h.callocAs(Uint32Array, 1000)!;
+    expect(zeros.every((x) => x === 0)).toBe(true);
+    expect(h.mallocAs(Uint8Array, 2 ** 31)).toBeNull();
+    h.freeView(zeros);
+  });
+});
+
+describe("checked mode", () => {
+  it("detects double frees, interior pointers and foreign pointers", () => {
+    const h = heap(64 * MiB, true);
+    const ptr = h.malloc(48);
+    h.free(ptr);
+    expect(() => h.free(ptr)).toThrow(/double free/);
+    const other = h.malloc(48);
+    expect(() => h.free(other + 48 * 0 + 16)).toThrow(/interior pointer|double free/);
+    expect(() => h.free(other + 8)).toThrow(RangeError);
+    const large = h.malloc(300_000);
+    expect(() => h.free(large + 65536)).toThrow(/not a block/);
+    h.free(large);
+    expect(() => h.free(large)).toThrow(/not a block/);
+    h.free(other);
+    expect(h.check()).toEqual([]);
+  });
+});
+
+describe("stats and reclamation", () => {
+  it("counts live, cached and large bytes, and returns empty slabs", () => {
+    const h = heap();
+    const blocks = Array.from({ length: 5000 }, () => h.malloc(64));
+    const large = h.malloc(MiB);
+    let stats = h.stats();
+    expect(stats.liveBlocks).toBe(5001);
+    expect(stats.liveBytes).toBe(5000 * 64 + MiB);
+    expect(stats.largeBlocks).toBe(1);
+    expect(stats.classes.find((c) => c.size === 64)?.liveBlocks).toBe(5000);
+    for (const ptr of blocks) h.free(ptr);
+    h.free(large);
+    stats = h.stats();
+    expect(stats.liveBytes).toBe(0);
+    expect(stats.cachedBytes).toBeGreaterThan(0);
+    h.detach();
+    const other = ElfMalloc.attach(h.share());
+    heaps.push(other);
+    stats = other.stats();
+    expect(stats.cachedBytes).toBe(0);
+    expect(stats.pooledBytes + (stats.mappedBytes - stats.slabBytes)).toBeGreaterThan(0);
+    expect(stats.slabBytes).toBe(stats.pooledBytes);
+    expect(other.check()).toEqual([]);
+  });
+});
