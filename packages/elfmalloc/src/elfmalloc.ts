@@ -59,13 +59,16 @@ import {
   freeBlock,
   handleOffset,
   initSlab,
+  isEmpty,
   markFreed,
   markLive,
+  markUnoffered,
   OFFER,
   parkSlab,
   returnBits,
   setOwner,
   slabClass,
+  takeUnoffered,
   takeWord,
   unclaim,
 } from "./slab.js";
@@ -575,7 +578,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return;
     }
     parkSlab(this.#i32, base, c.slabBytes);
-    if (!this.#pools[p].tryPush(base)) {
+    if (!this.#pools[p].push(base)) {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
       this.#unmapSlab(base, c.slabBytes);
     }
@@ -618,15 +621,27 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const c = SIZE_CLASSES[this.#u32[e + 1]];
     const transition = freeBlock(this.#i32, base, c, (ptr - base) / c.size);
     if (transition === OFFER) this.#offer(base, c);
-    else if (transition === EMPTY && this.#offers[c.index].revoke(base, handleOffset(base, c.slabBytes))) {
-      this.#releaseSlab(base, c);
-    }
+    else if (transition === EMPTY && this.#takeBack(base, c)) this.#releaseSlab(base, c);
   }
 
+  /**
+   * Offers an unclaimed slab to other threads. When the bag is full the slab is marked unoffered instead and
+   * waits, floating, until it is empty; if it became empty while this thread was pushing (the free that saw
+   * it empty found no offer to revoke), this thread returns it to the pool itself.
+   */
   #offer(base: number, c: SizeClass): void {
-    if (!this.#offers[c.index].tryPush(base, handleOffset(base, c.slabBytes))) {
-      throw new Error(`elfmalloc: the available-slab bag of class ${c.size} is full`);
-    }
+    if (this.#offers[c.index].push(base, handleOffset(base, c.slabBytes))) return;
+    markUnoffered(this.#i32, base, c.slabBytes);
+    if (isEmpty(this.#i32, base, c) && takeUnoffered(this.#i32, base, c.slabBytes))
+      this.#releaseSlab(base, c);
+  }
+
+  /** True when this thread may return the empty slab to the pool: it revoked the offer, or there was none. */
+  #takeBack(base: number, c: SizeClass): boolean {
+    return (
+      this.#offers[c.index].revoke(base, handleOffset(base, c.slabBytes)) ||
+      takeUnoffered(this.#i32, base, c.slabBytes)
+    );
   }
 
   /** Everything free() does not handle inline: large blocks, stale views, and errors. */
@@ -806,9 +821,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
 }
 
+/**
+ * A bag for slabs of `slabBytes`: 4 rings of up to 1024 cells, enough for every slab of the heap up to 256 MiB
+ * of 64 KiB slabs. Beyond that a full bag is handled (the slab waits unoffered, or is unmapped), which keeps the
+ * heap's own tables small: at most 32 KiB per bag.
+ */
 function makeBag(space: AddressSpace, meta: BsAlloc, slabBytes: number): number {
-  const capacity = 2 ** Math.ceil(Math.log2(Math.max(4, Math.ceil(space.maxBytes / slabBytes))));
-  const options = { capacity };
+  const pipes = 4;
+  const slabs = Math.ceil(space.maxBytes / slabBytes / pipes);
+  const options = { pipes, capacity: Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(8, slabs)))) };
   const at = meta.allocZeroed(BagPipe.byteLength(options), 64);
   if (at === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
   BagPipe.init(space, at, options);
