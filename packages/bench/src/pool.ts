@@ -1,0 +1,62 @@
+/**
+ * The worker pool of multi-worker workloads: started once per `pnpm bench` and reused by every workload, so
+ * that worker start-up (tsx compiling the sources) is never timed. Each worker holds the kernels of the cases
+ * it serves, by case id, between `setup` and `teardown`.
+ *
+ * @module
+ */
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "@allocators/test-kit";
+import type { AdapterSource } from "./adapters/adapter.js";
+
+/** Messages to a pool worker (see `worker.ts`). */
+export type PoolRequest =
+  | {
+      type: "setup";
+      id: number;
+      kernel: string;
+      source: AdapterSource;
+      index: number;
+      workers: number;
+      shared: boolean;
+      params: Record<string, unknown>;
+    }
+  | { type: "run"; id: number; iterations: number }
+  | { type: "teardown"; id: number };
+
+export interface PoolReply {
+  ops?: number;
+  error?: string;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  pending: ((reply: PoolReply) => void)[];
+}
+
+const workers: PoolWorker[] = [];
+
+function spawn(): PoolWorker {
+  const entry: PoolWorker = { worker: startWorker(new URL("./worker.ts", import.meta.url)), pending: [] };
+  entry.worker.on("message", (reply: PoolReply) => entry.pending.shift()?.(reply));
+  entry.worker.on("error", (error) => {
+    for (const resolve of entry.pending.splice(0)) resolve({ error: String(error) });
+  });
+  entry.worker.unref();
+  return entry;
+}
+
+/** Sends `request` to worker `index` (starting workers up to it) and resolves with its reply. */
+export function ask(index: number, request: PoolRequest): Promise<number> {
+  while (workers.length <= index) workers.push(spawn());
+  const entry = workers[index];
+  return new Promise((resolve, reject) => {
+    entry.pending.push((reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply.ops ?? 0)));
+    entry.worker.postMessage(request);
+  });
+}
+
+/** Stops every pool worker. */
+export async function closePool(): Promise<void> {
+  await Promise.all(workers.splice(0).map((entry) => entry.worker.terminate()));
+}
