@@ -14,6 +14,7 @@ import { nativeCase } from "./native.js";
 import { ask } from "./pool.js";
 
 const LATENCY_BATCHES = 20_000;
+const TARGET_SECONDS = 0.25;
 
 /** What a general workload declares. */
 export interface KernelWorkload {
@@ -29,6 +30,8 @@ export interface KernelWorkload {
   scale?: Record<string, number>;
   /** Also time single operations (the latency table). */
   latency?: boolean;
+  /** Seconds per repetition and case (see {@link Workload.targetSeconds}); default 0.25. */
+  targetSeconds?: number;
 }
 
 /** A single-threaded workload on the main thread, for every local contender and native glibc. */
@@ -40,6 +43,7 @@ export function localWorkload(spec: KernelWorkload): Workload {
     iterations: spec.iterations,
     unit: spec.unit,
     workers: 1,
+    targetSeconds: spec.targetSeconds ?? TARGET_SECONDS,
     async cases() {
       // Imported here: kernels.ts imports the workload modules, which import this one.
       const { kernels } = await import("./kernels.js");
@@ -112,6 +116,7 @@ export function workerWorkload(
     baseline: `${GC} (private heap per worker)`,
     iterations: spec.iterations,
     unit: spec.unit,
+    targetSeconds: spec.targetSeconds ?? TARGET_SECONDS,
     family: spec.family,
     workers: spec.workers,
     cases() {

@@ -63,6 +63,12 @@ export interface Workload {
   family?: string;
   /** Worker threads the workload runs (1 when it runs on the main thread). */
   workers?: number;
+  /**
+   * Sizes each case's repetitions to take about `targetSeconds` (quick: a fifth of it), from a timed warm-up,
+   * instead of running `iterations` for every case: contenders that differ by 1000x all get a measurable run.
+   * `iterations` then sizes the warm-up (a tenth of it).
+   */
+  targetSeconds?: number;
 }
 
 /** The operations per second of one case over all repetitions. */
@@ -89,16 +95,25 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
   const iterations = options.quick ? workload.iterations.quick : workload.iterations.full;
   const samples = cases.map(() => [] as number[]);
   const scaled = (c: BenchCase, n: number) => Math.max(1, Math.round(n * (c.scale ?? 1)));
-  for (const c of cases) {
+  const perCase = cases.map((c) => scaled(c, iterations));
+  for (const [i, c] of cases.entries()) {
     options.progress(`${workload.name}: warm-up ${c.name}`);
-    await c.run(scaled(c, iterations / 10)); // warm-up: JIT, pools, workers' heaps
+    const warmUp = scaled(c, iterations / 10);
+    await c.run(warmUp); // warm-up: JIT, pools, workers' heaps
+    if (workload.targetSeconds) {
+      const target = workload.targetSeconds * (options.quick ? 0.2 : 1);
+      const start = performance.now();
+      await c.run(warmUp);
+      const seconds = Math.max((performance.now() - start) / 1000, 1e-4);
+      perCase[i] = Math.max(1, Math.min(Math.round((warmUp * target) / seconds), 100 * perCase[i]));
+    }
   }
   for (let rep = 0; rep < options.repetitions; rep++) {
     for (let k = 0; k < cases.length; k++) {
       const i = (k + rep) % cases.length;
       options.progress(`${workload.name}: repetition ${rep + 1}/${options.repetitions}, ${cases[i].name}`);
       const start = performance.now();
-      const done = await cases[i].run(scaled(cases[i], iterations));
+      const done = await cases[i].run(perCase[i]);
       const seconds = (performance.now() - start) / 1000;
       samples[i].push(typeof done === "number" ? done / seconds : done.ops / done.seconds);
     }

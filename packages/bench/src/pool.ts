@@ -42,7 +42,6 @@ function spawn(): PoolWorker {
   entry.worker.on("error", (error) => {
     for (const resolve of entry.pending.splice(0)) resolve({ error: String(error) });
   });
-  entry.worker.unref();
   return entry;
 }
 
