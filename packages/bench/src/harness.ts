@@ -15,6 +15,8 @@ export interface Measured {
 export interface MemoryFigures {
   peakCommittedBytes: number;
   peakLiveBytes: number;
+  /** Growth of the process's resident set while the case ran, when measured in a process of its own. */
+  rssBytes?: number;
 }
 
 /** Latency of single operations, in nanoseconds, and how it was sampled. */
@@ -69,6 +71,8 @@ export interface Workload {
    * `iterations` then sizes the warm-up (a tenth of it).
    */
   targetSeconds?: number;
+  /** Left out of `--quick` runs unless `--filter` is given (e.g. it starts a process per case). */
+  slow?: boolean;
 }
 
 /** The operations per second of one case over all repetitions. */

@@ -27,10 +27,13 @@ const started = Date.now();
 console.log(`allocators-ts bench: node ${process.version}, ${process.arch}, ${quick ? "quick" : "full"} run`);
 const notes = await prepareContenders();
 for (const note of notes) console.log(`note: ${note}`);
-const selected = [...workloads, ...generalWorkloads].filter((w) => filter.test(w.name));
+const selected = [...workloads, ...generalWorkloads].filter(
+  (w) => filter.test(w.name) && !(quick && w.slow && !values.filter),
+);
 const results: WorkloadResult[] = [];
 for (const [n, workload] of selected.entries()) {
   console.log(`\n[${n + 1}/${selected.length}] ${workload.name}: ${workload.description}`);
+  const workloadStart = Date.now();
   const cases = await runWorkload(workload, {
     quick,
     repetitions,
@@ -39,6 +42,7 @@ for (const [n, workload] of selected.entries()) {
     },
   });
   if (process.stderr.isTTY) process.stderr.write("\x1b[2K");
+  console.log(`  (${((Date.now() - workloadStart) / 1000).toFixed(1)} s)`);
   printTable(cases, workload.baseline, workload.unit ?? "ops");
   results.push({ workload, cases });
 }
@@ -58,7 +62,8 @@ function printTable(results: CaseResult[], baseline: string, unit: string): void
     const spread = `±${(r.spread * 100).toFixed(1)}%`.padStart(8);
     const ratio = r.name === baseline ? "baseline" : `${r.ratio.toFixed(2)}x`;
     const memory = r.memory
-      ? `  peak heap ${mib(r.memory.peakCommittedBytes)} for ${mib(r.memory.peakLiveBytes)} live`
+      ? `  peak heap ${mib(r.memory.peakCommittedBytes)} for ${mib(r.memory.peakLiveBytes)} live` +
+        (r.memory.rssBytes === undefined ? "" : `, RSS +${mib(r.memory.rssBytes)}`)
       : "";
     console.log(`  ${r.name.padEnd(width)}  ${mops} M ${unit}/s ${spread}  ${ratio.padStart(8)}${memory}`);
     if (r.latency) {

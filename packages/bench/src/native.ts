@@ -42,9 +42,9 @@ function build(): string | null {
   return binary;
 }
 
-/** Is the native line available on this machine? */
-export function nativeAvailable(): boolean {
-  return build() !== null;
+/** The compiled program, or undefined when gcc is missing or fails. */
+export function nativeProgram(): string | undefined {
+  return build() ?? undefined;
 }
 
 /** The native case of a kernel, or undefined when the C program does not implement it or gcc is missing. */

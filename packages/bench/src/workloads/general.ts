@@ -10,6 +10,7 @@ import { large } from "./large.js";
 import { larson } from "./larson.js";
 import { mstress } from "./mstress.js";
 import { producerConsumer } from "./producer-consumer.js";
+import { rss } from "./rss.js";
 import { randomReplace1k, randomReplace10k, randomReplace100k } from "./random-replace.js";
 import { shbench } from "./shbench.js";
 import { threadtest } from "./threadtest.js";
@@ -26,4 +27,5 @@ export const generalWorkloads: Workload[] = [
   ...mstress,
   ...cacheThrash,
   ...cacheScratch,
+  rss,
 ];
