@@ -74,7 +74,9 @@ export function localWorkload(spec: KernelWorkload): Workload {
             heap?.dispose();
           },
         };
-        if (spec.latency) benchCase.latency = () => latencyOf(open().kernel);
+        // Slow peers time fewer batches (at least 200), so that the latency pass stays short.
+        const batches = Math.max(200, Math.round(LATENCY_BATCHES * (benchCase.scale ?? 1)));
+        if (spec.latency) benchCase.latency = () => latencyOf(open().kernel, batches);
         return benchCase;
       });
       const native = nativeCase(spec.kernel, spec.params);
@@ -84,8 +86,8 @@ export function localWorkload(spec: KernelWorkload): Workload {
   };
 }
 
-function latencyOf(kernel: KernelInstance): LatencyFigures {
-  const samples = kernel.latency?.(LATENCY_BATCHES) ?? [];
+function latencyOf(kernel: KernelInstance, batches: number): LatencyFigures {
+  const samples = kernel.latency?.(batches) ?? [];
   return {
     p50: quantile(samples, 0.5),
     p90: quantile(samples, 0.9),

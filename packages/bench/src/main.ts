@@ -42,8 +42,8 @@ for (const [n, workload] of selected.entries()) {
     },
   });
   if (process.stderr.isTTY) process.stderr.write("\x1b[2K");
-  console.log(`  (${((Date.now() - workloadStart) / 1000).toFixed(1)} s)`);
   printTable(cases, workload.baseline, workload.unit ?? "ops");
+  console.log(`  (${((Date.now() - workloadStart) / 1000).toFixed(1)} s)`);
   results.push({ workload, cases });
 }
 await closePool();

@@ -25,7 +25,9 @@ export function ratioChart(
   return {
     title,
     data: { values: rows },
-    facet: { row: { field: "workload", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left" } } },
+    facet: {
+      row: { field: "workload", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left" } },
+    },
     spec: {
       width: 420,
       height: { step: 14 },
@@ -65,7 +67,11 @@ export function scalingChart(
       encoding: {
         x: { field: "workers", type: "ordinal", title: "workers" },
         y: { field: "mops", type: "quantitative", scale: { type: "log" }, title: "M ops/s (log)" },
-        color: { field: "contender", type: "nominal", legend: { orient: "bottom", columns: 2, labelLimit: 400 } },
+        color: {
+          field: "contender",
+          type: "nominal",
+          legend: { orient: "bottom", columns: 2, labelLimit: 400 },
+        },
       },
     },
     resolve: { scale: { y: "independent" } },
@@ -83,7 +89,11 @@ export function latencyChart(rows: { contender: string; percentile: string; ns: 
     encoding: {
       x: { field: "percentile", type: "ordinal", sort: ["p50", "p90", "p99", "p99.9", "max"], title: null },
       y: { field: "ns", type: "quantitative", scale: { type: "log" }, title: "ns per operation (log)" },
-      color: { field: "contender", type: "nominal", legend: { orient: "bottom", columns: 2, labelLimit: 400 } },
+      color: {
+        field: "contender",
+        type: "nominal",
+        legend: { orient: "bottom", columns: 2, labelLimit: 400 },
+      },
     },
   } as TopLevelSpec;
 }
@@ -95,7 +105,9 @@ export function memoryChart(
   return {
     title: "Memory held per live byte at peak (1 = no overhead)",
     data: { values: rows },
-    facet: { row: { field: "workload", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left" } } },
+    facet: {
+      row: { field: "workload", type: "nominal", title: null, header: { labelAngle: 0, labelAlign: "left" } },
+    },
     spec: {
       width: 420,
       height: { step: 12 },
@@ -105,7 +117,12 @@ export function memoryChart(
           encoding: {
             y: { field: "contender", type: "nominal", title: null, axis: { labelLimit: 320 } },
             yOffset: { field: "measure", type: "nominal" },
-            x: { field: "perLive", type: "quantitative", scale: { type: "log" }, title: "bytes held / peak live bytes (log)" },
+            x: {
+              field: "perLive",
+              type: "quantitative",
+              scale: { type: "log" },
+              title: "bytes held / peak live bytes (log)",
+            },
             color: { field: "measure", type: "nominal", legend: { orient: "bottom", title: null } },
           },
         },

@@ -57,7 +57,10 @@ async function renderCharts(results: WorkloadResult[]): Promise<Map<string, stri
     .flatMap((r) => r.cases.map((c) => ({ workload: r.workload.name, contender: c.name, ratio: c.ratio })))
     .filter((row) => Number.isFinite(row.ratio) && row.ratio > 0);
   if (throughput.length) {
-    charts.set("throughput.svg", await renderSvg(ratioChart("Single-threaded throughput against new Uint8Array + GC", throughput)));
+    charts.set(
+      "throughput.svg",
+      await renderSvg(ratioChart("Single-threaded throughput against new Uint8Array + GC", throughput)),
+    );
   }
   const scaling = results
     .filter((r) => r.workload.family !== undefined)
@@ -74,7 +77,13 @@ async function renderCharts(results: WorkloadResult[]): Promise<Map<string, stri
     r.cases.flatMap((c) => {
       const l = c.latency;
       if (!l) return [];
-      const points: [string, number][] = [["p50", l.p50], ["p90", l.p90], ["p99", l.p99], ["p99.9", l.p999], ["max", l.max]];
+      const points: [string, number][] = [
+        ["p50", l.p50],
+        ["p90", l.p90],
+        ["p99", l.p99],
+        ["p99.9", l.p999],
+        ["max", l.max],
+      ];
       return points.map(([percentile, ns]) => ({ contender: c.name, percentile, ns: Math.max(ns, 1) }));
     }),
   );
@@ -83,9 +92,21 @@ async function renderCharts(results: WorkloadResult[]): Promise<Map<string, stri
     r.cases.flatMap((c) => {
       const m = c.memory;
       if (!m || m.peakLiveBytes === 0) return [];
-      const rows = [{ workload: r.workload.name, contender: c.name, measure: "peak committed heap", perLive: m.peakCommittedBytes / m.peakLiveBytes }];
+      const rows = [
+        {
+          workload: r.workload.name,
+          contender: c.name,
+          measure: "peak committed heap",
+          perLive: m.peakCommittedBytes / m.peakLiveBytes,
+        },
+      ];
       if (m.rssBytes !== undefined) {
-        rows.push({ workload: r.workload.name, contender: c.name, measure: "process RSS growth", perLive: m.rssBytes / m.peakLiveBytes });
+        rows.push({
+          workload: r.workload.name,
+          contender: c.name,
+          measure: "process RSS growth",
+          perLive: m.rssBytes / m.peakLiveBytes,
+        });
       }
       return rows.filter((row) => row.perLive > 0);
     }),
@@ -134,22 +155,31 @@ function markdown(results: WorkloadResult[], run: RunInfo, charts: string[]): st
   const latencies = results.flatMap((r) => r.cases.filter((c) => c.latency).map((c) => ({ r, c })));
   if (latencies.length) {
     out.push("## Latency of single operations", "", `${latencies[0].c.latency?.method}.`, "");
-    out.push("| contender | p50 | p90 | p99 | p99.9 | max | samples |", "| --- | --: | --: | --: | --: | --: | --: |");
+    out.push(
+      "| contender | p50 | p90 | p99 | p99.9 | max | samples |",
+      "| --- | --: | --: | --: | --: | --: | --: |",
+    );
     for (const { c } of latencies) {
       const l = c.latency as NonNullable<CaseResult["latency"]>;
-      out.push(`| ${c.name} | ${ns(l.p50)} | ${ns(l.p90)} | ${ns(l.p99)} | ${ns(l.p999)} | ${ns(l.max)} | ${l.samples} |`);
+      out.push(
+        `| ${c.name} | ${ns(l.p50)} | ${ns(l.p90)} | ${ns(l.p99)} | ${ns(l.p999)} | ${ns(l.max)} | ${l.samples} |`,
+      );
     }
     out.push("");
   }
   out.push("## Memory", "", ...memoryExplanation());
-  out.push("| workload | contender | peak live | peak committed heap | committed / live | process RSS growth |");
+  out.push(
+    "| workload | contender | peak live | peak committed heap | committed / live | process RSS growth |",
+  );
   out.push("| --- | --- | --: | --: | --: | --: |");
   for (const r of results) {
     for (const c of r.cases) {
       const m = c.memory;
       if (!m || m.peakLiveBytes === 0) continue;
       const rss = m.rssBytes === undefined ? "" : mib(m.rssBytes);
-      out.push(`| ${r.workload.name} | ${c.name} | ${mib(m.peakLiveBytes)} | ${mib(m.peakCommittedBytes)} | ${(m.peakCommittedBytes / m.peakLiveBytes).toFixed(2)} | ${rss} |`);
+      out.push(
+        `| ${r.workload.name} | ${c.name} | ${mib(m.peakLiveBytes)} | ${mib(m.peakCommittedBytes)} | ${(m.peakCommittedBytes / m.peakLiveBytes).toFixed(2)} | ${rss} |`,
+      );
     }
   }
   out.push("");
@@ -206,7 +236,11 @@ function busyWarning(): string[] {
 
 function machine(): string[] {
   const version = (name: string) =>
-    (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8")) as { version: string }).version;
+    (
+      JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), "utf8")) as {
+        version: string;
+      }
+    ).version;
   let gcc = "not found (no native line)";
   try {
     gcc = execFileSync("gcc", ["--version"], { encoding: "utf8" }).split("\n")[0];

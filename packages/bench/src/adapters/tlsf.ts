@@ -28,7 +28,7 @@ export async function compileTlsf(): Promise<WebAssembly.Module> {
   const dir = new URL("../../node_modules/.cache/allocators-bench/", import.meta.url);
   const file = new URL(`tlsf-asc-${version}.wasm`, dir);
   const cached = await readFile(file).catch(() => undefined);
-  if (cached) return WebAssembly.compile(cached);
+  if (cached) return WebAssembly.compile(new Uint8Array(cached));
   const asc = (await import("assemblyscript/asc")).default;
   const { binary, error, stderr } = await asc.compileString(SOURCE, {
     optimizeLevel: 3,
@@ -38,7 +38,7 @@ export async function compileTlsf(): Promise<WebAssembly.Module> {
   if (error || !binary) throw new Error(`asc failed: ${error?.message}\n${stderr}`);
   await mkdir(dir, { recursive: true });
   await writeFile(file, binary);
-  return WebAssembly.compile(binary);
+  return WebAssembly.compile(new Uint8Array(binary));
 }
 
 export class TlsfHeap implements HeapAdapter {

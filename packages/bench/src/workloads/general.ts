@@ -10,8 +10,8 @@ import { large } from "./large.js";
 import { larson } from "./larson.js";
 import { mstress } from "./mstress.js";
 import { producerConsumer } from "./producer-consumer.js";
-import { rss } from "./rss.js";
 import { randomReplace1k, randomReplace10k, randomReplace100k } from "./random-replace.js";
+import { rss } from "./rss.js";
 import { shbench } from "./shbench.js";
 import { threadtest } from "./threadtest.js";
 

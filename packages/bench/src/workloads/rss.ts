@@ -9,11 +9,16 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { GC, localContenders, THING } from "../adapters/contenders.js";
 import type { BenchCase, MemoryFigures, Workload } from "../harness.js";
-import { nativeProgram, NATIVE } from "../native.js";
+import { NATIVE, nativeProgram } from "../native.js";
 
 const PROBE = fileURLToPath(new URL("../rss-probe.ts", import.meta.url));
 
-function probeCase(name: string, command: string, args: (iterations: number) => string[], scale = 1): BenchCase {
+function probeCase(
+  name: string,
+  command: string,
+  args: (iterations: number) => string[],
+  scale = 1,
+): BenchCase {
   let memory: MemoryFigures | undefined;
   return {
     name,
@@ -38,14 +43,16 @@ let idleRss: number | undefined;
 /** The max RSS of the native program with one tiny live block: its size with no heap to speak of. */
 function idleNativeRss(): number {
   const program = nativeProgram() as string;
-  idleRss ??= JSON.parse(spawnSync(program, ["random-replace", "1", "1", "8", "8"], { encoding: "utf8" }).stdout)
-    .maxRssBytes as number;
+  idleRss ??= JSON.parse(
+    spawnSync(program, ["random-replace", "1", "1", "8", "8"], { encoding: "utf8" }).stdout,
+  ).maxRssBytes as number;
   return idleRss;
 }
 
 export const rss: Workload = {
   name: "rss-100k",
-  description: "100k live blocks of 8-256 B and random replaces, each contender in a fresh process: RSS growth",
+  description:
+    "100k live blocks of 8-256 B and random replaces, each contender in a fresh process: RSS growth",
   baseline: GC,
   iterations: { quick: 100_000, full: 1_000_000 },
   unit: "free+malloc pairs",

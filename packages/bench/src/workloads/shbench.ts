@@ -69,7 +69,8 @@ export const shbenchKernel: Kernel = ({ heap, index, params }) => {
 
 export const shbench = localWorkload({
   name: "shbench",
-  description: "mixed sizes 8 B-4 KiB (skewed small) and lifetimes: half LIFO at once, half through a 4k FIFO",
+  description:
+    "mixed sizes 8 B-4 KiB (skewed small) and lifetimes: half LIFO at once, half through a 4k FIFO",
   kernel: "shbench",
   params: { batch: 100, keep: 4096 },
   heapBytes: 1 << 25,
