@@ -1,13 +1,14 @@
 /**
- * `pnpm bench [--quick] [--filter <regexp>] [--repetitions <n>] [--write]`: runs every workload whose name
- * matches and prints, per case, the median operations per second, the spread and the ratio to the workload's
- * baseline. `--write` also regenerates `info/performance.md` and `info/plots/*.svg` from the results.
+ * `pnpm bench [--quick] [--filter <regexp>] [--repetitions <n>] [--write] [--replot]`: runs every workload whose
+ * name matches and prints, per case, the median operations per second, the spread and the ratio to the
+ * workload's baseline. `--write` also regenerates `info/performance.md`, `info/plots/*.svg` and
+ * `info/plots/results.json` from the results; `--replot` redraws them from that JSON without running anything.
  */
 import { parseArgs } from "node:util";
 import { prepareContenders } from "./adapters/contenders.js";
 import { type CaseResult, runWorkload } from "./harness.js";
 import { closePool } from "./pool.js";
-import { type WorkloadResult, writeReport } from "./report.js";
+import { replot, type WorkloadResult, writeReport } from "./report.js";
 import { generalWorkloads } from "./workloads/general.js";
 import { workloads } from "./workloads/index.js";
 
@@ -17,8 +18,13 @@ const { values } = parseArgs({
     filter: { type: "string", default: "" },
     repetitions: { type: "string" },
     write: { type: "boolean", default: false },
+    replot: { type: "boolean", default: false },
   },
 });
+if (values.replot) {
+  for (const file of await replot()) console.log(`wrote ${file}`);
+  process.exit(0);
+}
 const quick = values.quick ?? false;
 const filter = new RegExp(values.filter ?? "");
 const repetitions = Number(values.repetitions ?? (quick ? 3 : 5));

@@ -33,15 +33,18 @@ export function ratioChart(
       height: { step: 14 },
       layer: [
         {
+          // Bars grow from 1 (the baseline) to the ratio: left when slower, right when faster.
           mark: "bar",
           encoding: {
-            y: { field: "contender", type: "nominal", title: null, axis: { labelLimit: 320 } },
+            y: { field: "contender", type: "nominal", title: null, axis: { labelLimit: 0 } },
             x: {
               field: "ratio",
               type: "quantitative",
               scale: { type: "log" },
+              axis: { grid: true, tickCount: 6, format: "~g" },
               title: "throughput / baseline (log scale; 1 = new Uint8Array + GC)",
             },
+            x2: { datum: 1 },
             color: { field: "contender", type: "nominal", legend: null },
           },
         },
@@ -59,18 +62,25 @@ export function scalingChart(
   return {
     title: "Scaling over workers (aggregate throughput; 2 × cores is oversubscribed)",
     data: { values: rows },
-    facet: { field: "family", type: "nominal", title: null, columns: 3 },
+    facet: { field: "family", type: "nominal", title: null },
+    columns: 3,
     spec: {
       width: 220,
       height: 160,
       mark: { type: "line", point: true },
       encoding: {
         x: { field: "workers", type: "ordinal", title: "workers" },
-        y: { field: "mops", type: "quantitative", scale: { type: "log" }, title: "M ops/s (log)" },
+        y: {
+          field: "mops",
+          type: "quantitative",
+          scale: { type: "log" },
+          axis: { tickCount: 4, format: "~g" },
+          title: "M ops/s (log)",
+        },
         color: {
           field: "contender",
           type: "nominal",
-          legend: { orient: "bottom", columns: 2, labelLimit: 400 },
+          legend: { orient: "bottom", columns: 1, labelLimit: 0 },
         },
       },
     },
@@ -88,11 +98,17 @@ export function latencyChart(rows: { contender: string; percentile: string; ns: 
     mark: { type: "line", point: true },
     encoding: {
       x: { field: "percentile", type: "ordinal", sort: ["p50", "p90", "p99", "p99.9", "max"], title: null },
-      y: { field: "ns", type: "quantitative", scale: { type: "log" }, title: "ns per operation (log)" },
+      y: {
+        field: "ns",
+        type: "quantitative",
+        scale: { type: "log" },
+        axis: { tickCount: 5, format: "~s" },
+        title: "ns per operation (log)",
+      },
       color: {
         field: "contender",
         type: "nominal",
-        legend: { orient: "bottom", columns: 2, labelLimit: 400 },
+        legend: { orient: "bottom", columns: 1, labelLimit: 0 },
       },
     },
   } as TopLevelSpec;
@@ -115,14 +131,16 @@ export function memoryChart(
         {
           mark: "bar",
           encoding: {
-            y: { field: "contender", type: "nominal", title: null, axis: { labelLimit: 320 } },
+            y: { field: "contender", type: "nominal", title: null, axis: { labelLimit: 0 } },
             yOffset: { field: "measure", type: "nominal" },
             x: {
               field: "perLive",
               type: "quantitative",
               scale: { type: "log" },
+              axis: { tickCount: 6, format: "~g" },
               title: "bytes held / peak live bytes (log)",
             },
+            x2: { datum: 1 },
             color: { field: "measure", type: "nominal", legend: { orient: "bottom", title: null } },
           },
         },

@@ -37,7 +37,9 @@ export async function loadElfMalloc(): Promise<ElfMallocModule | string> {
     loaded = module;
     return module;
   } catch (error) {
-    return `elfmalloc is not usable here: ${(error as Error).message.split("\n")[0]}`;
+    const { code, message } = error as Error & { code?: string };
+    if (code === "ERR_MODULE_NOT_FOUND") return "elfmalloc is not on this tree yet (its sources were not found)";
+    return `elfmalloc failed its probe: ${message.split("\n")[0]}`;
   }
 }
 

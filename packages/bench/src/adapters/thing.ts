@@ -12,6 +12,8 @@ export class ThingHeap implements HeapAdapter {
   readonly #pool: MemPool;
   readonly #u8: Uint8Array;
   readonly #lock: Mutex | undefined;
+  /** The highest `top` seen: blocks freed at the top go back to the bump region, so `top` falls again. */
+  #peakTop = 0;
 
   /** A pool over `buffer`; with `lock`, it attaches to a pool another thread initialised. */
   constructor(buffer: ArrayBufferLike, lock?: SharedArrayBuffer) {
@@ -28,21 +30,19 @@ export class ThingHeap implements HeapAdapter {
   }
 
   malloc(size: number): number {
-    if (this.#lock === undefined) return this.#pool.malloc(size);
-    this.#lock.lock();
+    this.#lock?.lock();
     const ptr = this.#pool.malloc(size);
-    this.#lock.unlock();
+    // MemPool's `top` is a protected getter over the pool's header: one u32 read.
+    const top = (this.#pool as unknown as { top: number }).top;
+    this.#lock?.unlock();
+    if (top > this.#peakTop) this.#peakTop = top;
     return ptr;
   }
 
   free(ptr: number): void {
-    if (this.#lock === undefined) {
-      this.#pool.free(ptr);
-      return;
-    }
-    this.#lock.lock();
+    this.#lock?.lock();
     this.#pool.free(ptr);
-    this.#lock.unlock();
+    this.#lock?.unlock();
   }
 
   fill(ptr: number, size: number, value: number): void {
@@ -65,9 +65,9 @@ export class ThingHeap implements HeapAdapter {
     return this.#u8[ptr];
   }
 
-  /** The pool's high-water mark (its bump pointer `top`): memory it has ever handed out. */
+  /** The pool's high-water mark (the highest bump pointer `top`): memory it has ever handed out. */
   committedBytes(): number {
-    return this.#pool.stats().top;
+    return this.#peakTop;
   }
 
   dispose(): void {
