@@ -46,15 +46,21 @@ for (const [n, workload] of selected.entries()) {
     progress: (line) => {
       if (process.stderr.isTTY) process.stderr.write(`\x1b[2K  … ${line}\r`);
     },
+  }).catch((error: Error) => {
+    // One broken contender (a package still being written) must not stop the other workloads.
+    notes.push(`${workload.name} failed: ${error.message.split("\n")[0]}`);
+    console.log(`  failed: ${error.stack ?? error.message}`);
+    return undefined;
   });
   if (process.stderr.isTTY) process.stderr.write("\x1b[2K");
+  if (!cases) continue;
   printTable(cases, workload.baseline, workload.unit ?? "ops");
   console.log(`  (${((Date.now() - workloadStart) / 1000).toFixed(1)} s)`);
   results.push({ workload, cases });
 }
 await closePool();
 const seconds = (Date.now() - started) / 1000;
-console.log(`\n${selected.length} workloads in ${seconds.toFixed(0)} s`);
+console.log(`\n${results.length} of ${selected.length} workloads in ${seconds.toFixed(0)} s`);
 if (values.write) {
   const argv = process.argv.slice(2).filter((a) => a !== "--write");
   const written = await writeReport(results, { quick, repetitions, seconds, argv, notes });

@@ -32,22 +32,29 @@ export interface PoolReply {
 interface PoolWorker {
   worker: Worker;
   pending: ((reply: PoolReply) => void)[];
+  /** It threw outside a request or exited: the next request starts a new worker in its place. */
+  dead: boolean;
 }
 
 const workers: PoolWorker[] = [];
 
 function spawn(): PoolWorker {
-  const entry: PoolWorker = { worker: startWorker(new URL("./worker.ts", import.meta.url)), pending: [] };
-  entry.worker.on("message", (reply: PoolReply) => entry.pending.shift()?.(reply));
-  entry.worker.on("error", (error) => {
-    for (const resolve of entry.pending.splice(0)) resolve({ error: String(error) });
-  });
+  const worker = startWorker(new URL("./worker.ts", import.meta.url));
+  const entry: PoolWorker = { worker, pending: [], dead: false };
+  const fail = (error: string) => {
+    entry.dead = true;
+    for (const resolve of entry.pending.splice(0)) resolve({ error });
+  };
+  worker.on("message", (reply: PoolReply) => entry.pending.shift()?.(reply));
+  worker.on("error", (error) => fail(String(error)));
+  worker.on("exit", (code) => fail(`pool worker exited with code ${code}`));
   return entry;
 }
 
 /** Sends `request` to worker `index` (starting workers up to it) and resolves with its reply. */
 export function ask(index: number, request: PoolRequest): Promise<number> {
   while (workers.length <= index) workers.push(spawn());
+  if (workers[index].dead) workers[index] = spawn();
   const entry = workers[index];
   return new Promise((resolve, reject) => {
     entry.pending.push((reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply.ops ?? 0)));
@@ -57,5 +64,5 @@ export function ask(index: number, request: PoolRequest): Promise<number> {
 
 /** Stops every pool worker. */
 export async function closePool(): Promise<void> {
-  await Promise.all(workers.splice(0).map((entry) => entry.worker.terminate()));
+  await Promise.all(workers.splice(0).map((entry) => entry.worker.removeAllListeners("exit").terminate()));
 }

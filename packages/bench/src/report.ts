@@ -64,7 +64,10 @@ export async function replot(): Promise<string[]> {
 }
 
 async function render(saved: SavedRun): Promise<string[]> {
-  const results = saved.results.map((r) => ({ workload: { ...r.workload, cases: () => [] }, cases: r.cases }));
+  const results = saved.results.map((r) => ({
+    workload: { ...r.workload, cases: () => [] },
+    cases: r.cases,
+  }));
   const charts = await renderCharts(results);
   const written: string[] = [];
   for (const [name, svg] of charts) {
@@ -169,7 +172,7 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
     "```",
     "",
     ...method(),
-    ...run.notes.map((note) => `> Note: ${note}. Its rows are missing from this report.\n`),
+    ...run.notes.map((note) => `> Note: ${note}; its rows are missing from this report.\n`),
   ];
   for (const chart of charts) out.push(`![${chart.replace(".svg", "")}](plots/${chart})`, "");
   out.push("## Single-threaded workloads", "");

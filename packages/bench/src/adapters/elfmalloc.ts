@@ -30,7 +30,7 @@ let loaded: ElfMallocModule | undefined;
 export async function loadElfMalloc(): Promise<ElfMallocModule | string> {
   try {
     const module = (await import(MODULE)) as ElfMallocModule;
-    const heap = module.ElfMalloc.create({ maxBytes: 1 << 24 });
+    const heap = module.ElfMalloc.create({ maxBytes: MIN_MAX_BYTES });
     const ptr = heap.malloc(100);
     if (ptr === 0) return "elfmalloc returned 0 for malloc(100)";
     heap.free(ptr);
@@ -38,15 +38,19 @@ export async function loadElfMalloc(): Promise<ElfMallocModule | string> {
     return module;
   } catch (error) {
     const { code, message } = error as Error & { code?: string };
-    if (code === "ERR_MODULE_NOT_FOUND") return "elfmalloc is not on this tree yet (its sources were not found)";
+    if (code === "ERR_MODULE_NOT_FOUND")
+      return "elfmalloc is not on this tree yet (its sources were not found)";
     return `elfmalloc failed its probe: ${message.split("\n")[0]}`;
   }
 }
 
+/** elfmalloc reserves address space, not memory: a generous cap costs nothing until the heap grows. */
+const MIN_MAX_BYTES = 1 << 30;
+
 /** Creates a heap on this thread (call {@link loadElfMalloc} first). */
 export function createElfMalloc(maxBytes: number): ElfMallocHandle {
   if (!loaded) throw new Error("loadElfMalloc() first");
-  return loaded.ElfMalloc.create({ maxBytes, maxThreads: 64 });
+  return loaded.ElfMalloc.create({ maxBytes: Math.max(maxBytes, MIN_MAX_BYTES), maxThreads: 64 });
 }
 
 export class ElfMallocHeap implements HeapAdapter {
