@@ -55,22 +55,27 @@ export async function writeReport(results: WorkloadResult[], run: RunInfo): Prom
   await mkdir(PLOTS, { recursive: true });
   const json = fileURLToPath(new URL("results.json", PLOTS));
   await writeFile(json, `${JSON.stringify(saved, null, 2)}\n`);
-  formatJson(json);
-  return [...(await render(saved)), json];
+  const written = [...(await render(saved)), json];
+  formatWithBiome(written.filter((file) => !file.endsWith(".svg")));
+  return written;
 }
 
-/** Formats the saved results as the repository's Biome config wants them, so that `pnpm lint` stays clean. */
-function formatJson(file: string): void {
+/** Formats the report and the saved results as the repository's Biome config wants, so `pnpm lint` stays clean. */
+function formatWithBiome(files: string[]): void {
   try {
-    execFileSync("pnpm", ["exec", "biome", "format", "--write", file], { stdio: "ignore" });
+    execFileSync("pnpm", ["exec", "biome", "format", "--write", ...files], { stdio: "ignore" });
   } catch {
-    console.warn(`could not format ${file} with Biome: run \`pnpm format\` before committing it`);
+    console.warn("could not format the report with Biome: run `pnpm format` before committing it");
   }
 }
 
 /** Redraws the report and charts from the saved results of the last `--write` run. */
 export async function replot(): Promise<string[]> {
-  return render(JSON.parse(await readFile(new URL("results.json", PLOTS), "utf8")) as SavedRun);
+  const written = await render(
+    JSON.parse(await readFile(new URL("results.json", PLOTS), "utf8")) as SavedRun,
+  );
+  formatWithBiome(written.filter((file) => !file.endsWith(".svg")));
+  return written;
 }
 
 async function render(saved: SavedRun): Promise<string[]> {
