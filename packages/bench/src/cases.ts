@@ -7,7 +7,7 @@
  */
 import type { AdapterSource, Contender, HeapAdapter } from "./adapters/adapter.js";
 import { GC, localContenders, workerContenders, workerLabel } from "./adapters/contenders.js";
-import type { BenchCase, LatencyFigures, MemoryFigures, Workload } from "./harness.js";
+import type { BenchCase, LatencyFigures, MemoryFigures, Target, Workload } from "./harness.js";
 import { quantile } from "./harness.js";
 import type { KernelInstance } from "./kernel.js";
 import { nativeCase } from "./native.js";
@@ -32,6 +32,7 @@ export interface KernelWorkload {
   latency?: boolean;
   /** Seconds per repetition and case (see {@link Workload.targetSeconds}); default 0.25. */
   targetSeconds?: number;
+  targets?: Target[];
 }
 
 /** A single-threaded workload on the main thread, for every local contender and native glibc. */
@@ -44,6 +45,7 @@ export function localWorkload(spec: KernelWorkload): Workload {
     unit: spec.unit,
     workers: 1,
     targetSeconds: spec.targetSeconds ?? TARGET_SECONDS,
+    targets: spec.targets,
     async cases() {
       // Imported here: kernels.ts imports the workload modules, which import this one.
       const { kernels } = await import("./kernels.js");
@@ -119,6 +121,7 @@ export function workerWorkload(
     iterations: spec.iterations,
     unit: spec.unit,
     targetSeconds: spec.targetSeconds ?? TARGET_SECONDS,
+    targets: spec.targets,
     family: spec.family,
     workers: spec.workers,
     cases() {

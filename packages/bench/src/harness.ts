@@ -73,6 +73,27 @@ export interface Workload {
   targetSeconds?: number;
   /** Left out of `--quick` runs unless `--filter` is given (e.g. it starts a process per case). */
   slow?: boolean;
+  /** Performance targets (from the package issues) checked against this workload's results. */
+  targets?: Target[];
+}
+
+/** A performance target: a claim about a workload's results that the run checks and the report lists. */
+export interface Target {
+  description: string;
+  /** true when met, false when missed, undefined when the run lacks a case it needs. */
+  met(results: CaseResult[]): boolean | undefined;
+}
+
+/** Target: `contender` runs at least `factor` times as fast as `than` in this workload. */
+export function atLeast(contender: string, factor: number, than: string, why: string): Target {
+  return {
+    description: `${contender} ≥ ${factor}× ${than} (${why})`,
+    met(results) {
+      const a = results.find((r) => r.name === contender);
+      const b = results.find((r) => r.name === than);
+      return a && b ? a.median >= factor * b.median : undefined;
+    },
+  };
 }
 
 /** The operations per second of one case over all repetitions. */

@@ -29,6 +29,7 @@ const quick = values.quick ?? false;
 const filter = new RegExp(values.filter ?? "");
 const repetitions = Number(values.repetitions ?? (quick ? 3 : 5));
 
+const TARGET_STATE: Record<string, string> = { true: "met", false: "MISSED", undefined: "not checked" };
 const started = Date.now();
 console.log(`allocators-ts bench: node ${process.version}, ${process.arch}, ${quick ? "quick" : "full"} run`);
 const notes = await prepareContenders();
@@ -55,8 +56,10 @@ for (const [n, workload] of selected.entries()) {
   if (process.stderr.isTTY) process.stderr.write("\x1b[2K");
   if (!cases) continue;
   printTable(cases, workload.baseline, workload.unit ?? "ops");
+  const targets = (workload.targets ?? []).map((t) => ({ description: t.description, met: t.met(cases) }));
+  for (const t of targets) console.log(`  target ${TARGET_STATE[String(t.met)]}: ${t.description}`);
   console.log(`  (${((Date.now() - workloadStart) / 1000).toFixed(1)} s)`);
-  results.push({ workload, cases });
+  results.push({ workload, cases, targets });
 }
 await closePool();
 const seconds = (Date.now() - started) / 1000;

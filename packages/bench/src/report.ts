@@ -16,6 +16,8 @@ import { latencyChart, memoryChart, ratioChart, renderSvg, scalingChart } from "
 export interface WorkloadResult {
   workload: Workload;
   cases: CaseResult[];
+  /** The workload's targets, checked (`met` undefined: a case it needs did not run). */
+  targets?: { description: string; met: boolean | undefined }[];
 }
 
 /** How the run was made. */
@@ -36,7 +38,7 @@ interface SavedRun {
   loadAverage: number;
   cores: number;
   machine: string[];
-  results: { workload: Omit<Workload, "cases">; cases: CaseResult[] }[];
+  results: (Omit<WorkloadResult, "workload"> & { workload: Omit<Workload, "cases" | "targets"> })[];
 }
 
 const INFO = new URL("../../../info/", import.meta.url);
@@ -50,7 +52,10 @@ export async function writeReport(results: WorkloadResult[], run: RunInfo): Prom
     loadAverage: loadavg()[0],
     cores: availableParallelism(),
     machine: machine(),
-    results: results.map(({ workload: { cases: _, ...workload }, cases }) => ({ workload, cases })),
+    results: results.map(({ workload: { cases: _, targets: __, ...workload }, ...rest }) => ({
+      workload,
+      ...rest,
+    })),
   };
   await mkdir(PLOTS, { recursive: true });
   const json = fileURLToPath(new URL("results.json", PLOTS));
@@ -189,6 +194,7 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
     ...method(),
     ...run.notes.map((note) => `> Note: ${note}; its rows are missing from this report.\n`),
   ];
+  out.push(...summaryTable(results), ...targetTable(results));
   for (const chart of charts) out.push(`![${chart.replace(".svg", "")}](plots/${chart})`, "");
   out.push("## Single-threaded workloads", "");
   for (const r of results.filter(single)) out.push(...table(r));
@@ -236,6 +242,50 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
   return `${out.join("\n")}\n`;
 }
 
+/** One row per general workload (multi-worker ones at the core count), one column per contender: the ratios. */
+function summaryTable(results: WorkloadResult[]): string[] {
+  const cores = availableParallelism();
+  const rows = results.filter(
+    (r) => single(r) || (r.workload.family !== undefined && r.workload.workers === Math.max(2, cores)),
+  );
+  if (rows.length === 0) return [];
+  const base = (name: string) => name.replace(/ \((shared|private heap per worker)\)$/, "");
+  const names = [...new Set(rows.flatMap((r) => r.cases.map((c) => base(c.name))))];
+  return [
+    "## Summary",
+    "",
+    `Throughput relative to \`new Uint8Array + GC\` (higher is faster); multi-worker workloads at ${Math.max(2, cores)} workers. Tables and charts below.`,
+    "",
+    `| workload | ${names.join(" | ")} |`,
+    `| --- | ${names.map(() => "--:").join(" | ")} |`,
+    ...rows.map((r) => {
+      const cells = names.map((n) => {
+        const c = r.cases.find((x) => base(x.name) === n);
+        return c ? times(c.ratio) : "";
+      });
+      return `| ${r.workload.name} | ${cells.join(" | ")} |`;
+    }),
+    "",
+  ];
+}
+
+function targetTable(results: WorkloadResult[]): string[] {
+  const rows = results.flatMap((r) => (r.targets ?? []).map((t) => ({ workload: r.workload.name, ...t })));
+  if (rows.length === 0) return [];
+  const state = (met: boolean | undefined) =>
+    met === undefined ? "not checked (a case is missing)" : met ? "met" : "**missed**";
+  return [
+    "## Targets",
+    "",
+    "The performance targets of the package issues, checked against this run's medians.",
+    "",
+    "| workload | target | result |",
+    "| --- | --- | --- |",
+    ...rows.map((t) => `| ${t.workload} | ${t.description} | ${state(t.met)} |`),
+    "",
+  ];
+}
+
 function table(r: WorkloadResult): string[] {
   const unit = r.workload.unit ?? "ops";
   return [
@@ -247,7 +297,7 @@ function table(r: WorkloadResult): string[] {
     "| --- | --: | --: | --: |",
     ...r.cases.map(
       (c) =>
-        `| ${c.name} | ${mops(c.median)} | ±${(c.spread * 100).toFixed(0)} % | ${c.name === r.workload.baseline ? "baseline" : `${c.ratio.toFixed(2)}×`} |`,
+        `| ${c.name} | ${mops(c.median)} | ±${(c.spread * 100).toFixed(0)} % | ${c.name === r.workload.baseline ? "baseline" : times(c.ratio)} |`,
     ),
     "",
   ];
@@ -267,7 +317,7 @@ function scalingTable(rows: WorkloadResult[]): string[] {
   for (const name of names) {
     const cells = rows.map((r) => {
       const c = r.cases.find((x) => x.name === name);
-      return c ? `${mops(c.median)} (±${(c.spread * 100).toFixed(0)} %) ${c.ratio.toFixed(2)}×` : "";
+      return c ? `${mops(c.median)} (±${(c.spread * 100).toFixed(0)} %) ${times(c.ratio)}` : "";
     });
     out.push(`| ${name} | ${cells.join(" | ")} |`);
   }
@@ -329,6 +379,8 @@ function memoryExplanation(): string[] {
   ];
 }
 
+/** A ratio with two significant digits, never in exponent notation. */
+const times = (ratio: number) => `${ratio >= 10 ? ratio.toFixed(0) : ratio.toPrecision(2)}×`;
 const mops = (opsPerSecond: number) => (opsPerSecond / 1e6).toPrecision(3);
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 const ns = (value: number) => value.toFixed(0);

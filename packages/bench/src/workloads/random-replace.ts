@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { THING } from "../adapters/contenders.js";
+import { ELFMALLOC, THING, TLSF } from "../adapters/contenders.js";
 import { localWorkload } from "../cases.js";
-import type { Workload } from "../harness.js";
+import { atLeast, type Workload } from "../harness.js";
 import { type Kernel, num, outOfMemory } from "../kernel.js";
 import { Rng } from "../rng.js";
 
@@ -68,6 +68,7 @@ function randomReplace(live: number, label: string, thingScale: number, heapByte
     unit: "free+malloc pairs",
     scale: { [THING]: thingScale },
     latency: live === 10_000,
+    targets: [atLeast(ELFMALLOC, 1, TLSF, "the single-threaded bar of js-ecosystem.md §2.5")],
   });
 }
 
