@@ -84,10 +84,7 @@ export async function replot(): Promise<string[]> {
 }
 
 async function render(saved: SavedRun): Promise<string[]> {
-  const results = saved.results.map((r) => ({
-    workload: { ...r.workload, cases: () => [] },
-    cases: r.cases,
-  }));
+  const results = saved.results.map((r) => ({ ...r, workload: { ...r.workload, cases: () => [] } }));
   const charts = await renderCharts(results);
   const written: string[] = [];
   for (const [name, svg] of charts) {
@@ -184,7 +181,7 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
     "## Reproduce",
     "",
     "```sh",
-    "pnpm install",
+    "pnpm install                             # Node 20+; gcc on the PATH adds the native glibc line",
     "pnpm bench --write                       # the full run (5-10 minutes on 2 cores); rewrites this file and info/plots/",
     "pnpm bench --quick                       # about a minute: fewer, shorter repetitions; prints only",
     "pnpm bench --filter 'random-replace|larson' --repetitions 9",
