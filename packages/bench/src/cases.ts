@@ -144,6 +144,7 @@ function workerCase(
   const all = Array.from({ length: spec.workers }, (_, i) => i);
   let ready: Promise<unknown> | undefined;
   let source: AdapterSource | undefined;
+  const peak: MemoryFigures = { peakCommittedBytes: 0, peakLiveBytes: 0 };
   const setup = () => {
     // A shared heap is made once here; a private one is a recipe each worker follows.
     const made = contender.source(spec.heapBytes);
@@ -170,9 +171,16 @@ function workerCase(
     async run(iterations) {
       ready ??= setup();
       await ready;
-      const ops = await Promise.all(all.map((index) => ask(index, { type: "run", id, iterations })));
-      return ops.reduce((a, b) => a + b, 0);
+      const replies = await Promise.all(all.map((index) => ask(index, { type: "run", id, iterations })));
+      // Private heaps add up; workers of a shared heap each see all of it, so take the largest.
+      const committed = replies.map((r) => r.committedBytes ?? 0);
+      const heap = contender.shared ? Math.max(...committed) : committed.reduce((a, b) => a + b, 0);
+      peak.peakCommittedBytes = Math.max(peak.peakCommittedBytes, heap);
+      const live = replies.reduce((sum, r) => sum + (r.peakLiveBytes ?? 0), 0);
+      peak.peakLiveBytes = Math.max(peak.peakLiveBytes, live);
+      return replies.reduce((sum, r) => sum + (r.ops ?? 0), 0);
     },
+    memory: () => (peak.peakLiveBytes > 0 ? peak : undefined),
     async teardown() {
       if (ready) await Promise.all(all.map((index) => ask(index, { type: "teardown", id })));
       if (source) contender.release?.(source);

@@ -26,6 +26,9 @@ export type PoolRequest =
 
 export interface PoolReply {
   ops?: number;
+  /** After a run: the worker's heap's committed bytes and its kernel's peak live bytes. */
+  committedBytes?: number;
+  peakLiveBytes?: number;
   error?: string;
 }
 
@@ -52,12 +55,12 @@ function spawn(): PoolWorker {
 }
 
 /** Sends `request` to worker `index` (starting workers up to it) and resolves with its reply. */
-export function ask(index: number, request: PoolRequest): Promise<number> {
+export function ask(index: number, request: PoolRequest): Promise<PoolReply> {
   while (workers.length <= index) workers.push(spawn());
   if (workers[index].dead) workers[index] = spawn();
   const entry = workers[index];
   return new Promise((resolve, reject) => {
-    entry.pending.push((reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply.ops ?? 0)));
+    entry.pending.push((reply) => (reply.error ? reject(new Error(reply.error)) : resolve(reply)));
     entry.worker.postMessage(request);
   });
 }

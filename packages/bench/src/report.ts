@@ -138,7 +138,8 @@ async function renderCharts(results: WorkloadResult[]): Promise<Map<string, stri
     }),
   );
   if (latency.length) charts.set("latency.svg", await renderSvg(latencyChart(latency)));
-  const memory = results.flatMap((r) =>
+  // Multi-worker workloads only at the core count, to keep one panel per workload.
+  const memory = results.filter(atCores).flatMap((r) =>
     r.cases.flatMap((c) => {
       const m = c.memory;
       if (!m || m.peakLiveBytes === 0) return [];
@@ -239,12 +240,15 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
   return `${out.join("\n")}\n`;
 }
 
+/** A single-threaded workload, or a multi-worker one at the core count (at least 2). */
+function atCores(r: WorkloadResult): boolean {
+  return r.workload.family === undefined || r.workload.workers === Math.max(2, availableParallelism());
+}
+
 /** One row per general workload (multi-worker ones at the core count), one column per contender: the ratios. */
 function summaryTable(results: WorkloadResult[]): string[] {
   const cores = availableParallelism();
-  const rows = results.filter(
-    (r) => single(r) || (r.workload.family !== undefined && r.workload.workers === Math.max(2, cores)),
-  );
+  const rows = results.filter((r) => single(r) || (r.workload.family !== undefined && atCores(r)));
   if (rows.length === 0) return [];
   const base = (name: string) => name.replace(/ \((shared|private heap per worker)\)$/, "");
   const names = [...new Set(rows.flatMap((r) => r.cases.map((c) => base(c.name))))];

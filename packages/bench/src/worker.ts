@@ -22,8 +22,13 @@ async function serve(request: PoolRequest): Promise<PoolReply> {
       running.set(request.id, { heap, kernel });
       return {};
     }
-    case "run":
-      return { ops: running.get(request.id)?.kernel.run(request.iterations) ?? 0 };
+    case "run": {
+      const entry = running.get(request.id);
+      if (!entry) return { ops: 0 };
+      const ops = entry.kernel.run(request.iterations);
+      const peakLiveBytes = entry.kernel.peakLiveBytes?.() ?? 0;
+      return { ops, committedBytes: entry.heap.committedBytes(), peakLiveBytes };
+    }
     case "teardown": {
       const entry = running.get(request.id);
       running.delete(request.id);

@@ -19,6 +19,14 @@ export const larsonKernel: Kernel = ({ heap, index, workers, shared, params }) =
   const sizes = new Int32Array(params.sizes as SharedArrayBuffer);
   const rng = new Rng(4141 + index);
   let round = 0;
+  let base = index * chunks;
+  let peak = 0;
+  /** The live bytes of the array this worker holds now (the arrays partition all live blocks). */
+  const liveOfArray = () => {
+    let sum = 0;
+    for (let i = base; i < base + chunks; i++) sum += sizes[i];
+    return sum;
+  };
   const place = (at: number) => {
     const size = rng.between(16, 1000);
     const ptr = heap.malloc(size);
@@ -31,14 +39,16 @@ export const larsonKernel: Kernel = ({ heap, index, workers, shared, params }) =
   return {
     run(iterations) {
       // Shared heaps take over the next worker's array: its blocks were allocated by another worker.
-      const base = (shared ? (index + ++round) % workers : index) * chunks;
+      base = (shared ? (index + ++round) % workers : index) * chunks;
       for (let i = 0; i < iterations; i++) {
         const at = base + rng.below(chunks);
         heap.free(ptrs[at], sizes[at]);
         place(at);
       }
+      peak = Math.max(peak, liveOfArray());
       return iterations;
     },
+    peakLiveBytes: () => peak,
   };
 };
 
