@@ -85,7 +85,7 @@ export async function replot(): Promise<string[]> {
 
 async function render(saved: SavedRun): Promise<string[]> {
   const results = saved.results.map((r) => ({ ...r, workload: { ...r.workload, cases: () => [] } }));
-  const charts = await renderCharts(results);
+  const charts = await renderCharts(results, saved.cores);
   const written: string[] = [];
   for (const [name, svg] of charts) {
     const file = fileURLToPath(new URL(name, PLOTS));
@@ -100,7 +100,7 @@ async function render(saved: SavedRun): Promise<string[]> {
 
 const single = (r: WorkloadResult) => r.workload.family === undefined && r.cases.some((c) => c.memory);
 
-async function renderCharts(results: WorkloadResult[]): Promise<Map<string, string>> {
+async function renderCharts(results: WorkloadResult[], cores: number): Promise<Map<string, string>> {
   const charts = new Map<string, string>();
   const throughput = results
     .filter(single)
@@ -139,29 +139,31 @@ async function renderCharts(results: WorkloadResult[]): Promise<Map<string, stri
   );
   if (latency.length) charts.set("latency.svg", await renderSvg(latencyChart(latency)));
   // Multi-worker workloads only at the core count, to keep one panel per workload.
-  const memory = results.filter(atCores).flatMap((r) =>
-    r.cases.flatMap((c) => {
-      const m = c.memory;
-      if (!m || m.peakLiveBytes === 0) return [];
-      const rows = [
-        {
-          workload: r.workload.name,
-          contender: c.name,
-          measure: "peak committed heap",
-          perLive: m.peakCommittedBytes / m.peakLiveBytes,
-        },
-      ];
-      if (m.rssBytes !== undefined) {
-        rows.push({
-          workload: r.workload.name,
-          contender: c.name,
-          measure: "process RSS growth",
-          perLive: m.rssBytes / m.peakLiveBytes,
-        });
-      }
-      return rows.filter((row) => row.perLive > 0);
-    }),
-  );
+  const memory = results
+    .filter((r) => atCores(r, cores))
+    .flatMap((r) =>
+      r.cases.flatMap((c) => {
+        const m = c.memory;
+        if (!m || m.peakLiveBytes === 0) return [];
+        const rows = [
+          {
+            workload: r.workload.name,
+            contender: c.name,
+            measure: "peak committed heap",
+            perLive: m.peakCommittedBytes / m.peakLiveBytes,
+          },
+        ];
+        if (m.rssBytes !== undefined) {
+          rows.push({
+            workload: r.workload.name,
+            contender: c.name,
+            measure: "process RSS growth",
+            perLive: m.rssBytes / m.peakLiveBytes,
+          });
+        }
+        return rows.filter((row) => row.perLive > 0);
+      }),
+    );
   if (memory.length) charts.set("memory.svg", await renderSvg(memoryChart(memory)));
   return charts;
 }
@@ -192,7 +194,7 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
     ...method(),
     ...run.notes.map((note) => `> Note: ${note}; its rows are missing from this report.\n`),
   ];
-  out.push(...summaryTable(results), ...targetTable(results));
+  out.push(...summaryTable(results, saved.cores), ...targetTable(results));
   for (const chart of charts) out.push(`![${chart.replace(".svg", "")}](plots/${chart})`, "");
   out.push("## Single-threaded workloads", "");
   for (const r of results.filter(single)) out.push(...table(r));
@@ -241,14 +243,13 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
 }
 
 /** A single-threaded workload, or a multi-worker one at the core count (at least 2). */
-function atCores(r: WorkloadResult): boolean {
-  return r.workload.family === undefined || r.workload.workers === Math.max(2, availableParallelism());
+function atCores(r: WorkloadResult, cores: number): boolean {
+  return r.workload.family === undefined || r.workload.workers === Math.max(2, cores);
 }
 
 /** One row per general workload (multi-worker ones at the core count), one column per contender: the ratios. */
-function summaryTable(results: WorkloadResult[]): string[] {
-  const cores = availableParallelism();
-  const rows = results.filter((r) => single(r) || (r.workload.family !== undefined && atCores(r)));
+function summaryTable(results: WorkloadResult[], cores: number): string[] {
+  const rows = results.filter((r) => single(r) || (r.workload.family !== undefined && atCores(r, cores)));
   if (rows.length === 0) return [];
   const base = (name: string) => name.replace(/ \((shared|private heap per worker)\)$/, "");
   const names = [...new Set(rows.flatMap((r) => r.cases.map((c) => base(c.name))))];
