@@ -212,7 +212,7 @@ function markdown(results: WorkloadResult[], saved: SavedRun, charts: string[]):
   if (latencies.length) {
     out.push("## Latency of single operations", "", `${latencies[0].c.latency?.method}.`, "");
     out.push(
-      "| contender | p50 | p90 | p99 | p99.9 | max | samples |",
+      "| contender | p50 (ns) | p90 (ns) | p99 (ns) | p99.9 (ns) | max (ns) | samples |",
       "| --- | --: | --: | --: | --: | --: | --: |",
     );
     for (const { c } of latencies) {
