@@ -47,15 +47,16 @@ export function localWorkload(spec: KernelWorkload): Workload {
     targetSeconds: spec.targetSeconds ?? TARGET_SECONDS,
     targets: spec.targets,
     async cases() {
-      // Imported here: kernels.ts imports the workload modules, which import this one.
-      const { kernels } = await import("./kernels.js");
-      const list: BenchCase[] = localContenders().map((contender) => {
+      const { loadKernel } = await import("./kernels.js");
+      const contenders = localContenders();
+      const loaded = await Promise.all(contenders.map((c) => loadKernel(spec.kernel, c.name)));
+      const list: BenchCase[] = contenders.map((contender, k) => {
         let heap: HeapAdapter | undefined;
         let kernel: KernelInstance | undefined;
         let peakCommitted = 0;
         const open = () => {
           heap ??= contender.open(spec.heapBytes);
-          kernel ??= kernels[spec.kernel]({ heap, index: 0, workers: 1, shared: false, params: spec.params });
+          kernel ??= loaded[k]({ heap, index: 0, workers: 1, shared: false, params: spec.params });
           return { heap, kernel };
         };
         const benchCase: BenchCase = {

@@ -7,7 +7,7 @@ import { parentPort } from "node:worker_threads";
 import type { HeapAdapter } from "./adapters/adapter.js";
 import { openAdapter } from "./adapters/contenders.js";
 import type { KernelInstance } from "./kernel.js";
-import { kernels } from "./kernels.js";
+import { loadKernel } from "./kernels.js";
 import type { PoolReply, PoolRequest } from "./pool.js";
 
 const running = new Map<number, { heap: HeapAdapter; kernel: KernelInstance }>();
@@ -18,7 +18,7 @@ async function serve(request: PoolRequest): Promise<PoolReply> {
   switch (request.type) {
     case "setup": {
       const heap = await openAdapter(request.source);
-      const kernel = kernels[request.kernel]({ ...request, heap });
+      const kernel = (await loadKernel(request.kernel, request.source.kind))({ ...request, heap });
       running.set(request.id, { heap, kernel });
       return {};
     }

@@ -95,7 +95,7 @@ const elfmalloc: LocalContender = {
   shared: true,
   scale: 1,
   source(heapBytes) {
-    const heap = createElfMalloc(heapBytes);
+    const heap = createElfMalloc(heapBytes, 8);
     const descriptor = heap.share();
     const source: AdapterSource = { kind: "elfmalloc", descriptor };
     elfHeaps.set(source, heap);
