@@ -24,6 +24,7 @@
  * @module
  */
 import { Channel } from "./channel.js";
+import { STALL_SPINS } from "./queue.js";
 import {
   assertItem,
   assertPowerOfTwo,
@@ -43,6 +44,7 @@ import {
   FULL_RING,
   initRing,
   MIN_RING_CAPACITY,
+  POP_RETRY,
   POP_STALLED,
   PUSHED,
   popOnce,
@@ -52,7 +54,6 @@ import {
   ringSize,
   STALLED,
 } from "./ring.js";
-import { STALL_SPINS } from "./queue.js";
 
 /** Options of {@link BagPipe.create}, {@link BagPipe.init} and {@link BagPipe.byteLength}. */
 export interface BagPipeOptions {
@@ -190,30 +191,36 @@ export class BagPipe extends Channel {
   }
 
   /**
-   * Takes an item from some ring; {@link EMPTY} after finding N consecutive rings empty, or (rarely, under
-   * heavy contention) after 4N probes. `pop({ timeout: 0 })` retries until an item or a real EMPTY.
+   * Takes an item from some ring; {@link EMPTY} after N rings in a row had none to give (empty, or their next
+   * item still being written). Not linearizable, as in the original: an item pushed behind the walk can be
+   * missed. Passes over a ring whose writer is late count towards taking that writer's position over.
    */
   tryPop(): number {
     const i32 = this.view();
     const mask = this.pipes - 1;
     let pipe = this.#offset;
-    let empties = 0;
-    for (let probes = 4 * this.pipes; probes > 0; probes--) {
+    let late = false;
+    for (let misses = 0; misses < this.pipes; pipe = (pipe + this.#stride) & mask) {
       const item = popOnce(i32, this.#ring(pipe), this.capacity, this.#stalls > STALL_SPINS);
       if (item >= 0) {
         this.#offset = pipe;
         this.#stalls = 0;
+        this.lateWriter = false;
         return item;
       }
-      if (item === EMPTY) {
-        if (++empties === this.pipes) break;
+      if (item === POP_RETRY) {
+        misses = 0; // contention: others are making progress here; as the original, start counting again
       } else {
-        empties = 0;
-        if (item === POP_STALLED) this.#stalls++;
+        misses++;
+        if (item === POP_STALLED) {
+          this.#stalls++;
+          late = true;
+        }
       }
-      pipe = (pipe + this.#stride) & mask;
     }
     this.#offset = pipe;
+    this.lateWriter = late;
+    if (!late) this.#stalls = 0; // only stalls in a row count towards a take-over
     return EMPTY;
   }
 
@@ -277,7 +284,9 @@ function bagShape(options: BagPipeOptions): { pipes: number; capacity: number } 
   assertPowerOfTwo(pipes, "pipes", 1, 1024);
   assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, 2 ** 20);
   if (pipes * capacity > MAX_BAGPIPE_CELLS) {
-    throw new RangeError(`capacity must be at most ${MAX_BAGPIPE_CELLS / pipes} with ${pipes} pipes; got ${capacity}`);
+    throw new RangeError(
+      `capacity must be at most ${MAX_BAGPIPE_CELLS / pipes} with ${pipes} pipes; got ${capacity}`,
+    );
   }
   return { pipes, capacity };
 }

@@ -23,14 +23,26 @@
  */
 import { CLOSED, EMPTY, Region, SIGNAL, SLEEPERS } from "./region.js";
 
+/** tryPop attempts of a blocking pop before it goes to sleep. */
+const SPINS_BEFORE_SLEEP = 256;
+
 /** Options of a blocking pop. */
 export interface PopOptions {
   /** Milliseconds to wait at most for an item (default: forever). */
   timeout?: number;
 }
 
+/** How long a blocking pop sleeps at most when its last tryPop found a writer late (it retries after). */
+const LATE_WRITER_WAIT_MS = 1;
+
 /** A structure that can be used as a channel: blocking and async pops, close(). */
 export abstract class Channel extends Region {
+  /**
+   * Set by tryPop when its EMPTY was (also) due to a push still being written: a blocking pop then sleeps
+   * only briefly, since no notify may come (the writer may have been terminated; retries take it over).
+   */
+  protected lateWriter = false;
+
   /** One non-blocking attempt to take an item; {@link EMPTY} when there is none. */
   abstract tryPop(): number;
 
@@ -58,7 +70,7 @@ export abstract class Channel extends Region {
   pop(options: PopOptions = {}): number {
     const deadline = deadlineOf(options);
     for (;;) {
-      const item = this.tryPop();
+      const item = this.#spinPop();
       if (item !== EMPTY) return item;
       const i32 = this.view();
       const generation = this.#announceSleep(i32);
@@ -66,7 +78,7 @@ export abstract class Channel extends Region {
       if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
       const left = deadline - performance.now();
       if (left <= 0) return this.#leaveSleep(this.tryPop());
-      Atomics.wait(i32, this.base + SIGNAL, generation, left === Number.POSITIVE_INFINITY ? undefined : left);
+      Atomics.wait(i32, this.base + SIGNAL, generation, this.#sleepMs(left));
       Atomics.sub(this.view(), this.base + SLEEPERS, 1);
     }
   }
@@ -78,7 +90,7 @@ export abstract class Channel extends Region {
   async popAsync(options: PopOptions = {}): Promise<number> {
     const deadline = deadlineOf(options);
     for (;;) {
-      const item = this.tryPop();
+      const item = this.#spinPop();
       if (item !== EMPTY) return item;
       const i32 = this.view();
       const generation = this.#announceSleep(i32);
@@ -86,7 +98,7 @@ export abstract class Channel extends Region {
       if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
       const left = deadline - performance.now();
       if (left <= 0) return this.#leaveSleep(this.tryPop());
-      await waitAsync(i32, this.base + SIGNAL, generation, left);
+      await waitAsync(i32, this.base + SIGNAL, generation, this.#sleepMs(left) ?? Number.POSITIVE_INFINITY);
       Atomics.sub(this.view(), this.base + SLEEPERS, 1);
     }
   }
@@ -101,6 +113,22 @@ export abstract class Channel extends Region {
   /** Pushes check this first (an atomic load, so a close() in another worker is seen at once). */
   protected isClosed(i32: Int32Array): boolean {
     return Atomics.load(i32, this.base + CLOSED) !== 0;
+  }
+
+  /**
+   * A few tries before sleeping: in a busy pipeline the next item is usually a moment away, and a futex
+   * sleep and wake-up costs tens of microseconds.
+   */
+  #spinPop(): number {
+    let item = this.tryPop();
+    for (let spins = SPINS_BEFORE_SLEEP; item === EMPTY && spins > 0 && !this.closed; spins--)
+      item = this.tryPop();
+    return item;
+  }
+
+  #sleepMs(left: number): number | undefined {
+    const ms = this.lateWriter ? Math.min(left, LATE_WRITER_WAIT_MS) : left;
+    return ms === Number.POSITIVE_INFINITY ? undefined : ms;
   }
 
   #announceSleep(i32: Int32Array): number {

@@ -12,8 +12,8 @@ import {
   type Descriptor,
   EMPTY,
   KIND_QUEUE,
-  PARAM,
   type MemoryLike,
+  PARAM,
   regionView,
   writeHeader,
 } from "./region.js";
@@ -24,8 +24,8 @@ import {
   POP_RETRY,
   POP_STALLED,
   PUSHED,
-  pushOnce,
   popOnce,
+  pushOnce,
   RETRY,
   revokeCell,
   ringByteLength,
@@ -63,6 +63,7 @@ export const STALL_SPINS = 1024;
 export class Queue extends Channel {
   /** Cells: the most items the queue holds. */
   readonly capacity: number;
+  #popStalls = 0;
 
   private constructor(memory: MemoryLike | WebAssembly.Memory, byteOffset: number) {
     super(memory, byteOffset, KIND_QUEUE);
@@ -119,14 +120,26 @@ export class Queue extends Channel {
     return true;
   }
 
-  /** Removes the oldest item; {@link EMPTY} when there is none. */
+  /**
+   * Removes the oldest item; {@link EMPTY} when there is none, or when the oldest position's push is still
+   * being written (it is not in yet; as in Vyukov's queue, items behind it wait for it). Calls in a row that
+   * find the same writer late take its position over after {@link STALL_SPINS}, so a terminated producer
+   * never blocks the queue; blocking pops keep calling while a writer is late.
+   */
   tryPop(): number {
     const i32 = this.view();
-    let stalls = 0;
     for (;;) {
-      const item = popOnce(i32, this.base, this.capacity, stalls > STALL_SPINS);
-      if (item !== POP_RETRY && item !== POP_STALLED) return item;
-      if (item === POP_STALLED) stalls++;
+      const item = popOnce(i32, this.base, this.capacity, this.#popStalls > STALL_SPINS);
+      if (item === POP_STALLED) {
+        this.#popStalls++;
+        this.lateWriter = true;
+        return EMPTY;
+      }
+      if (item !== POP_RETRY) {
+        this.#popStalls = 0;
+        this.lateWriter = false;
+        return item;
+      }
     }
   }
 
@@ -170,4 +183,3 @@ function queueCapacity(options: QueueOptions): number {
   assertPowerOfTwo(capacity, "capacity", MIN_RING_CAPACITY, MAX_QUEUE_CAPACITY);
   return capacity;
 }
-

@@ -126,7 +126,13 @@ export abstract class Region {
 }
 
 /** Writes the common header words of a fresh region. */
-export function writeHeader(i32: Int32Array, base: number, kind: number, capacity: number, param: number): void {
+export function writeHeader(
+  i32: Int32Array,
+  base: number,
+  kind: number,
+  capacity: number,
+  param: number,
+): void {
   i32.fill(0, base, base + LINE);
   i32[base + CAPACITY] = capacity;
   i32[base + PARAM] = param;

@@ -10,7 +10,8 @@
  *  q +  0  header line (see region.ts): CAPACITY = cells (power of two >= 8), PARAM = first cell number
  *  q + 16  HEAD   next position to pop   (wraps at 2^32)
  *  q + 32  TAIL   next position to push  (wraps at 2^32)
- *  q + 48  cell 0: SEQ, VALUE | cell 1: SEQ, VALUE | ...   position p lives in cell p & (capacity - 1)
+ *  q + 48  cells of 2 words, SEQ and VALUE; the cell of position p is cellOf(p): a permutation of
+ *          p mod capacity that puts consecutive positions on different cache lines
  * ```
  *
  * Each position p is owned by one pusher (who won the CAS of TAIL from p) and one popper (who won the CAS of
@@ -32,11 +33,15 @@
  *   revoke:    p+1 -> p+2   (CAS, only when VALUE is the item)
  * ```
  *
- * Every transition is a CAS from the exact SEQ value read, so exactly one contender wins each cell state:
+ * Every transition is a CAS from the exact SEQ value read (except the writer's release of ABANDONED, a state
+ * only it leaves), so exactly one contender wins each cell state:
  * pop against revoke, pop against a poisoning, a late writer against the popper giving up on it, a stealing
  * pusher against a late popper. An item is handed out only by a CAS away from its FULL state, hence never
- * twice, and a FULL item is never skipped: a position is given up only in the FREE, REVOKED, WRITING and
- * ABANDONED states, and a write that was given up on (ABANDONED) never becomes FULL.
+ * twice. A write that was given up on (ABANDONED) never becomes FULL, and a FULL item is never dropped:
+ * positions are given up only in the FREE, REVOKED, WRITING and ABANDONED states. (One corner: a late
+ * writer's release can reach a position whose popper already moved on; that position's item, if pushed, is
+ * then reached by the cell's next lap rather than in its turn. Poppers wait briefly for the release to make
+ * this rare; see info/bagpipe.md.)
  *
  * Late and terminated workers. When the owner of an older lap is late, the owner of the current lap takes
  * over after spinning (`force`): a later pusher resets a FREE or REVOKED cell of an older lap to its own lap,
@@ -48,6 +53,10 @@
  * in the ring or out of it (never published, or popped), never torn: VALUE is one word. An item whose popper
  * was terminated after claiming its position stays FULL in its cell until the next pusher of that cell
  * carries it forward (or a popper that reaches that cell takes it).
+ *
+ * Invariant: a cell moves past lap p only once HEAD > p (popper(p) claimed p, and later owners take over only
+ * after HEAD passed the older lap). So a popper that finds its cell past its lap knows another popper
+ * consumed its position, and a pusher that finds its cell past its lap knows its position was poisoned.
  *
  * Memory ordering. JS Atomics are sequentially consistent and an atomic read that sees an atomic write
  * synchronises with it. VALUE is written with a plain store between the CAS to WRITING and the CAS to FULL,
@@ -84,8 +93,21 @@ export const STALLED = 3;
 export const POP_RETRY = -2;
 export const POP_STALLED = -3;
 
+/** How long a popper that owns a position waits for an ABANDONED cell's writer to release it. */
+const ABANDONED_SPINS = 64;
+
 /** How long a popper that owns a position waits for a WRITING cell before giving up on the writer. */
 const WRITE_SPINS = 4096;
+
+/**
+ * The SEQ word of the cell of `position`. Consecutive positions are spread over different 64-byte lines
+ * (position bits `..xyz` put the cell in line `xyz` of 8 groups), so that a producer writing position p + 1
+ * does not keep stealing the line a consumer is reading position p from (the original's "staggered indexes").
+ */
+function cellOf(q: number, position: number, capacity: number): number {
+  const index = position & (capacity - 1);
+  return q + CELLS + 2 * ((index >>> 3) | ((index & 7) * (capacity >>> 3)));
+}
 
 /** Bytes of a ring of `capacity` cells. */
 export function ringByteLength(capacity: number): number {
@@ -97,8 +119,8 @@ export function initRing(i32: Int32Array, q: number, capacity: number): void {
   i32[q + HEAD] = 0;
   i32[q + TAIL] = 0;
   for (let i = 0; i < capacity; i++) {
-    i32[q + CELLS + 2 * i] = i;
-    i32[q + CELLS + 2 * i + 1] = 0;
+    i32[cellOf(q, i, capacity)] = i;
+    i32[cellOf(q, i, capacity) + 1] = 0;
   }
 }
 
@@ -115,17 +137,20 @@ export function pushOnce(
   force: boolean,
 ): number {
   const t = Atomics.load(i32, q + TAIL);
-  const cell = q + CELLS + 2 * (t & (capacity - 1));
-  const lag = (t - Atomics.load(i32, cell)) | 0;
+  const cell = cellOf(q, t, capacity);
+  const seq = Atomics.load(i32, cell);
+  const lag = (t - seq) | 0;
   if (lag < 0) return RETRY; // the cell is past lap t: another pusher took position t
   if (lag > 0) {
     // The cell still holds an older lap. Full when that lap's item was not popped; else its popper is late.
     // (HEAD is read only here, so a pusher does not pull the consumers' cache line in the common case.)
     if (((t - Atomics.load(i32, q + HEAD)) | 0) >= capacity) return FULL_RING;
-    if (!force) return STALLED;
+    // An ABANDONED cell of an older lap waits for a writer at least a lap late (or terminated): claim the
+    // position at once, fillOwned gives it up.
+    if (!force && (-lag & (capacity - 1)) !== ABANDONED) return STALLED;
   }
   if (Atomics.compareExchange(i32, q + TAIL, t, (t + 1) | 0) !== t) return RETRY;
-  return fillOwned(i32, q, cell, t, capacity, item, handle);
+  return fillOwned(i32, q, cell, t, capacity, item, handle, seq);
 }
 
 /** Pusher(t), owning position t, brings the cell to lap t and writes the item, or gives the position up. */
@@ -137,9 +162,9 @@ function fillOwned(
   capacity: number,
   item: number,
   handle: number,
+  seq: number, // as read before claiming t: the CASes below check it, so it need not be read again
 ): number {
-  for (;;) {
-    const seq = Atomics.load(i32, cell);
+  for (; ; seq = Atomics.load(i32, cell)) {
     const ahead = (seq - t) | 0;
     if (ahead === 0) {
       if (Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0) !== t) continue;
@@ -148,7 +173,8 @@ function fillOwned(
       if (Atomics.compareExchange(i32, cell, (t + WRITING) | 0, (t + FULL) | 0) === ((t + WRITING) | 0)) {
         return PUSHED;
       }
-      // popper(t) gave up on us (ABANDONED): our VALUE store is done, so the cell can serve the next lap.
+      // popper(t) gave up on us (ABANDONED) after claiming t: our VALUE store is done, so the cell can serve
+      // the next lap. A store: nobody else moves an ABANDONED cell (poppers spin briefly for this store).
       Atomics.store(i32, cell, (t + capacity) | 0);
       return RETRY;
     }
@@ -167,25 +193,26 @@ function fillOwned(
 /** One attempt to pop: an item, EMPTY (-1), POP_RETRY or POP_STALLED. */
 export function popOnce(i32: Int32Array, q: number, capacity: number, force: boolean): number {
   const h = Atomics.load(i32, q + HEAD);
-  const cell = q + CELLS + 2 * (h & (capacity - 1));
-  const ahead = (Atomics.load(i32, cell) - h) | 0;
+  const cell = cellOf(q, h, capacity);
+  const seq = Atomics.load(i32, cell);
+  const ahead = (seq - h) | 0;
   // A FULL or REVOKED cell of lap h proves TAIL > h: claim it without reading TAIL (the producers' line).
   if (ahead !== FULL && ahead !== REVOKED) {
     if (ahead > ABANDONED) return POP_RETRY; // the cell is past lap h: another popper took position h
     // HEAD never passes TAIL (a popper claims h only after seeing TAIL > h), so TAIL == h means empty.
     if (((Atomics.load(i32, q + TAIL) - h) | 0) <= 0) return -1;
-    if (!force) return POP_STALLED; // pusher(h), or an older lap's owner, is mid-operation
+    // pusher(h), or an older lap's owner, is mid-operation; but nobody fills an ABANDONED cell: skip it.
+    if (!force && (ahead & (capacity - 1)) !== ABANDONED) return POP_STALLED;
   }
   if (Atomics.compareExchange(i32, q + HEAD, h, (h + 1) | 0) !== h) return POP_RETRY;
-  return takeOwned(i32, cell, h, capacity);
+  return takeOwned(i32, cell, h, capacity, seq);
 }
 
 /** Popper(h), owning position h, takes the cell's item, skips a revoked one, or poisons a stalled push. */
-function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): number {
+function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number, seq: number): number {
   const next = (h + capacity) | 0;
   let spins = 0;
-  for (;;) {
-    const seq = Atomics.load(i32, cell);
+  for (; ; seq = Atomics.load(i32, cell)) {
     const ahead = (seq - h) | 0;
     if (ahead > ABANDONED) return POP_RETRY; // moved on: a later pusher took over; nothing at h
     const state = ahead & (capacity - 1);
@@ -198,7 +225,10 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): 
         return POP_RETRY;
       }
     } else if (state === ABANDONED) {
-      return POP_RETRY; // an older lap's late writer still owns the cell: nothing at h
+      // An older lap's writer, given up on, owns the cell until its release store (next instruction but
+      // one, unless it was terminated). Wait briefly so that the release is seen and position h poisoned
+      // below, rather than left to pusher(h) with nobody to pop it; then give position h up.
+      if (++spins > ABANDONED_SPINS) return POP_RETRY;
     } else {
       Atomics.compareExchange(i32, cell, seq, next); // FREE: poison the stalled push; REVOKED: skip it
     }
@@ -206,11 +236,17 @@ function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number): 
 }
 
 /**
- * Revokes `item` from cell `index` of the ring: true if it was there (FULL) and this call removed it, false
+ * Revokes `item` from the cell of position index `index` (the cell number a push recorded) of the ring: true if it was there (FULL) and this call removed it, false
  * if the cell holds something else (a consumer took the item).
  */
-export function revokeCell(i32: Int32Array, q: number, capacity: number, index: number, item: number): boolean {
-  const cell = q + CELLS + 2 * index;
+export function revokeCell(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  index: number,
+  item: number,
+): boolean {
+  const cell = cellOf(q, index, capacity);
   for (;;) {
     const seq = Atomics.load(i32, cell);
     if (((seq - index) & (capacity - 1)) !== FULL) return false;
@@ -222,5 +258,5 @@ export function revokeCell(i32: Int32Array, q: number, capacity: number, index: 
 /** Positions pushed and not yet popped (revoked items included): exact when quiescent. */
 export function ringSize(i32: Int32Array, q: number): number {
   const size = (Atomics.load(i32, q + TAIL) - Atomics.load(i32, q + HEAD)) | 0;
-  return size > 0 ? size : 0;
+  return Math.max(size, 0);
 }

@@ -50,7 +50,12 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s as a channel", (kind) => 
   it("resolves popAsync() on this thread when a worker pushes", async () => {
     const channel = create(kind);
     const popped = channel.popAsync({ timeout: 20_000 });
-    const pushed = runWorker<boolean>(PUSHER, { kind, descriptor: channel.share(), item: 0xfeedf00d, delay: 50 });
+    const pushed = runWorker<boolean>(PUSHER, {
+      kind,
+      descriptor: channel.share(),
+      item: 0xfeedf00d,
+      delay: 50,
+    });
     expect(await popped).toBe(0xfeedf00d);
     expect(await pushed).toBe(true);
   });

@@ -27,7 +27,7 @@ describe("revoke", () => {
     const bag = BagPipe.init(buffer, 0, { pipes: 4, capacity: 8 });
     const base = 1 << 15;
     const items = Array.from({ length: 20 }, (_, i) => (i + 1) * 4096);
-    items.forEach((item, i) => expect(bag.push(item, base + 4 * i)).toBe(true));
+    for (const [i, item] of items.entries()) expect(bag.push(item, base + 4 * i)).toBe(true);
     for (let i = 0; i < 20; i += 2) expect(bag.revoke(items[i], base + 4 * i)).toBe(true);
     const got: number[] = [];
     for (let item = bag.tryPop(); item !== EMPTY; item = bag.tryPop()) got.push(item);
@@ -40,7 +40,9 @@ describe.each(["queue", "bagpipe"] as const)("revoke racing with pop across work
   it("gives every item to exactly one of them", async () => {
     const count = 20_000;
     const structureBytes =
-      kind === "queue" ? Queue.byteLength({ capacity: 32768 }) : BagPipe.byteLength({ pipes: 4, capacity: 8192 });
+      kind === "queue"
+        ? Queue.byteLength({ capacity: 32768 })
+        : BagPipe.byteLength({ pipes: 4, capacity: 8192 });
     const handles = Math.ceil(structureBytes / 64) * 64;
     const buffer = new SharedArrayBuffer(handles + 4 * count);
     const structure =
@@ -53,7 +55,9 @@ describe.each(["queue", "bagpipe"] as const)("revoke racing with pop across work
     const outcome = new SharedArrayBuffer(8 * count); // per item: [taken by pop, taken by revoke]
     const go = new SharedArrayBuffer(12);
     const job = { kind, descriptor: structure.share(), handles, count, outcome, go };
-    const runs = [0, 1, 2, 3].map((w) => runWorker<number>(RACE, { ...job, role: w % 2 ? "revoke" : "pop", worker: w }));
+    const runs = [0, 1, 2, 3].map((w) =>
+      runWorker<number>(RACE, { ...job, role: w % 2 ? "revoke" : "pop", worker: w }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300)); // let the workers start and wait for `go`
     Atomics.store(new Int32Array(go), 0, 1);
     Atomics.notify(new Int32Array(go), 0);

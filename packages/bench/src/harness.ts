@@ -5,13 +5,47 @@
  * @module
  */
 
+/** Operations done and the seconds they took, for a case that times itself (e.g. a native program). */
+export interface Measured {
+  ops: number;
+  seconds: number;
+}
+
+/** Peak memory of a case: what its heap held from the engine or OS, against the live bytes it was asked for. */
+export interface MemoryFigures {
+  peakCommittedBytes: number;
+  peakLiveBytes: number;
+  /** Growth of the process's resident set while the case ran, when measured in a process of its own. */
+  rssBytes?: number;
+}
+
+/** Latency of single operations, in nanoseconds, and how it was sampled. */
+export interface LatencyFigures {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  samples: number;
+  method: string;
+}
+
 /** One contender of a workload. */
 export interface BenchCase {
   name: string;
-  /** Does `iterations` units of work and returns the number of operations done. */
-  run(iterations: number): number | Promise<number>;
+  /**
+   * Does `iterations` units of work and returns the number of operations done (timed by the harness), or the
+   * operations and the seconds it measured itself.
+   */
+  run(iterations: number): number | Measured | Promise<number | Measured>;
   /** Called once after the last repetition (stop workers, free memory). */
   teardown?(): void | Promise<void>;
+  /** Multiplies the workload's iterations for this case (for peers far slower than the rest); default 1. */
+  scale?: number;
+  /** Peak memory over the repetitions, read after the last one. */
+  memory?(): MemoryFigures | undefined;
+  /** Latency percentiles, measured after the repetitions. */
+  latency?(): LatencyFigures | Promise<LatencyFigures>;
 }
 
 /** A workload: the same work for every case. */
@@ -25,6 +59,41 @@ export interface Workload {
   iterations: { quick: number; full: number };
   /** Builds the cases, once per run. */
   cases(): BenchCase[] | Promise<BenchCase[]>;
+  /** What an operation is, for the tables (default "ops"). */
+  unit?: string;
+  /** Workloads of one family differ only in their worker count: they make one scaling chart. */
+  family?: string;
+  /** Worker threads the workload runs (1 when it runs on the main thread). */
+  workers?: number;
+  /**
+   * Sizes each case's repetitions to take about `targetSeconds` (quick: a fifth of it), from a timed warm-up,
+   * instead of running `iterations` for every case: contenders that differ by 1000x all get a measurable run.
+   * `iterations` then sizes the warm-up (a tenth of it).
+   */
+  targetSeconds?: number;
+  /** Left out of `--quick` runs unless `--filter` is given (e.g. it starts a process per case). */
+  slow?: boolean;
+  /** Performance targets (from the package issues) checked against this workload's results. */
+  targets?: Target[];
+}
+
+/** A performance target: a claim about a workload's results that the run checks and the report lists. */
+export interface Target {
+  description: string;
+  /** true when met, false when missed, undefined when the run lacks a case it needs. */
+  met(results: CaseResult[]): boolean | undefined;
+}
+
+/** Target: `contender` runs at least `factor` times as fast as `than` in this workload. */
+export function atLeast(contender: string, factor: number, than: string, why: string): Target {
+  return {
+    description: `${contender} ≥ ${factor}× ${than} (${why})`,
+    met(results) {
+      const a = results.find((r) => r.name === contender);
+      const b = results.find((r) => r.name === than);
+      return a && b ? a.median >= factor * b.median : undefined;
+    },
+  };
 }
 
 /** The operations per second of one case over all repetitions. */
@@ -36,6 +105,8 @@ export interface CaseResult {
   spread: number;
   /** median / the baseline's median. */
   ratio: number;
+  memory?: MemoryFigures;
+  latency?: LatencyFigures;
 }
 
 export interface RunOptions {
@@ -48,18 +119,40 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
   const cases = await workload.cases();
   const iterations = options.quick ? workload.iterations.quick : workload.iterations.full;
   const samples = cases.map(() => [] as number[]);
-  for (const c of cases) await c.run(Math.max(1, Math.floor(iterations / 10))); // warm-up: JIT, pools
-  for (let rep = 0; rep < options.repetitions; rep++) {
-    options.progress(`${workload.name}: repetition ${rep + 1}/${options.repetitions}`);
-    for (let k = 0; k < cases.length; k++) {
-      const i = (k + rep) % cases.length;
+  const scaled = (c: BenchCase, n: number) => Math.max(1, Math.round(n * (c.scale ?? 1)));
+  const perCase = cases.map((c) => scaled(c, iterations));
+  for (const [i, c] of cases.entries()) {
+    options.progress(`${workload.name}: warm-up ${c.name}`);
+    const warmUp = scaled(c, iterations / 10);
+    await c.run(warmUp); // warm-up: JIT, pools, workers' heaps
+    if (workload.targetSeconds) {
+      const target = workload.targetSeconds * (options.quick ? 0.2 : 1);
       const start = performance.now();
-      const ops = await cases[i].run(iterations);
-      samples[i].push(ops / ((performance.now() - start) / 1000));
+      await c.run(warmUp);
+      const seconds = Math.max((performance.now() - start) / 1000, 1e-4);
+      perCase[i] = Math.max(1, Math.min(Math.round((warmUp * target) / seconds), 100 * perCase[i]));
     }
   }
-  for (const c of cases) await c.teardown?.();
-  return summarise(cases, samples, workload.baseline);
+  for (let rep = 0; rep < options.repetitions; rep++) {
+    for (let k = 0; k < cases.length; k++) {
+      const i = (k + rep) % cases.length;
+      options.progress(`${workload.name}: repetition ${rep + 1}/${options.repetitions}, ${cases[i].name}`);
+      const start = performance.now();
+      const done = await cases[i].run(perCase[i]);
+      const seconds = (performance.now() - start) / 1000;
+      samples[i].push(typeof done === "number" ? done / seconds : done.ops / done.seconds);
+    }
+  }
+  const results = summarise(cases, samples, workload.baseline);
+  for (const [i, c] of cases.entries()) {
+    results[i].memory = c.memory?.();
+    if (c.latency) {
+      options.progress(`${workload.name}: latency of ${c.name}`);
+      results[i].latency = await c.latency();
+    }
+    await c.teardown?.();
+  }
+  return results;
 }
 
 function summarise(cases: BenchCase[], samples: number[][], baseline: string): CaseResult[] {
@@ -72,6 +165,12 @@ function summarise(cases: BenchCase[], samples: number[][], baseline: string): C
     spread: (Math.max(...samples[i]) - Math.min(...samples[i])) / 2 / medians[i],
     ratio: medians[i] / base,
   }));
+}
+
+/** The value below which `q` (0 … 1) of `values` lie (nearest rank). */
+export function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 export function median(values: number[]): number {

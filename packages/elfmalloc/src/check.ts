@@ -14,8 +14,8 @@ import {
   R_SLAB_GRANULES,
 } from "./heap-root.js";
 import { entryIndex, GRANULE, KIND_LARGE, KIND_MASK, KIND_SLAB } from "./page-map.js";
-import { freeBitsIndex, POOLED, readSlab } from "./slab.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
+import { freeBitsIndex, POOLED, readSlab } from "./slab.js";
 import { liveRecords } from "./stats.js";
 import { BITS, CLASS_OFFSETS, COUNT, ITEMS, LIVE_DELTA, NEXT_WORD, SLAB } from "./thread-cache.js";
 
@@ -65,11 +65,14 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
       const cls = u32[e + 1];
       const slab = readSlab(i32, base, SIZE_CLASSES[cls].slabBytes);
       if (slab.cls === POOLED) pooledGranules += granules;
-      else if (slab.cls !== cls) problems.push(`slab ${base}: header class ${slab.cls}, page map class ${cls}`);
+      else if (slab.cls !== cls)
+        problems.push(`slab ${base}: header class ${slab.cls}, page map class ${cls}`);
       else {
         const c = SIZE_CLASSES[cls];
-        if (slab.count !== slab.freeBits) problems.push(`slab ${base}: count ${slab.count} but ${slab.freeBits} free bits`);
-        if (slab.count > c.objects) problems.push(`slab ${base}: count ${slab.count} above ${c.objects} objects`);
+        if (slab.count !== slab.freeBits)
+          problems.push(`slab ${base}: count ${slab.count} but ${slab.freeBits} free bits`);
+        if (slab.count > c.objects)
+          problems.push(`slab ${base}: count ${slab.count} above ${c.objects} objects`);
         allocated[cls] += c.objects - slab.freeBits;
       }
     }
@@ -118,7 +121,12 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     const base = u32[e] - KIND_SLAB;
     const c = SIZE_CLASSES[cls];
     const index = (ptr - base) / c.size;
-    if ((u32[e] & KIND_MASK) !== KIND_SLAB || u32[e + 1] !== cls || !Number.isInteger(index) || index >= c.objects) {
+    if (
+      (u32[e] & KIND_MASK) !== KIND_SLAB ||
+      u32[e + 1] !== cls ||
+      !Number.isInteger(index) ||
+      index >= c.objects
+    ) {
       problems.push(`${where}: ${ptr} is not a block of class ${c.size}`);
       return;
     }

@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
+
 import { BagPipe } from "@allocators/bagpipe";
 import { BsAlloc } from "@allocators/bsalloc";
+import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
 import {
   type Alloc,
   alignUp,
@@ -18,6 +19,7 @@ import {
   NULL,
   type Ptr,
 } from "@allocators/object-alloc";
+import { checkHeap } from "./check.js";
 import {
   FLAG_CHECKED,
   LAYOUT,
@@ -37,18 +39,19 @@ import {
   R_SLAB_GRANULES,
   R_THREADS,
   rootBytes,
+  THREAD_WORDS,
 } from "./heap-root.js";
 import {
   clearEntries,
   entryIndex,
   GRANULE,
-  GRANULE_SHIFT,
   KIND_LARGE,
   KIND_MASK,
   KIND_SLAB,
   pageMapBytes,
   setEntries,
 } from "./page-map.js";
+import { classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, type SizeClass, SLAB_SIZES } from "./size-classes.js";
 import {
   blockIndex,
   claim,
@@ -56,17 +59,20 @@ import {
   freeBlock,
   handleOffset,
   initSlab,
+  isEmpty,
   markFreed,
   markLive,
+  markUnoffered,
   OFFER,
   parkSlab,
   returnBits,
   setOwner,
   slabClass,
+  takeUnoffered,
   takeWord,
   unclaim,
 } from "./slab.js";
-import { CLASS_COUNT, classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, SLAB_SIZES, type SizeClass } from "./size-classes.js";
+import { type ElfMallocStats, heapStats } from "./stats.js";
 import {
   BITS,
   CLASS_OFFSETS,
@@ -82,8 +88,6 @@ import {
   SLOT_LIVE,
   SLOT_RESERVED,
 } from "./thread-cache.js";
-import { type ElfMallocStats, heapStats } from "./stats.js";
-import { checkHeap } from "./check.js";
 
 /** Options of {@link ElfMalloc.create}. */
 export interface ElfMallocOptions {
@@ -185,7 +189,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     });
     const root = space.map(rootBytes(maxThreads));
     const pageMap = space.map(pageMapBytes(space.maxBytes));
-    if (root === NULL || pageMap === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
+    if (root === NULL || pageMap === NULL)
+      throw new RangeError("maxBytes is too small for the heap's own tables");
     const meta = BsAlloc.create(space);
     const i32 = space.i32;
     const r = root >>> 2;
@@ -265,7 +270,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * @throws RangeError for a size that is negative, fractional, NaN or above 2^32.
    */
   malloc(size: number): Ptr {
-    if ((size >>> 0) === size && size <= MAX_SMALL) {
+    if (size >>> 0 === size && size <= MAX_SMALL) {
       const c = classOf(size);
       const u32 = this.#u32;
       const at = this.#rec + CLASS_OFFSETS[c];
@@ -294,7 +299,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const u32 = this.#u32;
     const e = entryIndex(this.#map, ptr);
     const entry = u32[e];
-    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0 && (ptr >>> 0) === ptr) {
+    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0 && ptr >>> 0 === ptr) {
       const c = u32[e + 1];
       if (this.#checked) this.#checkFree(ptr, entry - KIND_SLAB, c);
       const at = this.#rec + CLASS_OFFSETS[c];
@@ -376,7 +381,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const bytes = length * type.BYTES_PER_ELEMENT;
     if (bytes > MAX_SIZE) return null;
     const ptr = this.alignedAlloc(type.BYTES_PER_ELEMENT, bytes);
-    return ptr === NULL ? null : (new type(this.#space.buffer, ptr, length) as InstanceType<T>);
+    return ptr === NULL
+      ? null
+      : (new type(this.#space.buffer as ArrayBuffer, ptr, length) as InstanceType<T>);
   }
 
   /** As {@link ElfMalloc.mallocAs}, zero-filled. */
@@ -408,7 +415,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /** True when `ptr` lies in a slab or large block of this heap. */
   owns(ptr: Ptr): boolean {
-    if ((ptr >>> 0) !== ptr || ptr >= this.#maxBytes) return false;
+    if (ptr >>> 0 !== ptr || ptr >= this.#maxBytes) return false;
     this.#sync();
     return (this.#u32[entryIndex(this.#map, ptr)] & KIND_MASK) !== 0;
   }
@@ -435,16 +442,19 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /**
    * Returns the caches of a thread that ended without detaching (call it from the worker's `'exit'` handler
-   * with the slot of {@link ElfMalloc.shareThread}, or the `threadId` the worker reported). Never call it for
-   * a thread that is still running. Returns false when the slot held no live thread.
+   * with the slot of {@link ElfMalloc.shareThread}, or the `threadId` the worker reported), after recovering
+   * the address space's lock if the thread died holding it. Never call it for a thread that is still running.
+   * Returns false when the slot held no attached thread (a reserved slot that was never attached is freed).
    */
   reclaimThread(slot: number): boolean {
     this.#sync();
     assertSize(slot, "slot", Atomics.load(this.#i32, (this.#root >>> 2) + R_MAX_THREADS) - 1);
-    if (slot === this.#slot) throw new RangeError("reclaimThread(slot): this is the calling thread's own slot; use detach()");
+    if (slot === this.#slot)
+      throw new RangeError("reclaimThread(slot): this is the calling thread's own slot; use detach()");
     const state = this.#threadIndex(slot);
     if (Atomics.compareExchange(this.#i32, state, SLOT_RESERVED, SLOT_FREE) === SLOT_RESERVED) return false;
     if (Atomics.compareExchange(this.#i32, state, SLOT_LIVE, SLOT_CLOSING) !== SLOT_LIVE) return false;
+    this.#space.recover(this.#i32[state + 2]);
     this.#returnCaches(this.#i32[state + 1] >>> 2);
     Atomics.store(this.#i32, state, SLOT_FREE);
     return true;
@@ -523,7 +533,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   #acquireSlab(c: SizeClass): Ptr {
     const offered = this.#offers[c.index].tryPop();
     if (offered > 0) {
-      if (!claim(this.#i32, offered, c.slabBytes)) throw new Error(`elfmalloc: slab ${offered} was offered while claimed`);
+      if (!claim(this.#i32, offered, c.slabBytes))
+        throw new Error(`elfmalloc: slab ${offered} was offered while claimed`);
       setOwner(this.#i32, offered, c.slabBytes, this.#slot);
       return offered;
     }
@@ -567,7 +578,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return;
     }
     parkSlab(this.#i32, base, c.slabBytes);
-    if (!this.#pools[p].tryPush(base)) {
+    if (!this.#pools[p].push(base)) {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
       this.#unmapSlab(base, c.slabBytes);
     }
@@ -610,15 +621,27 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const c = SIZE_CLASSES[this.#u32[e + 1]];
     const transition = freeBlock(this.#i32, base, c, (ptr - base) / c.size);
     if (transition === OFFER) this.#offer(base, c);
-    else if (transition === EMPTY && this.#offers[c.index].revoke(base, handleOffset(base, c.slabBytes))) {
-      this.#releaseSlab(base, c);
-    }
+    else if (transition === EMPTY && this.#takeBack(base, c)) this.#releaseSlab(base, c);
   }
 
+  /**
+   * Offers an unclaimed slab to other threads. When the bag is full the slab is marked unoffered instead and
+   * waits, floating, until it is empty; if it became empty while this thread was pushing (the free that saw
+   * it empty found no offer to revoke), this thread returns it to the pool itself.
+   */
   #offer(base: number, c: SizeClass): void {
-    if (!this.#offers[c.index].tryPush(base, handleOffset(base, c.slabBytes))) {
-      throw new Error(`elfmalloc: the available-slab bag of class ${c.size} is full`);
-    }
+    if (this.#offers[c.index].push(base, handleOffset(base, c.slabBytes))) return;
+    markUnoffered(this.#i32, base, c.slabBytes);
+    if (isEmpty(this.#i32, base, c) && takeUnoffered(this.#i32, base, c.slabBytes))
+      this.#releaseSlab(base, c);
+  }
+
+  /** True when this thread may return the empty slab to the pool: it revoked the offer, or there was none. */
+  #takeBack(base: number, c: SizeClass): boolean {
+    return (
+      this.#offers[c.index].revoke(base, handleOffset(base, c.slabBytes)) ||
+      takeUnoffered(this.#i32, base, c.slabBytes)
+    );
   }
 
   /** Everything free() does not handle inline: large blocks, stale views, and errors. */
@@ -695,7 +718,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (slabClass(this.#i32, base, c.slabBytes) !== cls || index < 0) {
       throw new RangeError(`free(${ptr}): an interior pointer or a block of a recycled slab`);
     }
-    if (!markFreed(this.#i32, base, c, index)) throw new RangeError(`free(${ptr}): double free (the block is not live)`);
+    if (!markFreed(this.#i32, base, c, index))
+      throw new RangeError(`free(${ptr}): double free (the block is not live)`);
   }
 
   #checkAlloc(ptr: Ptr, cls: number): void {
@@ -736,7 +760,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   #bindThread(reserved: number | undefined): void {
     const slot = reserved ?? this.#takeSlot(SLOT_LIVE);
     const state = this.#threadIndex(slot);
-    if (reserved !== undefined && Atomics.compareExchange(this.#i32, state, SLOT_RESERVED, SLOT_LIVE) !== SLOT_RESERVED) {
+    if (
+      reserved !== undefined &&
+      Atomics.compareExchange(this.#i32, state, SLOT_RESERVED, SLOT_LIVE) !== SLOT_RESERVED
+    ) {
       throw new RangeError(`descriptor.slot ${reserved} is not reserved (already attached or reclaimed)`);
     }
     let record = this.#i32[state + 1];
@@ -749,6 +776,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       this.#sync();
       this.#i32[state + 1] = record;
     }
+    // The address-space lock names its holder: reclaimThread() needs it to recover the lock if this thread
+    // dies holding it.
+    this.#i32[state + 2] = this.#space.holder;
     this.#slot = slot;
     this.#rec = record >>> 2;
   }
@@ -757,13 +787,14 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   #takeSlot(state: number): number {
     const max = this.#i32[(this.#root >>> 2) + R_MAX_THREADS];
     for (let slot = 0; slot < max; slot++) {
-      if (Atomics.compareExchange(this.#i32, this.#threadIndex(slot), SLOT_FREE, state) === SLOT_FREE) return slot;
+      if (Atomics.compareExchange(this.#i32, this.#threadIndex(slot), SLOT_FREE, state) === SLOT_FREE)
+        return slot;
     }
     throw new RangeError(`all ${max} thread slots of the heap are taken (maxThreads)`);
   }
 
   #threadIndex(slot: number): number {
-    return (this.#root >>> 2) + R_THREADS + slot * 2;
+    return (this.#root >>> 2) + R_THREADS + slot * THREAD_WORDS;
   }
 
   /**
@@ -784,15 +815,21 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const bytes = buffer.byteLength;
     if (buffer !== this.#buffer || bytes !== this.#u32.byteLength) {
       this.#buffer = buffer;
-      this.#u32 = new Uint32Array(buffer, 0, bytes >>> 2);
-      this.#i32 = new Int32Array(buffer, 0, bytes >>> 2);
+      this.#u32 = new Uint32Array(buffer, 0, Math.floor(bytes / 4));
+      this.#i32 = new Int32Array(buffer, 0, Math.floor(bytes / 4));
     }
   }
 }
 
+/**
+ * A bag for slabs of `slabBytes`: 4 rings of up to 1024 cells, enough for every slab of the heap up to 256 MiB
+ * of 64 KiB slabs. Beyond that a full bag is handled (the slab waits unoffered, or is unmapped), which keeps the
+ * heap's own tables small: at most 32 KiB per bag.
+ */
 function makeBag(space: AddressSpace, meta: BsAlloc, slabBytes: number): number {
-  const capacity = 2 ** Math.ceil(Math.log2(Math.max(4, Math.ceil(space.maxBytes / slabBytes))));
-  const options = { capacity };
+  const pipes = 4;
+  const slabs = Math.ceil(space.maxBytes / slabBytes / pipes);
+  const options = { pipes, capacity: Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(8, slabs)))) };
   const at = meta.allocZeroed(BagPipe.byteLength(options), 64);
   if (at === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
   BagPipe.init(space, at, options);

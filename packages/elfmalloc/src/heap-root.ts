@@ -18,7 +18,7 @@
  * 10 pools[3]           byte offsets of the page pools, one per slab size
  * 13 offers[CLASS_COUNT]   byte offsets of the available-slab bags, one per class
  *    retired[CLASS_COUNT]  live blocks counted by threads that have gone (Atomics)
- *    threads[maxThreads × 2]  state, record byte offset
+ *    threads[maxThreads × 3]  state, record byte offset, the thread's address-space lock holder id
  * ```
  *
  * @module
@@ -46,7 +46,10 @@ export const R_THREADS = R_RETIRED + CLASS_COUNT;
 
 export const FLAG_CHECKED = 1;
 
+/** Words per thread table entry: state, record, lock holder id. */
+export const THREAD_WORDS = 3;
+
 /** Bytes of a root for `maxThreads` threads. */
 export function rootBytes(maxThreads: number): number {
-  return (R_THREADS + maxThreads * 2) * 4;
+  return (R_THREADS + maxThreads * THREAD_WORDS) * 4;
 }

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { bitsetBytes, SIZE_CLASSES, SLAB_HEADER_BYTES, type SizeClass } from "./size-classes.js";
+import { bitsetBytes, SIZE_CLASSES, type SizeClass, SLAB_HEADER_BYTES } from "./size-classes.js";
 
 /** `rc` bit set while a thread owns the slab. */
 export const CLAIMED = 1 << 30;
@@ -38,6 +38,12 @@ const OWNER = 3;
 
 /** The class field of a slab parked in the page pool. */
 export const POOLED = -1;
+
+/**
+ * The revocation handle of a slab that should have been offered but whose bag was full. Nobody can claim such a
+ * slab, so whoever sees it become empty returns it to the pool instead of revoking it (see {@link takeUnoffered}).
+ */
+const UNOFFERED = -1;
 
 /** What a free or an unclaim did to a slab's life cycle: nothing to do. */
 export const STAY = 0;
@@ -91,6 +97,24 @@ export function initSlab(i32: Int32Array, base: number, c: SizeClass, owner: num
 /** Marks the slab at `base` as parked in the page pool. */
 export function parkSlab(i32: Int32Array, base: number, slabBytes: number): void {
   i32[headerIndex(base, slabBytes) + CLASS] = POOLED;
+}
+
+/** Marks a slab that could not be offered (its bag was full). */
+export function markUnoffered(i32: Int32Array, base: number, slabBytes: number): void {
+  Atomics.store(i32, headerIndex(base, slabBytes) + HANDLE, UNOFFERED);
+}
+
+/**
+ * True for exactly one caller, and only when the slab is marked unoffered: that caller may return the empty
+ * slab to the pool (one compare-exchange, so two threads can never both release it).
+ */
+export function takeUnoffered(i32: Int32Array, base: number, slabBytes: number): boolean {
+  return Atomics.compareExchange(i32, headerIndex(base, slabBytes) + HANDLE, UNOFFERED, 0) === UNOFFERED;
+}
+
+/** Whether every block of the slab is free, by its count. */
+export function isEmpty(i32: Int32Array, base: number, c: SizeClass): boolean {
+  return (Atomics.load(i32, rcIndex(base, c.slabBytes)) & ~CLAIMED) === c.objects;
 }
 
 /** Records `owner` as the slab's owner (for stats and check). */

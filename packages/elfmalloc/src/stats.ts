@@ -12,11 +12,20 @@ import {
   R_RETIRED,
   R_SLAB_GRANULES,
   R_THREADS,
+  THREAD_WORDS,
 } from "./heap-root.js";
 import { GRANULE } from "./page-map.js";
-import { popcount } from "./slab.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
-import { BITS, CLASS_OFFSETS, COUNT, LIVE_DELTA, SLAB_FREES, SLOT_CLOSING, SLOT_LIVE } from "./thread-cache.js";
+import { popcount } from "./slab.js";
+import {
+  BITS,
+  CLASS_OFFSETS,
+  COUNT,
+  LIVE_DELTA,
+  SLAB_FREES,
+  SLOT_CLOSING,
+  SLOT_LIVE,
+} from "./thread-cache.js";
 
 /** Per size class figures. */
 export interface ClassStats {
@@ -56,8 +65,9 @@ export function liveRecords(i32: Int32Array, root: number): number[] {
   const r = root >>> 2;
   const records: number[] = [];
   for (let slot = 0; slot < i32[r + R_MAX_THREADS]; slot++) {
-    const state = Atomics.load(i32, r + R_THREADS + slot * 2);
-    if (state === SLOT_LIVE || state === SLOT_CLOSING) records.push(i32[r + R_THREADS + slot * 2 + 1]);
+    const entry = r + R_THREADS + slot * THREAD_WORDS;
+    const state = Atomics.load(i32, entry);
+    if (state === SLOT_LIVE || state === SLOT_CLOSING) records.push(i32[entry + 1]);
   }
   return records;
 }

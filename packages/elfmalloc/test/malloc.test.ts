@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ElfMalloc, MAX_SMALL, SIZE_CLASSES, classOf } from "../src/index.js";
+import { classOf, ElfMalloc, MAX_SMALL, SIZE_CLASSES } from "../src/index.js";
 import { fillBlock, verifyBlock } from "./pattern.js";
 
 const MiB = 1 << 20;
@@ -159,7 +159,7 @@ describe("calloc and realloc", () => {
     for (const size of [100, 5000, 200_000, 3 * MiB, 150_000, 4000, 40]) {
       const moved = h.realloc(ptr, size);
       expect(moved).not.toBe(0);
-      expect(verifyBlock(h, moved, origin)).toBe(true);
+      expect(verifyBlock(h, moved, origin, size)).toBe(true);
       fillBlock(h, moved, Math.min(size, 4000));
       ptr = moved;
       origin = moved;
@@ -211,6 +211,35 @@ describe("checked mode", () => {
     expect(() => h.free(large)).toThrow(/not a block/);
     h.free(other);
     expect(h.check()).toEqual([]);
+  });
+});
+
+describe("limits", () => {
+  it("runs in a 4 MiB heap", () => {
+    const h = heap(4 * MiB);
+    const blocks: number[] = [];
+    for (let p = h.malloc(1000); p !== 0; p = h.malloc(1000)) blocks.push(p);
+    expect(blocks.length).toBeGreaterThan(1000);
+    for (const p of blocks) h.free(p);
+    expect(h.check()).toEqual([]);
+  });
+
+  it("keeps slabs whose offer found the bag full, and returns them once empty", () => {
+    // 4300 slabs of 128 B blocks, each left 70% free: more offers than one class's bag holds (4 x 1024).
+    const h = heap(1024 * MiB);
+    const perSlab = SIZE_CLASSES[classOf(128)].objects;
+    const blocks = new Uint32Array(4300 * perSlab);
+    for (let i = 0; i < blocks.length; i++) blocks[i] = h.malloc(128);
+    for (let i = 0; i < blocks.length; i++) if (i % 10 < 7) h.free(blocks[i]);
+    expect(h.check()).toEqual([]);
+    for (let i = 0; i < blocks.length; i++) if (i % 10 >= 7) h.free(blocks[i]);
+    h.detach();
+    const after = ElfMalloc.attach(h.share());
+    heaps.push(after);
+    const stats = after.stats();
+    expect(stats.liveBytes).toBe(0);
+    expect(stats.slabBytes).toBe(stats.pooledBytes);
+    expect(after.check()).toEqual([]);
   });
 });
 

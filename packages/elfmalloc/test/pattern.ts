@@ -11,14 +11,22 @@ export function fillBlock(heap: ElfMalloc, ptr: number, length: number): void {
 }
 
 /**
- * True when the block at `ptr` still holds the pattern {@link fillBlock} wrote at `origin` (its address before
- * a realloc moved it), up to the recorded length or the block's usable size, whichever is smaller.
+ * True when the block at `ptr` still holds the pattern {@link fillBlock} wrote. After a realloc to `size`,
+ * pass `origin` (the block's address when it was filled) and `size`: then only the bytes realloc keeps, the
+ * first `min(old length, size)`, are compared.
  */
-export function verifyBlock(heap: ElfMalloc, ptr: number, origin = ptr): boolean {
+export function verifyBlock(
+  heap: ElfMalloc,
+  ptr: number,
+  origin?: number,
+  size = Number.POSITIVE_INFINITY,
+): boolean {
   const stored = heap.u32[ptr >>> 2];
   const usable = heap.usableSize(ptr);
-  if (origin === ptr && stored > usable) return false;
+  if (origin === undefined && stored > usable) return false;
+  const seed = origin ?? ptr;
   const u8 = heap.u8;
-  for (let i = 4; i < Math.min(stored, usable); i++) if (u8[ptr + i] !== ((origin * 7 + i) & 0xff)) return false;
+  for (let i = 4; i < Math.min(stored, usable, size); i++)
+    if (u8[ptr + i] !== ((seed * 7 + i) & 0xff)) return false;
   return true;
 }

@@ -26,7 +26,13 @@ describe("many workers on one heap", () => {
     const exchange = new Int32Array(new SharedArrayBuffer(4 * 64));
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, k) =>
-        runWorker<Result>(churn, { heap: heap.shareThread(), exchange: exchange.buffer, ops: 30_000, seed: k + 1, maxSize: 70_000 }),
+        runWorker<Result>(churn, {
+          heap: heap.shareThread(),
+          exchange: exchange.buffer,
+          ops: 30_000,
+          seed: k + 1,
+          maxSize: 70_000,
+        }),
       ),
     );
     for (const r of results) expect(r.errors).toBe(0);
@@ -43,7 +49,14 @@ describe("many workers on one heap", () => {
     for (let round = 0; round < 3; round++) {
       const descriptor = heap.shareThread();
       const victim = startWorker(churn, {
-        workerData: { heap: descriptor, exchange: exchange.buffer, ops: 0, seed: 99 + round, maxSize: 300_000, forever: true },
+        workerData: {
+          heap: descriptor,
+          exchange: exchange.buffer,
+          ops: 0,
+          seed: 99 + round,
+          maxSize: 300_000,
+          forever: true,
+        },
       });
       const survivor = runWorker<Result>(churn, {
         heap: heap.shareThread(),
@@ -52,7 +65,8 @@ describe("many workers on one heap", () => {
         seed: 7 + round,
         maxSize: 20_000,
       });
-      await new Promise((resolve) => setTimeout(resolve, 300 + round * 100));
+      await new Promise((resolve) => victim.once("message", resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20 + round * 40));
       const exited = new Promise((resolve) => victim.once("exit", resolve));
       await victim.terminate();
       await exited;
@@ -63,8 +77,12 @@ describe("many workers on one heap", () => {
     const ptrs = Array.from({ length: 1000 }, (_, i) => heap.malloc(16 + i));
     expect(ptrs.every((p) => p !== 0)).toBe(true);
     for (const p of ptrs) heap.free(p);
-    // The victims' own live blocks leak (nobody holds their pointers), nothing else may be wrong.
-    expect(heap.check().filter((p) => !/blocks out of slabs/.test(p))).toEqual([]);
+    // The victims' own live blocks leak (nobody holds their pointers) but stay counted as live. A victim killed
+    // in the middle of a free into a slab leaves that one slab's count one above its free bits, and one block
+    // counted neither live nor free: at most two such problems per kill, and nothing else may be wrong.
+    const problems = heap.check();
+    expect(problems.filter((p) => !/blocks out of slabs|free bits/.test(p))).toEqual([]);
+    expect(problems.length).toBeLessThanOrEqual(6);
     heap.detach();
   });
 });

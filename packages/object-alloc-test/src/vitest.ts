@@ -29,13 +29,20 @@ export function explain(result: CheckResult | undefined): string {
 /** Declares a `describe` block with one test per check of `adapter`'s report (all checks run once, first). */
 export function describeAdapter(adapter: Adapter, options: DescribeOptions = {}): void {
   describe(adapter.name, () => {
-    let report: Report;
+    let report: Report | undefined;
+    let error: unknown;
+    // A run that throws must fail every test: vitest would otherwise report them as skipped.
     beforeAll(async () => {
-      report = await checkAdapter(adapter, options);
+      try {
+        report = await checkAdapter(adapter, options);
+      } catch (thrown) {
+        error = thrown;
+      }
     }, 120_000);
     for (const check of options.only ?? CHECKS) {
       const expected = options.expect?.[check];
       it(expected ? `${check} (${expected})` : check, () => {
+        if (!report) throw error;
         const result = report.results.find((r) => r.check === check);
         if (expected) expect(result?.status, explain(result)).toBe(expected);
         else expect(result?.status, explain(result)).not.toBe("fail");

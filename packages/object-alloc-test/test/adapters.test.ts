@@ -1,9 +1,13 @@
+import { startWorker } from "@allocators/test-kit";
 import { MemPool } from "@thi.ng/malloc";
 import { describe, expect, it } from "vitest";
 import arena from "../examples/adapters/arena.js";
+import bsalloc from "../examples/adapters/bsalloc.js";
 import composed from "../examples/adapters/composed.js";
+import mapAlloc from "../examples/adapters/map-alloc.js";
 import thingMalloc from "../examples/adapters/thing-malloc.js";
 import { checkAlloc, resultOf } from "../src/index.js";
+import { nodeWorkerHost } from "../src/node.js";
 import { describeAdapter } from "../src/vitest.js";
 
 const options = { seed: 11, ops: 5000, propertyRuns: 40 };
@@ -12,6 +16,19 @@ const options = { seed: 11, ops: 5000, propertyRuns: 40 };
 // freed in any other order stays unusable.
 describeAdapter(arena, { ...options, expect: { leak: "fail", workers: "skip", "object-cache": "skip" } });
 describeAdapter(composed, { ...options, expect: { leak: "fail", workers: "skip", "object-cache": "skip" } });
+
+// The suite's own thread-safe allocators: every check passes, workers included. Fewer operations: each of
+// MapAlloc's blocks is a zeroed run of pages, and the point here is the verdict, not volume.
+const host = nodeWorkerHost(startWorker);
+const threadSafe = (file: string) => ({
+  seed: 11,
+  ops: 1500,
+  propertyRuns: 15,
+  workers: { count: 2, host, url: new URL(file, import.meta.url), ops: 1500 },
+  expect: { workers: "pass", "object-cache": "skip" } as const,
+});
+describeAdapter(mapAlloc, threadSafe("../examples/adapters/map-alloc.ts"));
+describeAdapter(bsalloc, threadSafe("../examples/adapters/bsalloc.ts"));
 
 // @thi.ng/malloc's known bugs (js-ecosystem.md §2.1): no size validation (NaN, 2^32 - 4 and fractions get
 // blocks), 32-bit padding that wraps (a realloc to 2^31 "succeeds" in place), and a moving realloc that leaks

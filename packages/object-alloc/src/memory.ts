@@ -95,10 +95,11 @@ export class MemoryViews implements Memory {
     const buffer = this.#source.buffer;
     const byteLength = buffer.byteLength;
     if (buffer !== this.#buffer || byteLength !== this.#byteLength) {
+      // Lengths by division, not `>>>`: a 4 GiB buffer's byteLength is 2^32, which `>>>` wraps to 0.
       this.#u8 = new Uint8Array(buffer, 0, byteLength);
-      this.#i32 = new Int32Array(buffer, 0, byteLength >>> 2);
-      this.#u32 = new Uint32Array(buffer, 0, byteLength >>> 2);
-      this.#f32 = new Float32Array(buffer, 0, byteLength >>> 2);
+      this.#i32 = new Int32Array(buffer, 0, Math.floor(byteLength / 4));
+      this.#u32 = new Uint32Array(buffer, 0, Math.floor(byteLength / 4));
+      this.#f32 = new Float32Array(buffer, 0, Math.floor(byteLength / 4));
       this.#f64 = new Float64Array(buffer, 0, Math.floor(byteLength / 8));
       this.#view = new DataView(buffer, 0, byteLength);
       this.#buffer = buffer;

@@ -30,9 +30,13 @@ export const elfmallocStop: Stop = {
     );
     const ms = performance.now() - started;
     for (const text of samples) print(`received from a worker: "${text}"`);
-    print(`${received} strings malloc'ed by ${WORKERS} workers, read and freed by the main thread in ${ms.toFixed(0)} ms`);
+    print(
+      `${received} strings malloc'ed by ${WORKERS} workers, read and freed by the main thread in ${ms.toFixed(0)} ms`,
+    );
     const stats = heap.stats();
-    print(`heap: ${stats.liveBlocks} live blocks, ${(stats.slabBytes / 1024).toFixed(0)} KiB of slabs, check(): ${heap.check().length} problems`);
+    print(
+      `heap: ${stats.liveBlocks} live blocks, ${(stats.slabBytes / 1024).toFixed(0)} KiB of slabs, check(): ${heap.check().length} problems`,
+    );
     heap.detach();
   },
 };

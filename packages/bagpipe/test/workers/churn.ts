@@ -28,12 +28,13 @@ let pushed = 0;
 let logged = 0;
 const popOne = () => {
   const item = channel.tryPop();
-  if (item === EMPTY || logged === log.length) return;
+  if (item === EMPTY) return;
   log[logged] = item;
   Atomics.store(progress, LOGGED, ++logged);
 };
 Atomics.store(progress, STARTED, 1);
-while (Atomics.load(progress, STOP) === 0) {
+// Stops by itself before its log is full: every pop must be logged for the accounting.
+while (Atomics.load(progress, STOP) === 0 && logged < log.length) {
   if (channel.tryPush(itemOf(job.first + pushed))) {
     Atomics.store(progress, PUSHED, ++pushed);
     if (pushed % 2 === 0) popOne();

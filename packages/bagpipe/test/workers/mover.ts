@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { EMPTY, type Descriptor } from "../../src/index.js";
+import { type Descriptor, EMPTY } from "../../src/index.js";
 import { attach, indexOf, itemOf, type Kind, pause } from "./structures.js";
 
 /**

@@ -9,6 +9,7 @@ export const arenaScopes: Workload = {
   description: `${BLOCKS_PER_SCOPE} scratch blocks of 16-256 B per scope, freed together`,
   baseline: "new Uint8Array + GC",
   iterations: { quick: 20_000, full: 100_000 },
+  targetSeconds: 0.25,
   cases() {
     const arena = new ArenaAlloc(new MemoryViews(new ArrayBuffer(1 << 20)), 0, 1 << 20);
     const fillScope = () => {

@@ -112,7 +112,8 @@ function cases(prefill: number, jobs: readonly JobName[], offset: number): () =>
 /** Producer/consumer: one worker pushes, the other pops, one item at a time. */
 export const bagpipeProducerConsumer: Workload = {
   name: "bagpipe-producer-consumer",
-  description: "u32 items from one worker to another (items/s): lock-free structures vs postMessage and ringbuf.js",
+  description:
+    "u32 items from one worker to another (items/s): lock-free structures vs postMessage and ringbuf.js",
   baseline: "postMessage",
   iterations: { quick: 100_000, full: 500_000 },
   cases: cases(0, JOBS, 0),

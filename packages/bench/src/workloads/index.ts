@@ -6,14 +6,18 @@ import { bsallocWorkloads } from "./bsalloc.js";
 import { mallocBind } from "./malloc-bind.js";
 import { mmapLiveRuns, mmapPairs } from "./mmap-alloc.js";
 import { corruptionTester } from "./object-alloc-test.js";
+import { poolChurn, poolChurnPlain, slabPairs } from "./slab-alloc.js";
 
 export const workloads: Workload[] = [
   arenaScopes,
   mmapPairs,
   mmapLiveRuns,
   ...bsallocWorkloads,
-  mallocBind,
   bagpipeProducerConsumer,
   bagpipePairs,
+  mallocBind,
   corruptionTester,
+  slabPairs,
+  poolChurn,
+  poolChurnPlain,
 ];

@@ -37,6 +37,7 @@ const check = (ptr: number) => {
 };
 
 for (let op = 0; job.forever || op < job.ops; op++) {
+  if (job.forever && op === 2000) parentPort!.postMessage({ started: true });
   const choice = random(10);
   if (choice < 4 || mine.length === 0) {
     const ptr = heap.malloc(size());
@@ -51,9 +52,10 @@ for (let op = 0; job.forever || op < job.ops; op++) {
   } else if (choice < 8) {
     const k = random(mine.length);
     check(mine[k]);
-    const moved = heap.realloc(mine[k], 8 + random(job.maxSize));
+    const newSize = 8 + random(job.maxSize);
+    const moved = heap.realloc(mine[k], newSize);
     if (moved !== 0) {
-      if (!verifyBlock(heap, moved, mine[k])) errors++;
+      if (!verifyBlock(heap, moved, mine[k], newSize)) errors++;
       fillBlock(heap, moved, Math.min(heap.usableSize(moved), 8 + random(512)));
       mine[k] = moved;
     }

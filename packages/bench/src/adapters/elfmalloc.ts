@@ -1,0 +1,115 @@
+/**
+ * @allocators/elfmalloc: one heap shared by every worker. Loaded by name at run time, so that the bench runs
+ * (without this contender) on a tree where elfmalloc has not landed.
+ *
+ * @module
+ */
+import { checkBytes, type HeapAdapter, pokeBytes } from "./adapter.js";
+
+/** The part of ElfMalloc's API the bench uses. */
+export interface ElfMallocHandle {
+  malloc(size: number): number;
+  free(ptr: number): void;
+  readonly u8: Uint8Array;
+  share(): unknown;
+  detach(): void;
+  stats(): { liveBytes: number; mappedBytes: number; heapBytes: number };
+}
+
+interface ElfMallocModule {
+  ElfMalloc: {
+    create(options: { maxBytes: number; maxThreads?: number }): ElfMallocHandle;
+    attach(descriptor: unknown): ElfMallocHandle;
+  };
+}
+
+const MODULE = "@allocators/elfmalloc";
+let loaded: ElfMallocModule | undefined;
+
+/** Loads elfmalloc; undefined (with the reason) when it is missing or does not work yet. */
+export async function loadElfMalloc(): Promise<ElfMallocModule | string> {
+  try {
+    const module = (await import(MODULE)) as ElfMallocModule;
+    const heap = module.ElfMalloc.create({ maxBytes: MIN_MAX_BYTES });
+    const ptr = heap.malloc(100);
+    if (ptr === 0) return "elfmalloc returned 0 for malloc(100)";
+    heap.free(ptr);
+    loaded = module;
+    return module;
+  } catch (error) {
+    const { code, message } = error as Error & { code?: string };
+    if (code === "ERR_MODULE_NOT_FOUND")
+      return "elfmalloc is not on this tree yet (its sources were not found)";
+    return `elfmalloc failed its probe: ${message.split("\n")[0]}`;
+  }
+}
+
+/**
+ * The smallest heap cap. The cap is not free: the address space keeps 36 bytes of page state per 4 KiB page of
+ * it (0.9%), which counts in the committed bytes the memory figures report.
+ */
+const MIN_MAX_BYTES = 64 << 20;
+
+/**
+ * Creates a heap on this thread (call {@link loadElfMalloc} first) with room for `workers` workers each using up
+ * to `maxBytes`, doubled for fragmentation.
+ */
+export function createElfMalloc(maxBytes: number, workers = 1): ElfMallocHandle {
+  if (!loaded) throw new Error("loadElfMalloc() first");
+  const cap = Math.min(2 ** 31, Math.max(2 * workers * maxBytes, MIN_MAX_BYTES));
+  return loaded.ElfMalloc.create({ maxBytes: cap, maxThreads: 64 });
+}
+
+export class ElfMallocHeap implements HeapAdapter {
+  readonly #heap: ElfMallocHandle;
+  readonly #owned: boolean;
+
+  /** Wraps a handle (`owned`: this thread attached it and detaches it on dispose). */
+  constructor(heap: ElfMallocHandle, owned: boolean) {
+    this.#heap = heap;
+    this.#owned = owned;
+  }
+
+  /** Attaches to a shared heap in a worker. */
+  static async attach(descriptor: unknown): Promise<ElfMallocHeap> {
+    const module = loaded ?? ((await import(MODULE)) as ElfMallocModule);
+    return new ElfMallocHeap(module.ElfMalloc.attach(descriptor), true);
+  }
+
+  malloc(size: number): number {
+    return this.#heap.malloc(size);
+  }
+
+  free(ptr: number): void {
+    this.#heap.free(ptr);
+  }
+
+  fill(ptr: number, size: number, value: number): void {
+    this.#heap.u8.fill(value, ptr, ptr + size);
+  }
+
+  poke(ptr: number, size: number, value: number): void {
+    pokeBytes(this.#heap.u8, ptr, size, value);
+  }
+
+  check(ptr: number, size: number, value: number): boolean {
+    return checkBytes(this.#heap.u8, ptr, size, value);
+  }
+
+  view(ptr: number, size: number): Uint8Array {
+    return this.#heap.u8.subarray(ptr, ptr + size);
+  }
+
+  peek(ptr: number): number {
+    return this.#heap.u8[ptr];
+  }
+
+  /** The heap's buffer length: what the engine committed. */
+  committedBytes(): number {
+    return this.#heap.stats().heapBytes;
+  }
+
+  dispose(): void {
+    if (this.#owned) this.#heap.detach();
+  }
+}

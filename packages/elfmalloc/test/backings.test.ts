@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { ElfMalloc } from "../src/index.js";
+import { fillBlock, verifyBlock } from "./pattern.js";
+
+const MiB = 1 << 20;
+
+describe("backings", () => {
+  it("shares a wasm module's own memory above its data", () => {
+    const memory = new WebAssembly.Memory({ initial: 2, maximum: 512, shared: true });
+    new Uint8Array(memory.buffer).fill(0x5a, 0, 65536); // the module's data
+    const heap = ElfMalloc.create({ maxBytes: 32 * MiB, backing: memory, base: 65536 });
+    const blocks = Array.from({ length: 3000 }, (_, i) => heap.malloc(16 + (i % 700)));
+    const large = heap.malloc(3 * MiB);
+    for (const ptr of [...blocks, large]) {
+      expect(ptr).toBeGreaterThanOrEqual(65536);
+      fillBlock(heap, ptr, 16);
+    }
+    expect(memory.buffer.byteLength).toBeGreaterThan(3 * MiB);
+    expect(new Uint8Array(memory.buffer).subarray(0, 65536).every((b) => b === 0x5a)).toBe(true);
+    for (const ptr of blocks) expect(verifyBlock(heap, ptr)).toBe(true);
+    for (const ptr of [...blocks, large]) heap.free(ptr);
+    expect(heap.check()).toEqual([]);
+    heap.detach();
+  });
+
+  it("works single-threaded on a resizable ArrayBuffer and an unshared wasm memory that detaches", () => {
+    for (const backing of ["local", "wasm"] as const) {
+      const heap = ElfMalloc.create({ maxBytes: 64 * MiB, backing });
+      const blocks = Array.from({ length: 2000 }, (_, i) => heap.malloc(100 + (i % 500) * 37));
+      for (const ptr of blocks) fillBlock(heap, ptr, 64);
+      for (const ptr of blocks) expect(verifyBlock(heap, ptr)).toBe(true);
+      for (const ptr of blocks) heap.free(ptr);
+      expect(heap.check()).toEqual([]);
+      heap.detach();
+    }
+  });
+
+  it("returns the thread's caches on dispose, and refuses use afterwards", () => {
+    const heap = ElfMalloc.create({ maxBytes: 64 * MiB });
+    const other = ElfMalloc.attach(heap.share());
+    {
+      using scoped = ElfMalloc.attach(heap.share());
+      scoped.free(scoped.malloc(64));
+      expect(heap.stats().threads).toBe(3);
+    }
+    expect(heap.stats().threads).toBe(2);
+    other.detach();
+    expect(() => other.malloc(64)).toThrow(/detached/);
+    expect(heap.stats().cachedBytes).toBe(0);
+    heap.detach();
+  });
+});
