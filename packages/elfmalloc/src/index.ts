@@ -12,4 +12,14 @@ export {
 } from "./elfmalloc.js";
 export { GRANULE } from "./page-map.js";
 export { CLASS_COUNT, classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, type SizeClass } from "./size-classes.js";
+export {
+  BLOCK_CACHED,
+  BLOCK_FREE,
+  BLOCK_LIVE,
+  type HeapSnapshot,
+  type LargeBlockSnapshot,
+  type SlabSnapshot,
+  type ThreadClassSnapshot,
+  type ThreadSnapshot,
+} from "./snapshot.js";
 export type { ClassStats, ElfMallocStats } from "./stats.js";

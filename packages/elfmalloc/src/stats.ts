@@ -60,16 +60,25 @@ export interface ElfMallocStats {
   classes: ClassStats[];
 }
 
+/** The thread table slots that are attached (live or being closed). */
+export function liveSlots(i32: Int32Array, root: number): number[] {
+  const r = root >>> 2;
+  const slots: number[] = [];
+  for (let slot = 0; slot < i32[r + R_MAX_THREADS]; slot++) {
+    const state = Atomics.load(i32, r + R_THREADS + slot * THREAD_WORDS);
+    if (state === SLOT_LIVE || state === SLOT_CLOSING) slots.push(slot);
+  }
+  return slots;
+}
+
+/** The byte offset of the thread record of table slot `slot`. */
+export function recordOf(i32: Int32Array, root: number, slot: number): number {
+  return i32[(root >>> 2) + R_THREADS + slot * THREAD_WORDS + 1];
+}
+
 /** Threads' record byte offsets, for the slots that are attached. */
 export function liveRecords(i32: Int32Array, root: number): number[] {
-  const r = root >>> 2;
-  const records: number[] = [];
-  for (let slot = 0; slot < i32[r + R_MAX_THREADS]; slot++) {
-    const entry = r + R_THREADS + slot * THREAD_WORDS;
-    const state = Atomics.load(i32, entry);
-    if (state === SLOT_LIVE || state === SLOT_CLOSING) records.push(i32[entry + 1]);
-  }
-  return records;
+  return liveSlots(i32, root).map((slot) => recordOf(i32, root, slot));
 }
 
 export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
