@@ -72,6 +72,7 @@ import {
   takeWord,
   unclaim,
 } from "./slab.js";
+import { type HeapSnapshot, heapSnapshot } from "./snapshot.js";
 import { type ElfMallocStats, heapStats } from "./stats.js";
 import {
   BITS,
@@ -464,6 +465,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   stats(): ElfMallocStats {
     this.#sync();
     return heapStats(this.#space, this.#root);
+  }
+
+  /**
+   * Every slab with the state of each block, large blocks, thread caches and the `stats()` counters, read
+   * without blocking: exact on a quiet heap, a sketch while other threads allocate.
+   */
+  snapshot(): HeapSnapshot {
+    this.#sync();
+    return heapSnapshot(this.#space, this.#root);
   }
 
   /**
