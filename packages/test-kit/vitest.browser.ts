@@ -1,3 +1,4 @@
+import { env } from "node:process";
 import { playwright } from "@vitest/browser-playwright";
 import type { TestProjectInlineConfiguration } from "vitest/config";
 import { findChromium } from "./chromium.mjs";
@@ -33,7 +34,9 @@ export const CHROMIUM_FLAGS = [
 /**
  * The vitest project that runs every package's `test/**\/*.browser.test.ts` in one headless Chromium (the
  * system's, found by {@link findChromium}; a test tool's browser download is never used), served with
- * cross-origin isolation. Node projects exclude these files (see vitest.package.ts).
+ * cross-origin isolation. Node projects exclude these files (see vitest.package.ts). Tests read
+ * `inject("writeScreenshots")`: true when `WRITE_SCREENSHOT=1` asks them to overwrite the screenshots they keep
+ * in the repository (otherwise they write one only where it is missing, so a run leaves the tree clean).
  */
 export function browserProject(): TestProjectInlineConfiguration {
   return {
@@ -44,6 +47,7 @@ export function browserProject(): TestProjectInlineConfiguration {
       name: BROWSER_PROJECT,
       include: ["packages/*/test/**/*.browser.test.ts"],
       testTimeout: 60_000,
+      provide: { writeScreenshots: env.WRITE_SCREENSHOT === "1" },
       browser: {
         enabled: true,
         headless: true,

@@ -1,5 +1,5 @@
 /**
- * Draws a {@link HeapPicture} on a 2D canvas:
+ * Draws a `HeapSnapshot` (from `heap.snapshot()`) on a 2D canvas:
  * ```
  * +-------------------------------------------------------------+---------------------+
  * | title, legend                                               |                     |
@@ -15,12 +15,18 @@
  *
  * @module
  */
-import { FREE, HELD, type HeapPicture, LIVE, type SlabPicture } from "./snapshot.js";
+import {
+  BLOCK_CACHED,
+  BLOCK_FREE,
+  BLOCK_LIVE,
+  type HeapSnapshot,
+  type SlabSnapshot,
+} from "@allocators/elfmalloc";
 
 const BACKGROUND = "#14161c";
 const TEXT = "#d8dee9";
 const DIM = "#7b8394";
-/** RGB of each block state, indexed by FREE, LIVE, HELD. */
+/** RGB of each block state, indexed by BLOCK_FREE (0), BLOCK_LIVE (1), BLOCK_CACHED (2). */
 const STATE_RGB = [
   [52, 58, 72],
   [242, 142, 43],
@@ -70,7 +76,7 @@ export function threadColour(slot: number): string {
 /** Draws one frame. `pageSlot` is the page's own thread slot (it creates the heap and never allocates). */
 export function draw(
   ctx: CanvasRenderingContext2D,
-  picture: HeapPicture,
+  picture: HeapSnapshot,
   workers: WorkerCounters[],
   pageSlot: number,
   history: History,
@@ -86,15 +92,15 @@ export function draw(
   threads(ctx, picture, workers, pageSlot, PANEL_X, 20, width - PANEL_X - 20);
 }
 
-function title(ctx: CanvasRenderingContext2D, picture: HeapPicture): void {
+function title(ctx: CanvasRenderingContext2D, picture: HeapSnapshot): void {
   ctx.fillStyle = TEXT;
   ctx.font = "bold 18px sans-serif";
   ctx.fillText("elfmalloc heap, live", 20, 14);
   ctx.font = "12px sans-serif";
   const legend: [string, readonly number[] | string][] = [
-    ["live block", STATE_RGB[LIVE]],
-    ["free, in a worker's cache", STATE_RGB[HELD]],
-    ["free, in the slab", STATE_RGB[FREE]],
+    ["live block", STATE_RGB[BLOCK_LIVE]],
+    ["free, in a worker's cache", STATE_RGB[BLOCK_CACHED]],
+    ["free, in the slab", STATE_RGB[BLOCK_FREE]],
   ];
   let x = 220;
   for (const [label, colour] of legend) {
@@ -112,7 +118,7 @@ function title(ctx: CanvasRenderingContext2D, picture: HeapPicture): void {
   );
 }
 
-function bytes(ctx: CanvasRenderingContext2D, picture: HeapPicture): void {
+function bytes(ctx: CanvasRenderingContext2D, picture: HeapSnapshot): void {
   const s = picture.stats;
   const rows: [string, number, string][] = [
     ["committed (buffer)", s.heapBytes, "#5b6478"],
@@ -169,13 +175,13 @@ function timeline(
 
 function slabs(
   ctx: CanvasRenderingContext2D,
-  all: SlabPicture[],
+  all: SlabSnapshot[],
   x: number,
   y: number,
   w: number,
   h: number,
 ): void {
-  const byClass = new Map<number, SlabPicture[]>();
+  const byClass = new Map<number, SlabSnapshot[]>();
   for (const slab of all) {
     const list = byClass.get(slab.classIndex) ?? [];
     list.push(slab);
@@ -192,7 +198,7 @@ function slabs(
   rows.forEach((list, r) => {
     const ry = y + r * rowH;
     if (ry + rowH > y + h) return;
-    const live = list.reduce((n, s) => n + s.live, 0);
+    const live = list.reduce((n, s) => n + s.liveBlocks, 0);
     ctx.fillStyle = DIM;
     ctx.fillText(`${size(list[0].size)} ×${list.length}`, x, ry);
     ctx.fillStyle = TEXT;
@@ -211,7 +217,7 @@ function slabs(
 /** One slab as a `w`×`h` bitmap: each pixel mixes the states of the blocks it covers. */
 function tile(
   ctx: CanvasRenderingContext2D,
-  slab: SlabPicture,
+  slab: SlabSnapshot,
   x: number,
   y: number,
   w: number,
@@ -247,7 +253,7 @@ function tile(
 
 function threads(
   ctx: CanvasRenderingContext2D,
-  picture: HeapPicture,
+  picture: HeapSnapshot,
   workers: WorkerCounters[],
   pageSlot: number,
   x: number,
@@ -281,11 +287,11 @@ function threads(
       );
     }
     ctx.fillText(
-      `cache: ${t.cachedBlocks} blocks, ${kib(t.cachedBytes)} · ${t.claimedSlabs} claimed slabs`,
+      `cache: ${t.cachedBlocks} blocks, ${kib(t.cachedBytes)} · ${t.classes.filter((c) => c.slab !== 0).length} claimed slabs`,
       x + 16,
       ty + 30,
     );
-    ctx.fillStyle = `rgb(${STATE_RGB[HELD].join(",")})`;
+    ctx.fillStyle = `rgb(${STATE_RGB[BLOCK_CACHED].join(",")})`;
     ctx.fillRect(x + 16, ty + 45, Math.max(1, ((w - 16) * t.cachedBytes) / most), 8);
   });
 }

@@ -1,14 +1,14 @@
 /**
  * The demo: creates an elfmalloc heap on the page, starts workers that churn it, and draws it about ten
- * times a second. The page's main thread only reads the heap and never blocks: it does not allocate, and
- * `heap.stats()` takes mmap-alloc's lock by spinning, never by `Atomics.wait`, on a main thread.
+ * times a second from `heap.snapshot()`. The page's main thread only reads the heap and never blocks: it does
+ * not allocate, and the snapshot's `stats()` part takes mmap-alloc's lock by spinning, never by
+ * `Atomics.wait`, on a main thread.
  *
  * @module
  */
 import { ElfMalloc } from "@allocators/elfmalloc";
 import { draw, History } from "./draw.js";
 import { COUNTER_FIELDS, CROSS_FREES, FAILED, KEPT, OPS, type WorkerJob } from "./protocol.js";
-import { snapshot } from "./snapshot.js";
 
 /** Options of {@link startViewer}. */
 export interface ViewerOptions {
@@ -42,7 +42,6 @@ export interface Viewer {
 export function startViewer(options: ViewerOptions): Viewer {
   const workerCount = options.workers ?? 4;
   const heap = ElfMalloc.create({ maxBytes: options.maxBytes ?? 128 << 20, checked: true });
-  const root = heap.share().root;
   const counters = new Int32Array(new SharedArrayBuffer(workerCount * COUNTER_FIELDS * 4));
   const control = new Int32Array(new SharedArrayBuffer(8));
   const mailbox = new SharedArrayBuffer(64 * 4);
@@ -73,7 +72,7 @@ export function startViewer(options: ViewerOptions): Viewer {
   let frames = 0;
   const history = new History();
   const frame = () => {
-    const picture = snapshot(heap, root);
+    const picture = heap.snapshot();
     history.add(picture.stats.heapBytes, picture.stats.liveBytes);
     const perWorker = Array.from({ length: workerCount }, (_, w) => ({
       ops: Atomics.load(counters, w * COUNTER_FIELDS + OPS),

@@ -1,10 +1,22 @@
-import { expect, it } from "vitest";
-import { page } from "vitest/browser";
+import { expect, inject, it } from "vitest";
+import { commands, page } from "vitest/browser";
 import type { Viewer } from "../src/viewer.js";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    /** Set by the browser project (packages/test-kit/vitest.browser.ts) from `WRITE_SCREENSHOT=1`. */
+    writeScreenshots: boolean;
+  }
+}
 
 // Runs in headless Chromium (the browser project): loads the demo page (index.html) in an iframe of the same
 // cross-origin-isolated server, checks that it draws, that the picture changes, and that every worker
-// churns the heap; saves a screenshot for info/, then stops the workers and checks the heap.
+// churns the heap; saves a screenshot for info/ (only when missing, or asked for with WRITE_SCREENSHOT=1, so
+// that a run leaves the tree clean), then stops the workers and checks the heap.
+
+/** The screenshot: `commands.readFile` resolves from the repository root, `page.screenshot` from this file. */
+const SCREENSHOT = "info/heap-viewer.png";
+const SCREENSHOT_FROM_HERE = "../../../info/heap-viewer.png";
 
 const WORKERS = 4;
 
@@ -61,7 +73,12 @@ it("draws a heap that several Web Workers churn, live, and the heap is consisten
   expect(Number(status.dataset.slabs)).toBeGreaterThan(10);
   expect(status.dataset.errors).toBe("");
 
-  await page.screenshot({ element: frame, path: "../../../info/heap-viewer.png" });
+  const missing = await commands.readFile(SCREENSHOT, "base64").then(
+    () => false,
+    () => true,
+  );
+  if (inject("writeScreenshots") || missing)
+    await page.screenshot({ element: frame, path: SCREENSHOT_FROM_HERE });
 
   const problems = await win.viewer!.stop();
   expect(problems).toEqual([]);
