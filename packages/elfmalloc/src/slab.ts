@@ -18,8 +18,9 @@
  * the owner first takes a whole word of bits with `Atomics.exchange(word, 0)`, then subtracts their number.
  * So `count` is never below the number of set bits, and the owner's subtraction never makes it negative.
  * Transitions are decided on the value `Atomics.add` returned, so exactly one free sees each crossing:
- * - the free that raises `count` of an unclaimed slab to `cutoff` offers the slab to other threads;
- * - the free that raises it to `objects` (all free) revokes the offer and returns the slab to the page pool.
+ * - the free that raises `count` of an unclaimed slab to `cutoff` or past it offers the slab to other threads;
+ * - the free that raises it to `objects` (all free) revokes the offer and returns the slab to the page pool
+ *   (directly, when that same free also crossed `cutoff`: then no offer exists).
  *
  * @module
  */
@@ -51,6 +52,11 @@ export const STAY = 0;
 export const OFFER = 1;
 /** Every block of the unclaimed slab is free: take back any offer and return the slab to the pool. */
 export const EMPTY = 2;
+/**
+ * One bulk free both raised the count past `cutoff` and made every block free: nobody saw the slab offerable,
+ * so it is in no bag and the caller returns it to the pool directly.
+ */
+export const RELEASE = 3;
 
 /** i32 index of the header of the slab at `base`. */
 export function headerIndex(base: number, slabBytes: number): number {
@@ -146,16 +152,24 @@ export function returnBits(i32: Int32Array, base: number, c: SizeClass, w: numbe
 }
 
 /**
- * Frees block `index` of the slab into its bit-set (from any thread) and says which transition, if any, the
- * caller must carry out. Add first, then set the bit: see the module comment.
+ * Frees the `count` blocks whose bits are `mask` in word `w` of the slab into its bit-set (from any thread) and
+ * says which transition, if any, the caller must carry out. Add first, then set the bits: see the module
+ * comment. One add and one or for a whole word of blocks: frees are coalesced per word before they get here.
  */
-export function freeBlock(i32: Int32Array, base: number, c: SizeClass, index: number): number {
-  const before = Atomics.add(i32, rcIndex(base, c.slabBytes), 1);
-  Atomics.or(i32, freeBitsIndex(base, c) + (index >>> 5), 1 << (index & 31));
+export function freeBlocks(
+  i32: Int32Array,
+  base: number,
+  c: SizeClass,
+  w: number,
+  mask: number,
+  count: number,
+): number {
+  const before = Atomics.add(i32, rcIndex(base, c.slabBytes), count);
+  Atomics.or(i32, freeBitsIndex(base, c) + w, mask);
   if (before & CLAIMED) return STAY;
-  const count = (before & COUNT_MASK) + 1;
-  if (count === c.cutoff) return OFFER;
-  return count === c.objects ? EMPTY : STAY;
+  const after = (before & COUNT_MASK) + count;
+  if (after === c.objects) return before < c.cutoff ? RELEASE : EMPTY;
+  return before < c.cutoff && after >= c.cutoff ? OFFER : STAY;
 }
 
 /**

@@ -63,6 +63,7 @@ export function createElfMalloc(maxBytes: number, workers = 1): ElfMallocHandle 
 export class ElfMallocHeap implements HeapAdapter {
   readonly #heap: ElfMallocHandle;
   readonly #owned: boolean;
+  #u8: Uint8Array = new Uint8Array(0);
 
   /** Wraps a handle (`owned`: this thread attached it and detaches it on dispose). */
   constructor(heap: ElfMallocHandle, owned: boolean) {
@@ -84,24 +85,33 @@ export class ElfMallocHeap implements HeapAdapter {
     this.#heap.free(ptr);
   }
 
+  /**
+   * The heap's bytes up to at least `end`: a cached view, re-read from the heap only when a block lies beyond it
+   * (the heap grew, possibly in another worker), as a program would (TLSF's adapter caches its view too).
+   */
+  #bytes(end: number): Uint8Array {
+    if (end > this.#u8.length) this.#u8 = this.#heap.u8;
+    return this.#u8;
+  }
+
   fill(ptr: number, size: number, value: number): void {
-    this.#heap.u8.fill(value, ptr, ptr + size);
+    this.#bytes(ptr + size).fill(value, ptr, ptr + size);
   }
 
   poke(ptr: number, size: number, value: number): void {
-    pokeBytes(this.#heap.u8, ptr, size, value);
+    pokeBytes(this.#bytes(ptr + size), ptr, size, value);
   }
 
   check(ptr: number, size: number, value: number): boolean {
-    return checkBytes(this.#heap.u8, ptr, size, value);
+    return checkBytes(this.#bytes(ptr + size), ptr, size, value);
   }
 
   view(ptr: number, size: number): Uint8Array {
-    return this.#heap.u8.subarray(ptr, ptr + size);
+    return this.#bytes(ptr + size).subarray(ptr, ptr + size);
   }
 
   peek(ptr: number): number {
-    return this.#heap.u8[ptr];
+    return this.#bytes(ptr + 1)[ptr];
   }
 
   /** The heap's buffer length: what the engine committed. */
