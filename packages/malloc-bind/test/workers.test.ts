@@ -11,7 +11,7 @@ it("runs the C driver from 2 workers at once with elfmalloc as malloc over one s
   const start = new SharedArrayBuffer(4);
   const results = await Promise.all(
     [1, 2].map((seed) =>
-      runWorker<{ failedLine: number; errnoLocation: number}>(
+      runWorker<{ failedLine: number; errnoLocation: number }>(
         new URL("./workers/driver-worker.ts", import.meta.url),
         { memory, heap: heap.shareThread(), start, threads: 2, seed, rounds: 4 },
       ),

@@ -14,7 +14,11 @@ export const mallocBindStop: Stop = {
   run(print) {
     const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true });
     // elfmalloc's heap lives in the memory the module imports, above the module's data and stack.
-    const heap = ElfMalloc.create({ maxBytes: PAGES * 65536 - HEAP_START, backing: memory, base: HEAP_START });
+    const heap = ElfMalloc.create({
+      maxBytes: PAGES * 65536 - HEAP_START,
+      backing: memory,
+      base: HEAP_START,
+    });
     const traced = new TracingAlloc(heap); // counts the calls; every one goes to elfmalloc
     const c = bindMalloc(traced, { platform: "glibc" });
 

@@ -8,7 +8,14 @@ import { runDriver } from "../helpers/driver.js";
  * until every thread is ready so they really run at once, then runs the driver, gives back its errno word,
  * detaches (its caches go back to the heap) and reports.
  */
-const { memory, heap: descriptor, start, threads, seed, rounds } = workerData as {
+const {
+  memory,
+  heap: descriptor,
+  start,
+  threads,
+  seed,
+  rounds,
+} = workerData as {
   memory: WebAssembly.Memory;
   heap: ElfMallocDescriptor;
   start: SharedArrayBuffer;
