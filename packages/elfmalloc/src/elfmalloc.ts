@@ -51,7 +51,15 @@ import {
   pageMapBytes,
   setEntries,
 } from "./page-map.js";
-import { classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, type SizeClass, SLAB_SIZES } from "./size-classes.js";
+import {
+  classOf,
+  MAX_SMALL,
+  MIN_BLOCK,
+  SIZE_CLASSES,
+  type SizeClass,
+  SLAB_SIZES,
+  slabAlign,
+} from "./size-classes.js";
 import {
   blockIndex,
   claim,
@@ -185,7 +193,12 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const maxThreads = options.maxThreads ?? DEFAULT_MAX_THREADS;
     assertSize(maxThreads, "maxThreads", MAX_THREADS);
     if (maxThreads < 1) throw new RangeError(`maxThreads must be at least 1; got ${maxThreads}`);
+    // Pages of one granule: every slab and large block is a whole number of granules aligned to one, so no
+    // mapping needs more than its own size of free space (an alignment above the page size needs up to
+    // `bytes + align - page`, and the free runs it cannot use fragment the space), and the address space's
+    // own page state shrinks to 36 bytes per 64 KiB.
     const space = AddressSpace.create({
+      pageSize: GRANULE,
       maxBytes: options.maxBytes,
       initialBytes: options.initialBytes,
       backing: options.backing,
@@ -440,6 +453,14 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#buffer = undefined;
   }
 
+  /**
+   * Returns this thread's cached free blocks and claimed slabs to the heap, as `detach()` does, but stays
+   * attached. malloc does this by itself before it reports out of memory; call it when a thread goes idle.
+   */
+  trim(): void {
+    this.#returnCaches(this.#rec);
+  }
+
   [Symbol.dispose](): void {
     this.detach();
   }
@@ -567,8 +588,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, bytes / GRANULE);
       return parked;
     }
-    let base = this.#space.map(bytes, bytes);
-    if (base === NULL && this.#unmapPools()) base = this.#space.map(bytes, bytes);
+    const align = slabAlign(bytes);
+    let base = this.#space.map(bytes, align);
+    if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, align);
     if (base === NULL) return NULL;
     this.#sync();
     Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
@@ -601,6 +623,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     clearEntries(this.#u32, this.#map, base, bytes);
     Atomics.sub(this.#i32, (this.#root >>> 2) + R_SLAB_GRANULES, bytes / GRANULE);
     this.#space.unmap(base, bytes);
+  }
+
+  /**
+   * Out of address space: returns this thread's caches (magazines, private bits, claimed slabs, so that its
+   * empty slabs reach the pools) and then every parked slab to the address space. True if any slab was unmapped.
+   */
+  #giveBack(): boolean {
+    this.trim();
+    return this.#unmapPools();
   }
 
   /** Gives every parked slab back to the address space; true if any was. */
@@ -715,7 +746,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const bytes = alignUp(Math.max(size, 1), GRANULE);
     const alignment = Math.max(align, GRANULE);
     let base = this.#space.map(bytes, alignment);
-    if (base === NULL && this.#unmapPools()) base = this.#space.map(bytes, alignment);
+    if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, alignment);
     if (base === NULL) return NULL;
     this.#sync();
     setEntries(this.#u32, this.#map, base, bytes, -1);

@@ -112,3 +112,16 @@ function classOfLarger(size: number): number {
 export function classOf(size: number): number {
   return size <= TABLE_LIMIT ? SMALL_LOOKUP[(size + MIN_BLOCK - 1) >>> 4] : classOfLarger(size);
 }
+
+/**
+ * The alignment slabs of `slabBytes` need: the largest power-of-two block size they hold (so that such blocks
+ * are aligned to their size, which `alignedAlloc` relies on), and at least a granule (64 KiB, the page map's
+ * unit). Only the 1 MiB slabs, which hold the 128 KiB class, need more than a granule.
+ */
+export function slabAlign(slabBytes: number): number {
+  let align = 65536;
+  for (const c of SIZE_CLASSES) {
+    if (c.slabBytes === slabBytes && (c.size & (c.size - 1)) === 0) align = Math.max(align, c.size);
+  }
+  return align;
+}

@@ -224,6 +224,21 @@ describe("limits", () => {
     expect(h.check()).toEqual([]);
   });
 
+  it("fits as many blocks again once everything is freed, whatever the thread cached meanwhile", () => {
+    const h = heap(4 * MiB);
+    const fill = (size: number) => {
+      const blocks: number[] = [];
+      for (let p = h.malloc(size); p !== 0; p = h.malloc(size)) blocks.push(p);
+      for (const p of blocks) h.free(p);
+      return blocks.length;
+    };
+    const first = fill(64);
+    for (const size of [100_000, 1024, 8192, 16, 256, 4096, 65536]) h.free(h.malloc(size));
+    expect(h.stats().cachedBytes).toBeGreaterThan(0);
+    for (let round = 0; round < 3; round++) expect(fill(64)).toBe(first);
+    expect(h.check()).toEqual([]);
+  });
+
   it("keeps slabs whose offer found the bag full, and returns them once empty", () => {
     // 4300 slabs of 128 B blocks, each left 70% free: more offers than one class's bag holds (4 x 1024).
     const h = heap(1024 * MiB);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { ElfMalloc } from "@allocators/elfmalloc";
 import { bindMalloc, giveStack, wasmImports } from "@allocators/malloc-bind";
-import { ArenaAlloc, MemoryViews, TracingAlloc } from "@allocators/object-alloc";
+import { TracingAlloc } from "@allocators/object-alloc";
 import type { Stop } from "./stop.js";
 
 /** The C driver of malloc-bind (c/driver.c), compiled to wasm32 and committed. */
@@ -9,11 +10,17 @@ const HEAP_START = 65536; // the module's data and stack live below
 const PAGES = 512;
 
 export const mallocBindStop: Stop = {
-  title: "@allocators/malloc-bind: a C program compiled to wasm32, running on our malloc",
+  title: "@allocators/malloc-bind: a C program compiled to wasm32, running on elfmalloc",
   run(print) {
     const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true });
-    const heap = new TracingAlloc(new ArenaAlloc(new MemoryViews(memory), HEAP_START, PAGES * 65536));
-    const c = bindMalloc(heap, { platform: "glibc" });
+    // elfmalloc's heap lives in the memory the module imports, above the module's data and stack.
+    const heap = ElfMalloc.create({
+      maxBytes: PAGES * 65536 - HEAP_START,
+      backing: memory,
+      base: HEAP_START,
+    });
+    const traced = new TracingAlloc(heap); // counts the calls; every one goes to elfmalloc
+    const c = bindMalloc(traced, { platform: "glibc" });
 
     c.malloc(2 ** 32 - 1);
     print(
@@ -32,14 +39,20 @@ export const mallocBindStop: Stop = {
     const stack = giveStack(instance, c, 64 * 1024);
     const failedLine = (instance.exports.run as (seed: number, rounds: number) => number)(2026, 10);
     c.free(stack);
-    const stats = heap.stats();
+    const stats = traced.stats();
+    const elf = heap.stats();
+    const cached = elf.classes.reduce((n, k) => n + k.cachedBlocks, 0);
     print(
       `run(): ${failedLine === 0 ? "every check passed" : `check at driver.c:${failedLine} failed`} ` +
         `(lists, trees and strings built with malloc, calloc and realloc)`,
     );
     print(
       `the C program made ${stats.allocs} allocations, ${stats.reallocs} reallocs (${stats.failures} too large, ` +
-        `failed on purpose), ${stats.deallocs} frees; peak ${stats.peakBytes} B, live now ${stats.liveBlocks} (errno)`,
+        `failed on purpose), ${stats.deallocs} frees; peak ${stats.peakBytes} B`,
+    );
+    print(
+      `elfmalloc after the run: ${elf.liveBlocks} live block (errno), ${cached} freed blocks cached for reuse ` +
+        `in ${elf.slabBytes / 1024} KiB of slabs; heap.check() found ${heap.check().length} problems`,
     );
   },
 };

@@ -1,3 +1,4 @@
+import { ElfMalloc } from "@allocators/elfmalloc";
 import { bindMalloc } from "@allocators/malloc-bind";
 import { ArenaAlloc, MemoryViews } from "@allocators/object-alloc";
 import type { Workload } from "../harness.js";
@@ -7,11 +8,12 @@ const HEAP = 1 << 20;
 
 /**
  * The cost of C semantics: batches of malloc then free (LIFO, so the arena takes every block back) through
- * bindMalloc, with the allocator's lookup and with a header, against the allocator called directly.
+ * bindMalloc, with the allocator's lookup and with a header, against the allocator called directly; and the
+ * same over elfmalloc, direct and through bindMalloc (the real malloc the binding is meant for).
  */
 export const mallocBind: Workload = {
   name: "malloc-bind",
-  description: `${BATCH} malloc(16-256 B) then ${BATCH} free, LIFO, over an arena`,
+  description: `${BATCH} malloc(16-256 B) then ${BATCH} free, LIFO, over an arena and over elfmalloc`,
   baseline: "ArenaAlloc direct",
   iterations: { quick: 20_000, full: 100_000 },
   cases() {
@@ -22,6 +24,8 @@ export const mallocBind: Workload = {
     const header = bindMalloc(new ArenaAlloc(new MemoryViews(new ArrayBuffer(HEAP)), 64, HEAP), {
       layout: "header",
     });
+    const elf = ElfMalloc.create({ maxBytes: 16 << 20, backing: "local" });
+    const elfBound = bindMalloc(ElfMalloc.create({ maxBytes: 16 << 20, backing: "local" }));
     const viaBinding = (c: typeof lookup) => (batches: number) => {
       for (let b = 0; b < batches; b++) {
         for (let i = 0; i < BATCH; i++) ptrs[i] = c.malloc(size(i));
@@ -42,6 +46,17 @@ export const mallocBind: Workload = {
       },
       { name: "bindMalloc (usableSize lookup)", run: viaBinding(lookup) },
       { name: "bindMalloc (header)", run: viaBinding(header) },
+      {
+        name: "elfmalloc direct",
+        run(batches) {
+          for (let b = 0; b < batches; b++) {
+            for (let i = 0; i < BATCH; i++) ptrs[i] = elf.malloc(size(i));
+            for (let i = BATCH - 1; i >= 0; i--) elf.free(ptrs[i]);
+          }
+          return batches * BATCH * 2;
+        },
+      },
+      { name: "bindMalloc (elfmalloc)", run: viaBinding(elfBound) },
     ];
   },
 };
