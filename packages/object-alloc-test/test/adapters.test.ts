@@ -9,7 +9,7 @@ import mapAlloc from "../examples/adapters/map-alloc.js";
 import objectPool from "../examples/adapters/object-pool.js";
 import slabAlloc from "../examples/adapters/slab-alloc.js";
 import thingMalloc from "../examples/adapters/thing-malloc.js";
-import { CHECKS, checkAlloc, resultOf } from "../src/index.js";
+import { checkAlloc, resultOf } from "../src/index.js";
 import { nodeWorkerHost } from "../src/node.js";
 import { describeAdapter } from "../src/vitest.js";
 
@@ -33,16 +33,10 @@ const threadSafe = (file: string) => ({
 describeAdapter(mapAlloc, threadSafe("../examples/adapters/map-alloc.ts"));
 describeAdapter(bsalloc, threadSafe("../examples/adapters/bsalloc.ts"));
 
-// elfmalloc, default and checked mode, on a 4 MiB heap shared by 2 workers: every check passes but `leak`, which
-// is left out here because what it finds is an open elfmalloc bug, not a documented limit (README findings):
-// after everything is freed, the calling thread's caches keep whole slabs of other size classes (up to 1 MiB
-// each), and malloc returns 0 without giving them back, so fewer 64 B blocks fit than in a new heap. The report
-// card (`pnpm start`) shows it as a FAIL; run it here again, expecting a pass, once elfmalloc is fixed.
+// elfmalloc, default and checked mode, on a 4 MiB heap shared by 2 workers: every check passes, `leak` included
+// (it once found that a thread's caches kept empty slabs when malloc ran out; malloc now trims them first).
 for (const adapter of elfmalloc) {
-  describeAdapter(adapter, {
-    ...threadSafe("../examples/adapters/elfmalloc.ts"),
-    only: CHECKS.filter((check) => check !== "leak"),
-  });
+  describeAdapter(adapter, threadSafe("../examples/adapters/elfmalloc.ts"));
 }
 
 // slab-alloc: SlabAlloc as an untyped object allocator (single-threaded by design: no workers check) and
