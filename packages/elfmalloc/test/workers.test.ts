@@ -78,10 +78,13 @@ describe("many workers on one heap", () => {
     expect(ptrs.every((p) => p !== 0)).toBe(true);
     for (const p of ptrs) heap.free(p);
     // The victims' own live blocks leak (nobody holds their pointers) but stay counted as live. A victim killed
-    // in the middle of a free into a slab leaves that one slab's count one above its free bits, and one block
-    // counted neither live nor free: at most two such problems per kill, and nothing else may be wrong.
+    // in the middle of a free into a slab leaves that one slab's count above its free bits, and blocks counted
+    // neither live nor free; killed between a large block's page-map entries and the large counters, it leaves
+    // those counters off by one block. At most two such problems per kill, and nothing else may be wrong.
     const problems = heap.check();
-    expect(problems.filter((p) => !/blocks out of slabs|free bits/.test(p))).toEqual([]);
+    expect(
+      problems.filter((p) => !/blocks out of slabs|free bits|large granules|large blocks/.test(p)),
+    ).toEqual([]);
     expect(problems.length).toBeLessThanOrEqual(6);
     heap.detach();
   });
