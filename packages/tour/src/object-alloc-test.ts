@@ -2,7 +2,16 @@ import { formatReport } from "@allocators/object-alloc-test";
 import { checkModule } from "@allocators/object-alloc-test/node";
 import type { Stop } from "./stop.js";
 
-const ADAPTERS = ["arena", "composed", "map-alloc", "bsalloc", "elfmalloc", "slab-alloc", "object-pool", "thing-malloc"];
+const ADAPTERS = [
+  "arena",
+  "composed",
+  "map-alloc",
+  "bsalloc",
+  "elfmalloc",
+  "slab-alloc",
+  "object-pool",
+  "thing-malloc",
+];
 
 export const objectAllocTestStop: Stop = {
   title: "@allocators/object-alloc-test: the report card of every allocator",
