@@ -5,12 +5,16 @@
  * @module
  */
 
-/** A seeded xorshift32 generator; `next()` is plain integer arithmetic, no allocation. */
+/**
+ * A seeded xorshift32 generator; `next()` is plain integer arithmetic, no allocation. The state is kept as a
+ * signed 32-bit integer: stored unsigned, values above 2^31 would not fit V8's small integers and every call
+ * would allocate a heap number, whose garbage the workloads would then measure.
+ */
 export class Rng {
   #state: number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0 || 0x9e3779b9;
+    this.#state = seed | 0 || 0x9e3779b9 | 0;
   }
 
   /** The next 32-bit unsigned value. */
@@ -19,8 +23,8 @@ export class Rng {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.#state = x >>> 0;
-    return this.#state;
+    this.#state = x;
+    return x >>> 0;
   }
 
   /** A uniform integer in [0, n). */
