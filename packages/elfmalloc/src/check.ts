@@ -6,14 +6,17 @@
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
 import {
+  LARGE_CACHE_SLOTS,
+  R_CACHED_GRANULES,
   R_LARGE_BLOCKS,
+  R_LARGE_CACHE,
   R_LARGE_GRANULES,
   R_PAGE_MAP,
   R_POOLED_GRANULES,
   R_RETIRED,
   R_SLAB_GRANULES,
 } from "./heap-root.js";
-import { entryIndex, GRANULE, KIND_LARGE, KIND_MASK, KIND_SLAB } from "./page-map.js";
+import { entryIndex, GRANULE, KIND_CACHED, KIND_LARGE, KIND_MASK, KIND_SLAB } from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
 import { freeBitsIndex, POOLED, readSlab } from "./slab.js";
 import { liveRecords } from "./stats.js";
@@ -30,6 +33,12 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
   let pooledGranules = 0;
   let largeGranules = 0;
   let largeBlocks = 0;
+  let cachedGranules = 0;
+  const cached = new Set<number>();
+  for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+    const base = Atomics.load(i32, r + R_LARGE_CACHE + slot);
+    if (base !== 0) cached.add(base);
+  }
 
   for (let g = 0; g < Math.ceil(space.maxBytes / GRANULE); ) {
     const e = entryIndex(map, g * GRANULE);
@@ -60,6 +69,9 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     if (kind === KIND_LARGE) {
       largeGranules += granules;
       largeBlocks++;
+    } else if (kind === KIND_CACHED) {
+      cachedGranules += granules;
+      if (!cached.delete(base)) problems.push(`large block ${base} is marked cached but is in no cache slot`);
     } else {
       slabGranules += granules;
       const cls = u32[e + 1];
@@ -86,6 +98,9 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
   expect("pooled granules", Atomics.load(i32, r + R_POOLED_GRANULES), pooledGranules);
   expect("large granules", Atomics.load(i32, r + R_LARGE_GRANULES), largeGranules);
   expect("large blocks", Atomics.load(i32, r + R_LARGE_BLOCKS), largeBlocks);
+  expect("cached large granules", Atomics.load(i32, r + R_CACHED_GRANULES), cachedGranules);
+  for (const base of cached)
+    problems.push(`large-block cache slot holds ${base}, which the page map does not mark cached`);
 
   const live = new Float64Array(CLASS_COUNT);
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);

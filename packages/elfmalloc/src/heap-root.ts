@@ -18,6 +18,8 @@
  * 10 pools[3]           byte offsets of the page pools, one per slab size
  * 13 offers[CLASS_COUNT]   byte offsets of the available-slab bags, one per class
  *    retired[CLASS_COUNT]  live blocks counted by threads that have gone (Atomics)
+ *    largeCache[8]      byte offsets of free large blocks kept for reuse, 0 = empty slot (Atomics)
+ *    cachedGranules     granules of the blocks in largeCache (Atomics)
  *    threads[maxThreads × 3]  state, record byte offset, the thread's address-space lock holder id
  * ```
  *
@@ -26,7 +28,7 @@
 import { CLASS_COUNT } from "./size-classes.js";
 
 export const MAGIC = 0x454c464d;
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 export const LAYOUT = (CLASS_COUNT << 8) | LAYOUT_VERSION;
 
 export const R_MAGIC = 0;
@@ -42,7 +44,11 @@ export const R_META_ROOT = 9;
 export const R_POOLS = 10;
 export const R_OFFERS = R_POOLS + 3;
 export const R_RETIRED = R_OFFERS + CLASS_COUNT;
-export const R_THREADS = R_RETIRED + CLASS_COUNT;
+export const R_LARGE_CACHE = R_RETIRED + CLASS_COUNT;
+/** Slots of the large-block cache. */
+export const LARGE_CACHE_SLOTS = 8;
+export const R_CACHED_GRANULES = R_LARGE_CACHE + LARGE_CACHE_SLOTS;
+export const R_THREADS = R_CACHED_GRANULES + 1;
 
 export const FLAG_CHECKED = 1;
 

@@ -5,7 +5,8 @@
  * Two u32 per granule `g = ptr >>> 16`:
  * ```
  * [2g]     base | kind      base: the 64 KiB-aligned start of the slab or large block (low 16 bits free)
- *                           kind: 0 = not this heap's, 1 = slab, 2 = large block
+ *                           kind: 0 = not this heap's, 1 = slab, 2 = large block,
+ *                                 3 = large block parked in the large-block cache (free, not a live block)
  * [2g + 1] slab: its class index;  large block: its length in granules
  * ```
  * Every granule of a slab or large block carries the same entry, so an interior pointer still finds its
@@ -25,6 +26,7 @@ export const GRANULE_SHIFT = 16;
 export const KIND_MASK = 3;
 export const KIND_SLAB = 1;
 export const KIND_LARGE = 2;
+export const KIND_CACHED = 3;
 
 /** Bytes of the page map of a heap of `maxBytes`. */
 export function pageMapBytes(maxBytes: number): number {
@@ -36,11 +38,21 @@ export function entryIndex(map: number, ptr: number): number {
   return (map >>> 2) + (ptr >>> GRANULE_SHIFT) * 2;
 }
 
-/** Records `bytes` from `base` as a slab of class `cls`, or a large block when `cls` is negative. */
-export function setEntries(u32: Uint32Array, map: number, base: number, bytes: number, cls: number): void {
+/**
+ * Records `bytes` from `base` as a slab of class `cls` ({@link KIND_SLAB}), or as a large block, live
+ * ({@link KIND_LARGE}) or cached ({@link KIND_CACHED}), whose second word is then its length in granules.
+ */
+export function setEntries(
+  u32: Uint32Array,
+  map: number,
+  base: number,
+  bytes: number,
+  kind: number,
+  cls = 0,
+): void {
   const granules = bytes / GRANULE;
-  const entry = cls >= 0 ? base + KIND_SLAB : base + KIND_LARGE;
-  const aux = cls >= 0 ? cls : granules;
+  const entry = base + kind;
+  const aux = kind === KIND_SLAB ? cls : granules;
   for (let i = entryIndex(map, base), end = i + granules * 2; i < end; i += 2) {
     u32[i] = entry;
     u32[i + 1] = aux;

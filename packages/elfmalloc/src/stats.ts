@@ -5,6 +5,7 @@
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
 import {
+  R_CACHED_GRANULES,
   R_LARGE_BLOCKS,
   R_LARGE_GRANULES,
   R_MAX_THREADS,
@@ -49,6 +50,8 @@ export interface ElfMallocStats {
   pooledBytes: number;
   /** Bytes of free blocks held in thread caches. */
   cachedBytes: number;
+  /** Bytes of free large blocks kept in the large-block cache for reuse. */
+  largeCachedBytes: number;
   /** Bytes mapped from the address space by anyone, and the buffer's length (what the engine committed). */
   mappedBytes: number;
   heapBytes: number;
@@ -115,6 +118,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
     slabBytes: Atomics.load(i32, r + R_SLAB_GRANULES) * GRANULE,
     pooledBytes: Atomics.load(i32, r + R_POOLED_GRANULES) * GRANULE,
     cachedBytes: sum((c) => c.cachedBlocks * c.size),
+    largeCachedBytes: Atomics.load(i32, r + R_CACHED_GRANULES) * GRANULE,
     mappedBytes: space_.mappedBytes,
     heapBytes: space.buffer.byteLength,
     threads: records.length,

@@ -283,3 +283,41 @@ describe("stats and reclamation", () => {
     expect(other.check()).toEqual([]);
   });
 });
+
+describe("large-block cache", () => {
+  it("reuses a freed large block without unmapping it, and zeroes it for calloc", () => {
+    const h = heap();
+    const a = h.malloc(3 * MiB);
+    h.u8.fill(0xee, a, a + 3 * MiB);
+    h.free(a);
+    expect(h.stats()).toMatchObject({ largeBlocks: 0, largeCachedBytes: 3 * MiB });
+    expect(() => h.free(a)).toThrow(/not a block/);
+    expect(h.owns(a)).toBe(false);
+    expect(h.check()).toEqual([]);
+    const b = h.malloc(2 * MiB + 1);
+    expect(b).toBe(a);
+    expect(h.usableSize(b)).toBe(3 * MiB);
+    h.free(b);
+    const z = h.calloc(1, 3 * MiB);
+    expect(z).toBe(a);
+    expect(h.u8.subarray(z, z + 3 * MiB).every((x) => x === 0)).toBe(true);
+    expect(h.malloc(MiB)).not.toBe(a); // would waste more than half of the cached 3 MiB: newly mapped
+    expect(h.stats().largeCachedBytes).toBe(0);
+    expect(h.check()).toEqual([]);
+  });
+
+  it("gives cached blocks back to the address space before running out", () => {
+    const h = heap(8 * MiB);
+    const a = h.malloc(5 * MiB);
+    h.free(a);
+    expect(h.stats().largeCachedBytes).toBe(5 * MiB);
+    const b = h.malloc(2 * MiB);
+    expect(b).not.toBe(0);
+    const c = h.malloc(3 * MiB);
+    expect(c).not.toBe(0);
+    expect(h.stats().largeCachedBytes).toBe(0);
+    h.free(b);
+    h.free(c);
+    expect(h.check()).toEqual([]);
+  });
+});
