@@ -24,6 +24,14 @@ export const CHECKS = [
   "workers",
 ] as const;
 
+/**
+ * The checks about memory (blocks, alignment, realloc, sizes, workers): the ones that do not apply to an
+ * allocator of JavaScript objects.
+ */
+export const MEMORY_CHECKS: readonly CheckName[] = CHECKS.filter(
+  (check) => check !== "corruption" && check !== "property" && check !== "object-cache",
+);
+
 /** The name of a check. */
 export type CheckName = (typeof CHECKS)[number];
 

@@ -15,7 +15,7 @@ import {
 import { ALLOC_CHECKS, type AllocCheckName, type CheckContext, contextFor, skip } from "./checks.js";
 import { objectChecks, type TestObject } from "./objects.js";
 import { randomSeed } from "./random.js";
-import { type CheckName, type CheckResult, makeReport, type Report } from "./report.js";
+import { type CheckName, type CheckResult, MEMORY_CHECKS, makeReport, type Report } from "./report.js";
 import { DEFAULT_MIX, type Mix } from "./sequences.js";
 import { untypedTarget } from "./untyped.js";
 import { type WorkerHost, workersResult } from "./workers.js";
@@ -149,24 +149,10 @@ export async function checkObjectAlloc(
     objectChecks((construct: () => TestObject) => adapter.create(construct), run),
   );
   const why = "an object allocator hands out JavaScript objects, not memory";
-  const memoryChecks = [
-    "no-double-hand-out",
-    "no-overlap",
-    "alignment",
-    "contents",
-    "realloc",
-    "zeroed",
-    "usable-size",
-    "out-of-memory",
-    "too-large",
-    "leak",
-    "size-align-matrix",
-    "workers",
-  ] as const;
   results.push(
     ...selected(
       options,
-      memoryChecks.map((name) => skip(name, why)),
+      MEMORY_CHECKS.map((name) => skip(name, why)),
     ),
   );
   return makeReport(adapter.name, run.seed, results);
