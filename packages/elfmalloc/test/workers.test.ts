@@ -79,12 +79,12 @@ describe("many workers on one heap", () => {
     for (const p of ptrs) heap.free(p);
     // The victims' own live blocks leak (nobody holds their pointers) but stay counted as live. A victim killed
     // in the middle of a free into a slab leaves that one slab's count above its free bits, and blocks counted
-    // neither live nor free; killed between a large block's page-map entries and the large counters, it leaves
-    // those counters off by one block. At most two such problems per kill, and nothing else may be wrong.
+    // neither live nor free; killed between a large block's page-map entries and the large counters (or the
+    // large-block cache's slot), it leaves those off by one block. At most two such problems per kill, and
+    // nothing else may be wrong.
     const problems = heap.check();
-    expect(
-      problems.filter((p) => !/blocks out of slabs|free bits|large granules|large blocks/.test(p)),
-    ).toEqual([]);
+    const bounded = /blocks out of slabs|free bits|large granules|large blocks|cached/;
+    expect(problems.filter((p) => !bounded.test(p))).toEqual([]);
     expect(problems.length).toBeLessThanOrEqual(6);
     heap.detach();
   });
