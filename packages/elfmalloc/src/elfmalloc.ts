@@ -655,14 +655,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return any;
   }
 
-  /** Frees the oldest `half` blocks of a full magazine into their slabs. */
+  /** Frees the newest `half` blocks of a full magazine into their slabs. */
   #flushMagazine(at: number, half: number): void {
     this.#sync();
     const u32 = this.#u32;
     const n = u32[at + COUNT];
-    this.#freeToSlabs(at + ITEMS, half);
-    u32.copyWithin(at + ITEMS, at + ITEMS + half, at + ITEMS + n);
+    // The newest half leaves the magazine before it is freed: a thread killed in between leaks those blocks,
+    // but never leaves a block both in its magazine and free in its slab, which reclaimThread would free twice.
     u32[at + COUNT] = n - half;
+    this.#freeToSlabs(at + ITEMS + n - half, half);
     u32[this.#rec + SLAB_FREES] += half;
   }
 
@@ -891,8 +892,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const r = this.#root >>> 2;
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
-      this.#freeToSlabs(at + ITEMS, u32[at + COUNT]);
+      const cached = u32[at + COUNT];
       u32[at + COUNT] = 0;
+      this.#freeToSlabs(at + ITEMS, cached);
       const slab = u32[at + SLAB];
       if (slab !== 0) {
         if (u32[at + BITS] !== 0) returnBits(this.#i32, slab, c, u32[at + NEXT_WORD] - 1, u32[at + BITS]);
