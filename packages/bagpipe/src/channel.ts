@@ -46,6 +46,16 @@ export abstract class Channel extends Region {
   /** One non-blocking attempt to take an item; {@link EMPTY} when there is none. */
   abstract tryPop(): number;
 
+  /** Pops up to `max` items into `out` from `start`; returns how many were popped. */
+  popBulk(out: { [index: number]: number; length: number }, start = 0, max = out.length - start): number {
+    for (let n = 0; n < max; n++) {
+      const item = this.tryPop();
+      if (item === EMPTY) return n;
+      out[start + n] = item;
+    }
+    return max;
+  }
+
   /** True once {@link Channel.close} ran (in any worker). */
   get closed(): boolean {
     return Atomics.load(this.view(), this.base + CLOSED) !== 0;

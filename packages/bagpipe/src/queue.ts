@@ -149,16 +149,6 @@ export class Queue extends Channel {
     return end - start;
   }
 
-  /** Pops up to `max` items into `out` from `start`; returns how many were popped. */
-  popBulk(out: { [index: number]: number; length: number }, start = 0, max = out.length - start): number {
-    for (let n = 0; n < max; n++) {
-      const item = this.tryPop();
-      if (item === EMPTY) return n;
-      out[start + n] = item;
-    }
-    return max;
-  }
-
   /**
    * Removes `item` in place if it is still in the queue where the push with `handleByteOffset` recorded it
    * (true), or reports that a consumer took it (false). Racing with pops, exactly one of them gets the item.

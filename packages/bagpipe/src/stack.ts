@@ -145,16 +145,6 @@ export class Stack extends Channel {
     return end - start;
   }
 
-  /** Pops up to `max` items into `out` from `start`; returns how many were popped. */
-  popBulk(out: { [index: number]: number; length: number }, start = 0, max = out.length - start): number {
-    for (let n = 0; n < max; n++) {
-      const item = this.tryPop();
-      if (item === EMPTY) return n;
-      out[start + n] = item;
-    }
-    return max;
-  }
-
   /** Unlinks the first node of the list at word `head`: its number + 1, or 0 when the list is empty. */
   #unlink(i32: Int32Array, head: number): number {
     const bits = this.#indexBits;
