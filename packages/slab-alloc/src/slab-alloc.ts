@@ -149,14 +149,16 @@ export class SlabAlloc implements UntypedObjectAlloc {
   readonly #strideLowBits: number;
   readonly #strideInverse: number;
   readonly #bitmapWord: number;
-  /** Bytes from object 0 to the end of the last object. */
-  readonly #span: number;
   readonly #stride: number;
   readonly #colouring: boolean;
   readonly #tag: number;
   readonly #init: ((ptr: Ptr) => void) | null;
   readonly #destroy: ((ptr: Ptr) => void) | null;
-  readonly #zeroed: boolean;
+  /**
+   * Which objects `alloc` must ready, by their stack entry's constructed bit: bit 0 set runs `init` on an
+   * unconstructed object, bit 1 set zeroes a reused one (`zeroed`). One test on the hot path for both.
+   */
+  readonly #prepare: number;
   readonly #workingSet: WorkingSet;
   readonly #pages: PageMap | null;
   readonly #headers: SlabAlloc | null;
@@ -170,7 +172,6 @@ export class SlabAlloc implements UntypedObjectAlloc {
   #emptyTail = 0;
   #emptyCount = 0;
   #slabs = 0;
-  #live = 0;
   #nextColour = 0;
   #constructorCalls = 0;
   #destructorCalls = 0;
@@ -203,13 +204,12 @@ export class SlabAlloc implements UntypedObjectAlloc {
     this.#strideLowBits = (1 << this.#g.strideShift) - 1;
     this.#strideInverse = this.#g.strideInverse;
     this.#bitmapWord = this.#g.bitmapWord;
-    this.#span = this.#n * this.#g.stride;
     this.#stride = this.#g.stride;
     this.#colouring = colouring;
     this.#tag = newTag();
     this.#init = init;
     this.#destroy = destroy;
-    this.#zeroed = zeroed;
+    this.#prepare = (init !== null ? 1 : 0) | (zeroed ? 2 : 0);
     this.#workingSet = new WorkingSet(windowMs, options.now ?? (() => performance.now()));
     this.#pages = this.#aligned ? null : new PageMap();
     this.#headers = this.#aligned
@@ -250,13 +250,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const index = entry >>> 1;
     const ptr = u32[w + BASE] + index * this.#stride;
     if (free === 0) this.#move(h, PARTIAL, FULL);
-    this.#live++;
     if (this.#checked) u32[w + this.#bitmapWord + (index >>> 5)] |= 1 << (index & 31);
-    if ((entry & 1) === 0) {
-      if (this.#init !== null) this.#construct(ptr);
-    } else if (this.#zeroed) {
-      this.#u8.fill(0, ptr, ptr + this.layout.size);
-    }
+    if (((this.#prepare >>> (entry & 1)) & 1) !== 0) this.#prepareObject(ptr, entry & 1);
     return ptr;
   }
 
@@ -281,9 +276,13 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const free = u32[w + FREE];
     this.#u16[(h >>> 1) + STACK + free] = index * 2 + constructed;
     u32[w + FREE] = free + 1;
-    this.#live--;
+    if (free === 0 || free + 1 === this.#n) this.#changeList(h, free);
+  }
+
+  /** Moves slab `h` after a free found `free` objects free before it: out of the full list, or into the empty one. */
+  #changeList(h: number, free: number): void {
     if (free === 0) this.#leaveFull(h);
-    else if (free + 1 === this.#n && (h !== this.#partial || u32[w + NEXT] !== 0)) {
+    else if (h !== this.#partial || this.#u32[(h >>> 2) + NEXT] !== 0) {
       // The last partial slab stays where it is when it empties: it is the current slab, so alloc/free
       // pairs on a quiet allocator move no slab between lists (and never look at the clock).
       this.#move(h, PARTIAL, EMPTY);
@@ -323,7 +322,6 @@ export class SlabAlloc implements UntypedObjectAlloc {
     for (const list of [PARTIAL, FULL, EMPTY]) {
       while (this.#head(list) !== 0) this.#release(this.#head(list), list);
     }
-    this.#live = 0;
     this.#headers?.dispose();
   }
 
@@ -332,6 +330,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const g = this.#g;
     const partialSlabs = this.#count(PARTIAL);
     const fullSlabs = this.#count(FULL);
+    const live = this.#liveObjects();
     return {
       kind: g.kind,
       size: this.layout.size,
@@ -345,8 +344,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
       partialSlabs,
       fullSlabs,
       emptySlabs: this.#emptyCount,
-      liveObjects: this.#live,
-      freeObjects: this.#slabs * this.#n - this.#live,
+      liveObjects: live,
+      freeObjects: this.#slabs * this.#n - live,
       mappedBytes: this.#slabs * g.slabBytes + (this.#headers?.stats().mappedBytes ?? 0),
       constructorCalls: this.#constructorCalls,
       destructorCalls: this.#destructorCalls,
@@ -362,7 +361,6 @@ export class SlabAlloc implements UntypedObjectAlloc {
   check(): string[] {
     const problems: string[] = [];
     const u32 = this.#refreshViews();
-    let live = 0;
     let slabs = 0;
     for (const list of [PARTIAL, FULL, EMPTY]) {
       let prev = 0;
@@ -371,13 +369,11 @@ export class SlabAlloc implements UntypedObjectAlloc {
           problems.push(`list ${list} holds more slabs than the ${this.#slabs} mapped (a cycle?)`);
           break;
         }
-        live += this.#n - u32[(h >>> 2) + FREE];
         this.#checkSlab(u32, h, list, prev, problems);
         prev = h;
       }
     }
     if (slabs !== this.#slabs) problems.push(`lists hold ${slabs} slabs, ${this.#slabs} mapped`);
-    if (live !== this.#live) problems.push(`slabs hold ${live} live objects, counter says ${this.#live}`);
     if (this.#count(EMPTY) !== this.#emptyCount) problems.push("empty-slab counter is wrong");
     if (this.#pages !== null && this.#pages.size !== this.#slabs * (this.#g.slabBytes >>> this.#pageShift)) {
       problems.push(`page map holds ${this.#pages.size} pages for ${this.#slabs} slabs`);
@@ -465,8 +461,15 @@ export class SlabAlloc implements UntypedObjectAlloc {
     return h;
   }
 
-  /** Runs `init` on a fresh object; if it throws, the object goes back unconstructed and the error propagates. */
-  #construct(ptr: Ptr): void {
+  /**
+   * Readies an object `alloc` hands out: runs `init` on one never constructed (`constructed` 0), zeroes a
+   * reused one when `zeroed`. If `init` throws, the object goes back unconstructed and the error propagates.
+   */
+  #prepareObject(ptr: Ptr, constructed: number): void {
+    if (constructed === 1) {
+      this.#u8.fill(0, ptr, ptr + this.layout.size);
+      return;
+    }
     try {
       this.#init!(ptr);
       this.#constructorCalls++;
@@ -495,20 +498,42 @@ export class SlabAlloc implements UntypedObjectAlloc {
    * Throws unless `ptr` is a live object of this allocator: an integer pointer, in a slab whose header carries
    * this allocator's tag and its own address, at the start of an object, whose live bit is set. Then clears
    * the live bit. Nothing is written before every check has passed.
+   *
+   * Kept small so that V8 inlines `alloc`, `dealloc` and this into one caller (its inlining budget is counted
+   * in bytecode): the messages are built by {@link #misuse}, off the hot path. Why these tests suffice:
+   * - `SELF === h` also refuses a `ptr` that is not a u32 integer: a fraction, a negative number, NaN or a value
+   *   of 2^32 or more gives an `h` that no header holds as its own address;
+   * - with `offset` a multiple of 2^strideShift, the multiplicative inverse gives `index < n` exactly when
+   *   `offset` is a multiple of the stride from 0 below the span: any other offset, negative ones included
+   *   (they wrap to u32), maps to an index of at least 2^32 / stride.
    */
   #validate(u32: Uint32Array, ptr: Ptr, h: number, offset: number, index: number): void {
+    const w = h >>> 2;
+    const word = w + this.#bitmapWord + (index >>> 5);
+    const bit = 1 << (index & 31);
+    if (
+      u32[w + TAG] !== this.#tag ||
+      u32[w + SELF] !== h ||
+      (offset & this.#strideLowBits) !== 0 ||
+      index >= this.#n ||
+      (u32[word] & bit) === 0
+    ) {
+      throw this.#misuse(u32, ptr, h, offset, index);
+    }
+    u32[word] ^= bit;
+  }
+
+  /** The error for a `dealloc(ptr)` that {@link #validate} refused, naming what is wrong with `ptr`. */
+  #misuse(u32: Uint32Array, ptr: Ptr, h: number, offset: number, index: number): RangeError {
     if (ptr >>> 0 !== ptr) assertPtr(ptr);
     const w = h >>> 2;
     if (u32[w + TAG] !== this.#tag || u32[w + SELF] !== h) {
-      throw new RangeError(`ptr must be an object of this SlabAlloc; got ${ptr}`);
+      return new RangeError(`ptr must be an object of this SlabAlloc; got ${ptr}`);
     }
-    if (!(offset >= 0 && offset < this.#span) || (offset & this.#strideLowBits) !== 0 || index >= this.#n) {
-      throw new RangeError(`ptr must point at the start of an object; got ${ptr}, inside slab ${h}`);
+    if (offset < 0 || (offset & this.#strideLowBits) !== 0 || index >= this.#n) {
+      return new RangeError(`ptr must point at the start of an object; got ${ptr}, inside slab ${h}`);
     }
-    const word = w + this.#bitmapWord + (index >>> 5);
-    const bit = 1 << (index & 31);
-    if ((u32[word] & bit) === 0) throw new RangeError(`ptr must be a live object; got ${ptr} (double free)`);
-    u32[word] ^= bit;
+    return new RangeError(`ptr must be a live object; got ${ptr} (double free)`);
   }
 
   #isLive(u32: Uint32Array, w: number, index: number): boolean {
@@ -585,6 +610,17 @@ export class SlabAlloc implements UntypedObjectAlloc {
     if (list === PARTIAL) this.#partial = h;
     else if (list === FULL) this.#full = h;
     else this.#emptyHead = h;
+  }
+
+  /**
+   * Live objects, counted from the slabs' free counts: the hot path keeps no counter of its own (two fewer
+   * writes per alloc/free pair), so this walks the partial list; full slabs are all live, empty ones all free.
+   */
+  #liveObjects(): number {
+    const u32 = this.#refreshViews();
+    let live = this.#count(FULL) * this.#n;
+    for (let h = this.#partial; h !== 0; h = u32[(h >>> 2) + NEXT]) live += this.#n - u32[(h >>> 2) + FREE];
+    return live;
   }
 
   #count(list: number): number {
