@@ -120,9 +120,14 @@ export abstract class Channel extends Region {
     Atomics.notify(i32, this.base + SIGNAL, 1);
   }
 
-  /** Pushes check this first (an atomic load, so a close() in another worker is seen at once). */
+  /**
+   * Pushes check this first. A plain load (an atomic one costs a call on every push): a push that happens after
+   * close() (ordered by any synchronisation, such as a message or an atomic the closer wrote later) sees CLOSED
+   * all the same, and a push racing with close() may land either way, as it could with an atomic load, since
+   * the check and the publish are not one atomic step.
+   */
   protected isClosed(i32: Int32Array): boolean {
-    return Atomics.load(i32, this.base + CLOSED) !== 0;
+    return i32[this.base + CLOSED] !== 0;
   }
 
   /**

@@ -136,8 +136,10 @@ export class Queue extends Channel {
         return EMPTY;
       }
       if (item !== POP_RETRY) {
-        this.#popStalls = 0;
-        this.lateWriter = false;
+        if (this.#popStalls !== 0) {
+          this.#popStalls = 0;
+          this.lateWriter = false;
+        }
         return item;
       }
     }

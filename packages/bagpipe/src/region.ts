@@ -165,7 +165,8 @@ export function assertByteOffset(value: number, min: number, name = "byteOffset"
 
 /** `RangeError` unless `item` is a u32: an integer from 0 to 2^32 - 1 (no item value is reserved). */
 export function assertItem(item: number): void {
-  if (!(Number.isInteger(item) && item >= 0 && item <= 0xffffffff)) {
+  // `item >>> 0` is the u32 that `item` converts to: equal to it exactly for the integers in [0, 2^32).
+  if (item >>> 0 !== item) {
     throw new RangeError(`item must be an integer from 0 to 4294967295; got ${String(item)}`);
   }
 }

@@ -136,11 +136,12 @@ export function pushOnce(
   handle: number,
   force: boolean,
 ): number {
-  const t = Atomics.load(i32, q + TAIL);
+  // TAIL and SEQ are read plainly: they are hints. The CAS on TAIL checks t, fillOwned's CAS on SEQ checks
+  // seq (and is what orders this push after the popper that freed the cell); a stale hint costs a failed CAS.
+  const t = i32[q + TAIL];
   const cell = cellOf(q, t, capacity);
-  const seq = Atomics.load(i32, cell);
+  const seq = i32[cell];
   const lag = (t - seq) | 0;
-  if (lag < 0) return RETRY; // the cell is past lap t: another pusher took position t
   if (lag > 0) {
     // The cell still holds an older lap. Full when that lap's item was not popped; else its popper is late.
     // (HEAD is read only here, so a pusher does not pull the consumers' cache line in the common case.)
@@ -149,6 +150,7 @@ export function pushOnce(
     // position at once, fillOwned gives it up.
     if (!force && (-lag & (capacity - 1)) !== ABANDONED) return STALLED;
   }
+  // Lost to another pusher, or lag < 0: the cell is past lap t, so TAIL has passed t and the CAS fails too.
   if (Atomics.compareExchange(i32, q + TAIL, t, (t + 1) | 0) !== t) return RETRY;
   return fillOwned(i32, q, cell, t, capacity, item, handle, seq);
 }
@@ -192,7 +194,9 @@ function fillOwned(
 
 /** One attempt to pop: an item, EMPTY (-1), POP_RETRY or POP_STALLED. */
 export function popOnce(i32: Int32Array, q: number, capacity: number, force: boolean): number {
-  const h = Atomics.load(i32, q + HEAD);
+  // HEAD is a hint (the CAS on HEAD checks it); SEQ is loaded atomically: seeing FULL is what makes the
+  // pusher's plain store to VALUE visible to the plain load of VALUE in takeOwned.
+  const h = i32[q + HEAD];
   const cell = cellOf(q, h, capacity);
   const seq = Atomics.load(i32, cell);
   const ahead = (seq - h) | 0;
