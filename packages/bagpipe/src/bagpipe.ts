@@ -15,7 +15,8 @@
  * Walking (as the Rust original): the k-th handle opened gets `stride = 2k + 1` and starts at
  * `offset = stride mod N`. An odd stride visits every ring of a power-of-two count, and different handles
  * (workers) start on, and move through, different rings. A handle stays on a ring while it succeeds and moves
- * one stride on when a ring is contended, full or empty. `tryPush` gives up after `pushFailures + 1` rings
+ * one stride on when a ring is full or empty (pushers racing on a ring take its next positions, one each;
+ * pops move on when they lose no race). `tryPush` gives up after `pushFailures + 1` rings
  * (halved on success, raised on failure, as the original); pops report EMPTY after N consecutive empty rings.
  *
  * A revocation handle holds the item's cell number + 1 across all rings (`ring * capacity + cell + 1`); the
@@ -52,7 +53,6 @@ import {
   revokeCell,
   ringByteLength,
   ringSize,
-  STALLED,
 } from "./ring.js";
 
 /** Options of {@link BagPipe.create}, {@link BagPipe.init} and {@link BagPipe.byteLength}. */
@@ -138,7 +138,7 @@ export class BagPipe extends Channel {
   }
 
   /**
-   * Adds `item`, trying a few rings: false when they were contended or full, or the bag is closed (use
+   * Adds `item`, trying a few rings: false when they were full, or the bag is closed (use
    * {@link BagPipe.push} to try every ring). With `handleByteOffset` (a word of the same memory, e.g. a slab
    * header's field), records where the item sits for {@link BagPipe.revoke}.
    */
@@ -245,7 +245,7 @@ export class BagPipe extends Channel {
   sizeGuess(): number {
     const i32 = this.view();
     let size = 0;
-    for (let pipe = 0; pipe < this.pipes; pipe++) size += ringSize(i32, this.#ring(pipe));
+    for (let pipe = 0; pipe < this.pipes; pipe++) size += ringSize(i32, this.#ring(pipe), this.capacity);
     return size;
   }
 
@@ -253,12 +253,9 @@ export class BagPipe extends Channel {
     return this.base + LINE + pipe * this.#ringWords;
   }
 
-  /** One push attempt on a ring; STALLED answers in a row count towards taking over a late worker's cell. */
+  /** One push on a ring: PUSHED, FULL_RING, or RETRY (our late write was given up on). */
   #pushAt(i32: Int32Array, pipe: number, item: number, handle: number): number {
-    const status = pushOnce(i32, this.#ring(pipe), this.capacity, item, handle, this.#stalls > STALL_SPINS);
-    if (status === PUSHED) this.#stalls = 0;
-    else if (status === STALLED) this.#stalls++;
-    return status;
+    return pushOnce(i32, this.#ring(pipe), this.capacity, item, handle);
   }
 
   #pushed(i32: Int32Array, pipe: number): true {

@@ -26,7 +26,6 @@ import {
   PUSHED,
   popOnce,
   pushOnce,
-  RETRY,
   revokeCell,
   ringByteLength,
   ringSize,
@@ -42,8 +41,9 @@ export interface QueueOptions {
 export const MAX_QUEUE_CAPACITY = 2 ** 26;
 
 /**
- * How many consecutive STALLED answers an operation accepts before taking over a late worker's cell. Long
- * enough that a worker merely between two instructions finishes; short enough that a terminated one costs
+ * How many pops in a row that find the same writer late are answered EMPTY before the next one gives up on
+ * that writer (its position is skipped, and its push is made again elsewhere if it was only late). Long
+ * enough that a writer merely between two instructions finishes; short enough that a terminated one costs
  * a few microseconds.
  */
 export const STALL_SPINS = 1024;
@@ -109,12 +109,11 @@ export class Queue extends Channel {
     const handle = this.handleIndex(handleByteOffset);
     const i32 = this.view(handle);
     if (this.isClosed(i32)) return false;
-    let stalls = 0;
     for (;;) {
-      const status = pushOnce(i32, this.base, this.capacity, item, handle, stalls > STALL_SPINS);
+      const status = pushOnce(i32, this.base, this.capacity, item, handle);
       if (status === PUSHED) break;
       if (status === FULL_RING) return false;
-      if (status !== RETRY) stalls++;
+      // RETRY: the poppers gave up on this push while it was late; it is made again at a later position.
     }
     this.wakeOne(i32);
     return true;
@@ -166,7 +165,7 @@ export class Queue extends Channel {
 
   /** Items in the queue (revoked ones until they are skipped): approximate while others push and pop. */
   sizeGuess(): number {
-    return ringSize(this.view(), this.base);
+    return ringSize(this.view(), this.base, this.capacity);
   }
 }
 
