@@ -39,12 +39,14 @@ import {
   type MemoryLike,
   PARAM,
   regionView,
+  SIGNAL,
   writeHeader,
 } from "./region.js";
 import {
   FULL_RING,
   initRing,
   MIN_RING_CAPACITY,
+  markWaited,
   POP_RETRY,
   POP_STALLED,
   PUSHED,
@@ -152,7 +154,7 @@ export class BagPipe extends Channel {
     for (let tries = Math.min(this.#pushFailures, mask) + 1; tries > 0; tries--) {
       if (this.#pushAt(i32, pipe, item, handle) === PUSHED) {
         this.#pushFailures >>= 1;
-        return this.#pushed(i32, pipe);
+        return this.#pushed(pipe);
       }
       pipe = (pipe + this.#stride) & mask;
     }
@@ -172,7 +174,7 @@ export class BagPipe extends Channel {
       let full = 0;
       for (let k = 0; k <= mask; k++) {
         const status = this.#pushAt(i32, pipe, item, handle);
-        if (status === PUSHED) return this.#pushed(i32, pipe);
+        if (status === PUSHED) return this.#pushed(pipe);
         if (status === FULL_RING) full++;
         pipe = (pipe + this.#stride) & mask;
       }
@@ -201,7 +203,13 @@ export class BagPipe extends Channel {
     let pipe = this.#offset;
     let late = false;
     for (let misses = 0; misses < this.pipes; pipe = (pipe + this.#stride) & mask) {
-      const item = popOnce(i32, this.#ring(pipe), this.capacity, this.#stalls > STALL_SPINS);
+      const item = popOnce(
+        i32,
+        this.#ring(pipe),
+        this.capacity,
+        this.#stalls > STALL_SPINS,
+        this.base + SIGNAL,
+      );
       if (item >= 0) {
         this.#offset = pipe;
         this.#stalls = 0;
@@ -249,18 +257,25 @@ export class BagPipe extends Channel {
     return size;
   }
 
+  /** Marks, in every ring, the cell the next item will be published in (see channel.ts). */
+  protected override announceSleep(i32: Int32Array): void {
+    for (let pipe = 0; pipe < this.pipes; pipe++) markWaited(i32, this.#ring(pipe), this.capacity);
+  }
+
+  /** Nothing to undo: a mark left behind costs the next push on that ring one notify. */
+  protected override leaveSleep(): void {}
+
   #ring(pipe: number): number {
     return this.base + LINE + pipe * this.#ringWords;
   }
 
   /** One push on a ring: PUSHED, FULL_RING, or RETRY (our late write was given up on). */
   #pushAt(i32: Int32Array, pipe: number, item: number, handle: number): number {
-    return pushOnce(i32, this.#ring(pipe), this.capacity, item, handle);
+    return pushOnce(i32, this.#ring(pipe), this.capacity, item, handle, this.base + SIGNAL);
   }
 
-  #pushed(i32: Int32Array, pipe: number): true {
+  #pushed(pipe: number): true {
     this.#offset = pipe;
-    this.wakeOne(i32);
     return true;
   }
 }

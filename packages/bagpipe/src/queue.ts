@@ -15,12 +15,14 @@ import {
   type MemoryLike,
   PARAM,
   regionView,
+  SIGNAL,
   writeHeader,
 } from "./region.js";
 import {
   FULL_RING,
   initRing,
   MIN_RING_CAPACITY,
+  markWaited,
   POP_RETRY,
   POP_STALLED,
   PUSHED,
@@ -110,13 +112,11 @@ export class Queue extends Channel {
     const i32 = this.view(handle);
     if (this.isClosed(i32)) return false;
     for (;;) {
-      const status = pushOnce(i32, this.base, this.capacity, item, handle);
-      if (status === PUSHED) break;
+      const status = pushOnce(i32, this.base, this.capacity, item, handle, this.base + SIGNAL);
+      if (status === PUSHED) return true;
       if (status === FULL_RING) return false;
       // RETRY: the poppers gave up on this push while it was late; it is made again at a later position.
     }
-    this.wakeOne(i32);
-    return true;
   }
 
   /**
@@ -128,7 +128,7 @@ export class Queue extends Channel {
   tryPop(): number {
     const i32 = this.view();
     for (;;) {
-      const item = popOnce(i32, this.base, this.capacity, this.#popStalls > STALL_SPINS);
+      const item = popOnce(i32, this.base, this.capacity, this.#popStalls > STALL_SPINS, this.base + SIGNAL);
       if (item === POP_STALLED) {
         this.#popStalls++;
         this.lateWriter = true;
@@ -162,6 +162,14 @@ export class Queue extends Channel {
     if (!(cell >= 0 && cell < this.capacity)) return false;
     return revokeCell(i32, this.base, this.capacity, cell, item);
   }
+
+  /** Marks the cell the next item will be published in: its push wakes the sleepers (see channel.ts). */
+  protected override announceSleep(i32: Int32Array): void {
+    markWaited(i32, this.base, this.capacity);
+  }
+
+  /** Nothing to undo: a mark left behind costs the next push one notify. */
+  protected override leaveSleep(): void {}
 
   /** Items in the queue (revoked ones until they are skipped): approximate while others push and pop. */
   sizeGuess(): number {

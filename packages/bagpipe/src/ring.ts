@@ -16,21 +16,26 @@
  * ```
  *
  * A cell's SEQ is `lap + state`, where `lap` is the position the cell serves (≡ the cell's index modulo the
- * capacity; the capacity is at least 8 so that the five states never alias another lap):
+ * capacity; the capacity is at least 8 so that the seven states never alias another lap):
  *
  * ```
  *   lap + 0  FREE       no pusher has claimed position lap
+ *   lap + 5  WAITED     FREE, and a consumer sleeps until an item comes (its pusher must wake the consumers)
+ *   lap + 6  WRITING    and a consumer sleeps until the item is published (WRITING_WAITED)
  *   lap + 3  WRITING    pusher(lap) claimed it and is writing VALUE
  *   lap + 1  FULL       VALUE holds pusher(lap)'s item
  *   lap + 2  REVOKED    the item was revoked in place
  *   m   + 4  ABANDONED  a writer the poppers gave up on still owns the cell; positions up to m are skipped
  *
- *   push at p:  p -> p+3 (CAS: claims p), writes VALUE, p+3 -> p+1 (CAS: publishes)
+ *   push at p:  p -> p+3, or p+5 -> p+6 (CAS: claims p), writes VALUE,
+ *               p+3 or p+6 -> p+1 (CAS: publishes; from p+6 it then wakes the consumers)
  *               if the publish fails (ABANDONED m): m+4 -> m+cap (CAS: releases the cell), push again
  *               older ABANDONED m -> p+4 (CAS: moves the mark on, skips p)
  *   pop at h:   h+1 -> h+cap (CAS, after reading VALUE: takes the item and frees the cell for the next lap)
  *               h+2 -> h+cap (CAS: skips a revoked item)
- *               h+3 -> h+4   (CAS, only after spinning: gives up on a late writer, skips h)
+ *               h+3 or h+6 -> h+4 (CAS, only after spinning: gives up on a late writer, skips h; from h+6
+ *               it wakes the consumers, who wait for a later position now)
+ *               h -> h+5, h+3 -> h+6 (CAS, by a consumer about to sleep: see channel.ts)
  *   revoke:     p+1 -> p+2   (CAS, only when VALUE is the item)
  * ```
  *
@@ -76,8 +81,10 @@ const FULL = 1;
 const REVOKED = 2;
 const WRITING = 3;
 const ABANDONED = 4;
+const WAITED = 5;
+const WRITING_WAITED = 6;
 
-/** The smallest capacity: the five states of a lap must not alias the next lap. */
+/** The smallest capacity: the seven states of a lap must not alias the next lap. */
 export const MIN_RING_CAPACITY = 8;
 
 /** pushOnce results. */
@@ -125,20 +132,29 @@ function later(position: number, hint: number): number {
 /**
  * One push of `item`: claims the first position not yet decided and publishes the item there. `handle` is
  * the word index of the item's revocation handle, or -1: while the cell is WRITING, the cell's number + 1 is
- * stored there (0 stays "in no cell").
+ * stored there (0 stays "in no cell"). `signal` is the word index of the futex word sleeping consumers wait
+ * on: a push that claims a cell marked WAITED bumps it and wakes them (see channel.ts).
  */
-export function pushOnce(i32: Int32Array, q: number, capacity: number, item: number, handle: number): number {
+export function pushOnce(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  item: number,
+  handle: number,
+  signal: number,
+): number {
   for (let t = i32[q + TAIL]; ; ) {
     const cell = cellOf(q, t, capacity);
     const seq = Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0);
-    if (seq === t) {
-      i32[q + TAIL] = (t + 1) | 0; // a hint: t is decided
-      i32[cell + 1] = item;
-      if (handle >= 0) Atomics.store(i32, handle, i32[q + PARAM] + (t & (capacity - 1)) + 1);
-      return publish(i32, cell, t, capacity);
-    }
+    if (seq === t) return fill(i32, q, cell, t, capacity, item, handle, (t + WRITING) | 0, signal);
     const ahead = (seq - t) | 0;
-    if (ahead >= capacity) {
+    if (ahead === WAITED) {
+      // FREE, marked by a consumer about to sleep: claim it keeping the mark, so that the publish wakes them.
+      const waited = (t + WRITING_WAITED) | 0;
+      if (Atomics.compareExchange(i32, cell, seq, waited) === seq) {
+        return fill(i32, q, cell, t, capacity, item, handle, waited, signal);
+      }
+    } else if (ahead >= capacity) {
       t = later((t + 1) | 0, i32[q + TAIL]); // the cell is on a later lap: t was a stale hint
     } else if (ahead > 0) {
       t = (t + 1) | 0; // another pusher claimed t, or t was skipped
@@ -153,25 +169,77 @@ export function pushOnce(i32: Int32Array, q: number, capacity: number, item: num
   }
 }
 
-/** Pusher(t) publishes its item, or releases the cell a popper gave up on it in (exported for tests). */
-export function publish(i32: Int32Array, cell: number, t: number, capacity: number): number {
-  let seq = Atomics.compareExchange(i32, cell, (t + WRITING) | 0, (t + FULL) | 0);
-  if (seq === ((t + WRITING) | 0)) return PUSHED;
-  // ABANDONED with a mark m >= t: our VALUE store is done, so the cell can serve lap m + capacity. Pushers may
-  // move the mark on meanwhile: retry from what the CAS found (it stays ABANDONED until this release).
+/** Pusher(t), having claimed the cell (its SEQ is now `writing`), writes the item and publishes it. */
+function fill(
+  i32: Int32Array,
+  q: number,
+  cell: number,
+  t: number,
+  capacity: number,
+  item: number,
+  handle: number,
+  writing: number,
+  signal: number,
+): number {
+  i32[q + TAIL] = (t + 1) | 0; // a hint: t is decided
+  i32[cell + 1] = item;
+  if (handle >= 0) Atomics.store(i32, handle, i32[q + PARAM] + (t & (capacity - 1)) + 1);
+  return publish(i32, cell, t, capacity, writing, signal);
+}
+
+/**
+ * Pusher(t) publishes its item (from `writing`, the SEQ its claim left), waking the consumers if one marked the
+ * cell meanwhile; or releases the cell a popper gave up on it in. Exported for tests.
+ */
+export function publish(
+  i32: Int32Array,
+  cell: number,
+  t: number,
+  capacity: number,
+  writing: number,
+  signal: number,
+): number {
+  for (let seq = writing; ; ) {
+    const found = Atomics.compareExchange(i32, cell, seq, (t + FULL) | 0);
+    if (found === seq) {
+      if (seq === ((t + WRITING_WAITED) | 0)) wakeConsumers(i32, signal);
+      return PUSHED;
+    }
+    if (found !== ((t + WRITING_WAITED) | 0)) return release(i32, cell, found, capacity);
+    seq = found; // a consumer marked the cell while we wrote: publish from that state
+  }
+}
+
+/**
+ * A writer given up on: the cell is ABANDONED with a mark m >= t, and our VALUE store is done, so the cell can
+ * serve lap m + capacity. Pushers may move the mark on meanwhile: retry from what the CAS found (the cell
+ * stays ABANDONED until this release).
+ */
+function release(i32: Int32Array, cell: number, seq: number, capacity: number): number {
   for (;;) {
-    const freed = (seq - ABANDONED + capacity) | 0;
-    const found = Atomics.compareExchange(i32, cell, seq, freed);
+    const found = Atomics.compareExchange(i32, cell, seq, (seq - ABANDONED + capacity) | 0);
     if (found === seq) return RETRY;
     seq = found;
   }
 }
 
+/** Bumps the futex word sleeping consumers wait on, and wakes them all (they race for what came). */
+function wakeConsumers(i32: Int32Array, signal: number): void {
+  Atomics.add(i32, signal, 1);
+  Atomics.notify(i32, signal);
+}
+
 /**
  * One pop: an item, EMPTY (-1), POP_RETRY (lost a race for the item; call again) or POP_STALLED (the next
- * item is still being written; with `force`, gives up on its writer and goes on).
+ * item is still being written; with `force`, gives up on its writer and goes on). `signal` as for pushOnce.
  */
-export function popOnce(i32: Int32Array, q: number, capacity: number, force: boolean): number {
+export function popOnce(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  force: boolean,
+  signal: number,
+): number {
   for (let h = i32[q + HEAD]; ; ) {
     // SEQ is loaded atomically: seeing FULL is what makes the pusher's plain store to VALUE visible to the
     // plain load of VALUE below.
@@ -184,11 +252,16 @@ export function popOnce(i32: Int32Array, q: number, capacity: number, force: boo
       i32[q + HEAD] = (h + 1) | 0; // a hint: h is decided
       return item;
     }
-    if (ahead === 0 || ahead < 0) return -1; // FREE, or an older lap's ABANDONED mark: nothing claimed at h
-    if (ahead === WRITING) {
+    if (ahead === 0 || ahead === WAITED) return -1; // FREE: nothing claimed at h (so none after it)
+    // An older lap's ABANDONED mark: pusher(h) has yet to skip h (nothing claimed at h or after it either),
+    // but no wake-up will come for h: reported like a late writer, so that sleeping pops nap briefly.
+    if (ahead < 0) return POP_STALLED;
+    if (ahead === WRITING || ahead === WRITING_WAITED) {
       if (!force) return POP_STALLED;
-      // A late (or terminated) writer: give position h up; its publish will then fail.
+      // A late (or terminated) writer: give position h up; its publish will then fail. Consumers sleeping
+      // for h are woken: they wait for a later position now.
       if (Atomics.compareExchange(i32, cell, seq, (h + ABANDONED) | 0) !== seq) continue;
+      if (ahead === WRITING_WAITED) wakeConsumers(i32, signal);
     } else if (ahead === REVOKED) {
       if (Atomics.compareExchange(i32, cell, seq, (h + capacity) | 0) !== seq) continue;
     } else if (ahead >= capacity) {
@@ -198,6 +271,31 @@ export function popOnce(i32: Int32Array, q: number, capacity: number, force: boo
     // h is decided (skipped: revoked or given up on): the next position.
     h = (h + 1) | 0;
     i32[q + HEAD] = h;
+  }
+}
+
+/**
+ * For a consumer about to sleep: marks the cell of the first position not yet decided (FREE -> WAITED, or
+ * WRITING -> WRITING_WAITED), so that the push of that position wakes the consumers when it publishes. True
+ * when it is marked (by this call or another consumer), false when an item, or an older lap's ABANDONED mark,
+ * is there (the consumer's next pop deals with it).
+ */
+export function markWaited(i32: Int32Array, q: number, capacity: number): boolean {
+  for (let h = i32[q + HEAD]; ; ) {
+    const cell = cellOf(q, h, capacity);
+    const seq = Atomics.load(i32, cell);
+    const ahead = (seq - h) | 0;
+    if (ahead === WAITED || ahead === WRITING_WAITED) return true;
+    if (ahead === 0 || ahead === WRITING) {
+      const marked = (h + (ahead === 0 ? WAITED : WRITING_WAITED)) | 0;
+      if (Atomics.compareExchange(i32, cell, seq, marked) === seq) return true;
+    } else if (ahead === ABANDONED) {
+      h = (h + 1) | 0;
+    } else if (ahead >= capacity) {
+      h = later((h + 1) | 0, i32[q + HEAD]);
+    } else {
+      return false;
+    }
   }
 }
 
@@ -246,5 +344,6 @@ function popped(seq: number, h: number, capacity: number): boolean {
 
 /** Whether a cell whose SEQ is `seq` shows position `t` claimed or skipped by the pushers. */
 function claimed(seq: number, t: number): boolean {
-  return ((seq - t) | 0) > 0;
+  const ahead = (seq - t) | 0;
+  return ahead > 0 && ahead !== WAITED;
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { EMPTY, Queue, STALL_SPINS } from "../src/index.js";
-import { PUSHED, publish, RETRY } from "../src/ring.js";
+import { markWaited, PUSHED, publish, RETRY } from "../src/ring.js";
 
 // White-box: the words of a queue at byte offset 0 (see src/ring.ts), to leave a cell or a hint exactly as a
 // worker terminated at a given step would. (A popper takes its item with one CAS: it cannot stop half-way.)
 const HEAD = 16;
 const TAIL = 32;
 const SEQ = (cell: number) => 48 + 2 * cell;
+const SIGNAL = 5;
 const CAPACITY = 8;
 
 function queueWithWords() {
@@ -71,7 +72,7 @@ describe("a queue goes on past a worker that stopped", () => {
     const popped = cycle(queue, 2, 2); // meanwhile later laps move the mark on, past position 16
     expect(popped).toEqual(popped.map((_, i) => i + 2));
     const mark = Atomics.load(words, SEQ(0)) - 4;
-    expect(publish(words, SEQ(0), 0, CAPACITY)).toBe(RETRY); // the writer wakes up: given up on
+    expect(publish(words, SEQ(0), 0, CAPACITY, 3, SIGNAL)).toBe(RETRY); // the writer wakes up: given up on
     expect(Atomics.load(words, SEQ(0))).toBe(mark + CAPACITY); // FREE for the lap after the mark
     const next = cycle(queue, 4, 100); // the cell serves again: a full ring of 8 fits once more
     expect(next).toEqual(next.map((_, i) => i + 100));
@@ -83,8 +84,27 @@ describe("a queue goes on past a worker that stopped", () => {
     const { queue, words } = queueWithWords();
     Atomics.store(words, SEQ(0), 3);
     words[SEQ(0) + 1] = 42;
-    expect(publish(words, SEQ(0), 0, CAPACITY)).toBe(PUSHED);
+    expect(publish(words, SEQ(0), 0, CAPACITY, 3, SIGNAL)).toBe(PUSHED);
+    expect(Atomics.load(words, SIGNAL)).toBe(0); // nobody sleeps: no wake-up
     expect(queue.tryPop()).toBe(42);
+  });
+
+  it("wakes the consumers when one marked the cell while the item was being written", () => {
+    const { queue, words } = queueWithWords();
+    Atomics.store(words, SEQ(0), 3); // pusher(0) is writing
+    expect(markWaited(words, 0, CAPACITY)).toBe(true); // a consumer about to sleep marks it
+    expect(Atomics.load(words, SEQ(0))).toBe(6); // WRITING_WAITED
+    words[SEQ(0) + 1] = 42;
+    expect(publish(words, SEQ(0), 0, CAPACITY, 3, SIGNAL)).toBe(PUSHED);
+    expect(Atomics.load(words, SIGNAL)).toBe(1); // bumped (and notified)
+    expect(queue.tryPop()).toBe(42);
+    expect(markWaited(words, 0, CAPACITY)).toBe(true); // the next position: FREE -> WAITED
+    expect(Atomics.load(words, SEQ(1))).toBe(1 + 5);
+    expect(queue.tryPush(7)).toBe(true); // claims the marked cell, publishes, wakes
+    expect(Atomics.load(words, SIGNAL)).toBe(2);
+    expect(queue.tryPush(8)).toBe(true); // an unmarked cell: no wake-up
+    expect(Atomics.load(words, SIGNAL)).toBe(2);
+    expect([queue.tryPop(), queue.tryPop(), queue.tryPop()]).toEqual([7, 8, EMPTY]);
   });
 
   it("after it lowered the hints (a late store of HEAD or TAIL): the sides walk forward again", () => {
