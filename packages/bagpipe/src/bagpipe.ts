@@ -228,7 +228,7 @@ export class BagPipe extends Channel {
     }
     this.#offset = pipe;
     this.lateWriter = late;
-    if (!late) this.#stalls = 0; // only stalls in a row count towards a take-over
+    if (!late) this.#stalls = 0; // only stalls in a row count towards giving a writer up
     return EMPTY;
   }
 

@@ -45,7 +45,8 @@ const LATE_WRITER_WAIT_MS = 1;
 export abstract class Channel extends Region {
   /**
    * Set by tryPop when its EMPTY was (also) due to a push still being written: a blocking pop then sleeps
-   * only briefly, since no notify may come (the writer may have been terminated; retries take it over).
+   * only briefly, since no notify may come (the writer may have been terminated; retries give it up, and an
+   * older lap's ABANDONED mark in a ring cannot be marked for a wake-up).
    */
   protected lateWriter = false;
 

@@ -122,7 +122,7 @@ export class Queue extends Channel {
   /**
    * Removes the oldest item; {@link EMPTY} when there is none, or when the oldest position's push is still
    * being written (it is not in yet; as in Vyukov's queue, items behind it wait for it). Calls in a row that
-   * find the same writer late take its position over after {@link STALL_SPINS}, so a terminated producer
+   * find the same writer late give its position up after {@link STALL_SPINS}, so a terminated producer
    * never blocks the queue; blocking pops keep calling while a writer is late.
    */
   tryPop(): number {
