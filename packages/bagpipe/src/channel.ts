@@ -85,7 +85,10 @@ export abstract class Channel extends Region {
    * channel is closed and drained.
    */
   pop(options: PopOptions = {}): number {
-    const deadline = deadlineOf(options);
+    const timeout = timeoutOf(options);
+    const first = this.tryPop(); // the common case in a busy pipeline: no clock read
+    if (first !== EMPTY) return first;
+    const deadline = performance.now() + timeout;
     for (;;) {
       const item = this.#spinPop();
       if (item !== EMPTY) return item;
@@ -106,7 +109,7 @@ export abstract class Channel extends Region {
    * works on a browser main thread. Resolves to {@link EMPTY} after `timeout` ms or once closed and drained.
    */
   async popAsync(options: PopOptions = {}): Promise<number> {
-    const deadline = deadlineOf(options);
+    const deadline = performance.now() + timeoutOf(options);
     for (;;) {
       const item = this.#spinPop();
       if (item !== EMPTY) return item;
@@ -174,10 +177,11 @@ export abstract class Channel extends Region {
   }
 }
 
-function deadlineOf(options: PopOptions): number {
+/** The timeout of a blocking pop, checked before the pop changes anything. */
+function timeoutOf(options: PopOptions): number {
   const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
   if (!(timeout >= 0)) throw new RangeError(`timeout must be a number of milliseconds >= 0; got ${timeout}`);
-  return performance.now() + timeout;
+  return timeout;
 }
 
 /** `Atomics.waitAsync` where it exists; else a short timer, after which the caller re-checks. */
