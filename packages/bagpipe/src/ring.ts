@@ -143,9 +143,28 @@ export function pushOnce(
   handle: number,
   signal: number,
 ): number {
-  for (let t = i32[q + TAIL]; ; ) {
+  // The common case first, out of the walking loop (which slows it down when it shares its code): the cell
+  // of the TAIL hint is FREE for its lap.
+  const t = i32[q + TAIL];
+  const cell = cellOf(q, t, capacity);
+  const seq = Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0);
+  if (seq === t) return fill(i32, q, cell, t, capacity, item, handle, (t + WRITING) | 0, signal);
+  return pushWalking(i32, q, capacity, item, handle, signal, t, seq);
+}
+
+/** pushOnce from position t, whose cell's SEQ was found to be `seq`: walks to the first undecided position. */
+function pushWalking(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  item: number,
+  handle: number,
+  signal: number,
+  t: number,
+  seq: number,
+): number {
+  for (; ; seq = Atomics.compareExchange(i32, cellOf(q, t, capacity), t, (t + WRITING) | 0)) {
     const cell = cellOf(q, t, capacity);
-    const seq = Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0);
     if (seq === t) return fill(i32, q, cell, t, capacity, item, handle, (t + WRITING) | 0, signal);
     const ahead = (seq - t) | 0;
     if (ahead === WAITED) {
@@ -240,18 +259,38 @@ export function popOnce(
   force: boolean,
   signal: number,
 ): number {
-  for (let h = i32[q + HEAD]; ; ) {
-    // SEQ is loaded atomically: seeing FULL is what makes the pusher's plain store to VALUE visible to the
-    // plain load of VALUE below.
+  // The common case first, out of the walking loop: the cell of the HEAD hint holds its lap's item. SEQ is
+  // loaded atomically: seeing FULL is what makes the pusher's plain store to VALUE visible to take's plain
+  // load of VALUE.
+  const h = i32[q + HEAD];
+  const cell = cellOf(q, h, capacity);
+  const seq = Atomics.load(i32, cell);
+  if (seq === ((h + FULL) | 0)) return take(i32, q, cell, h, capacity, seq);
+  return popWalking(i32, q, capacity, force, signal, h, seq);
+}
+
+/** Takes the item of the FULL cell of position h (its SEQ is `seq`); POP_RETRY if a pop or revoke won it. */
+function take(i32: Int32Array, q: number, cell: number, h: number, capacity: number, seq: number): number {
+  const item = i32[cell + 1] >>> 0;
+  if (Atomics.compareExchange(i32, cell, seq, (h + capacity) | 0) !== seq) return POP_RETRY;
+  i32[q + HEAD] = (h + 1) | 0; // a hint: h is decided
+  return item;
+}
+
+/** popOnce from position h, whose cell's SEQ was found to be `seq`: skips decided positions. */
+function popWalking(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  force: boolean,
+  signal: number,
+  h: number,
+  seq: number,
+): number {
+  for (; ; seq = Atomics.load(i32, cellOf(q, h, capacity))) {
     const cell = cellOf(q, h, capacity);
-    const seq = Atomics.load(i32, cell);
     const ahead = (seq - h) | 0;
-    if (ahead === FULL) {
-      const item = i32[cell + 1] >>> 0;
-      if (Atomics.compareExchange(i32, cell, seq, (h + capacity) | 0) !== seq) return POP_RETRY;
-      i32[q + HEAD] = (h + 1) | 0; // a hint: h is decided
-      return item;
-    }
+    if (ahead === FULL) return take(i32, q, cell, h, capacity, seq);
     if (ahead === 0 || ahead === WAITED) return -1; // FREE: nothing claimed at h (so none after it)
     // An older lap's ABANDONED mark: pusher(h) has yet to skip h (nothing claimed at h or after it either),
     // but no wake-up will come for h: reported like a late writer, so that sleeping pops nap briefly.
