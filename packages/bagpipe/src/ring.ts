@@ -19,13 +19,13 @@
  * capacity; the capacity is at least 8 so that the seven states never alias another lap):
  *
  * ```
- *   lap + 0  FREE       no pusher has claimed position lap
- *   lap + 5  WAITED     FREE, and a consumer sleeps until an item comes (its pusher must wake the consumers)
- *   lap + 6  WRITING    and a consumer sleeps until the item is published (WRITING_WAITED)
- *   lap + 3  WRITING    pusher(lap) claimed it and is writing VALUE
- *   lap + 1  FULL       VALUE holds pusher(lap)'s item
- *   lap + 2  REVOKED    the item was revoked in place
- *   m   + 4  ABANDONED  a writer the poppers gave up on still owns the cell; positions up to m are skipped
+ *   lap + 0  FREE            no pusher has claimed position lap
+ *   lap + 5  WAITED          FREE, and a consumer sleeps until an item comes: its pusher must wake them
+ *   lap + 3  WRITING         pusher(lap) claimed it and is writing VALUE
+ *   lap + 6  WRITING_WAITED  WRITING, and a consumer sleeps until the item is published
+ *   lap + 1  FULL            VALUE holds pusher(lap)'s item
+ *   lap + 2  REVOKED         the item was revoked in place
+ *   m   + 4  ABANDONED       a writer the poppers gave up on still owns the cell; positions up to m are skipped
  *
  *   push at p:  p -> p+3, or p+5 -> p+6 (CAS: claims p), writes VALUE,
  *               p+3 or p+6 -> p+1 (CAS: publishes; from p+6 it then wakes the consumers)
