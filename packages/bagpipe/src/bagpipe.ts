@@ -15,8 +15,8 @@
  * Walking (as the Rust original): the k-th handle opened gets `stride = 2k + 1` and starts at
  * `offset = stride mod N`. An odd stride visits every ring of a power-of-two count, and different handles
  * (workers) start on, and move through, different rings. A handle stays on a ring while it succeeds and moves
- * one stride on when a ring is full or empty (pushers racing on a ring take its next positions, one each;
- * pops move on when they lose no race). `tryPush` gives up after `pushFailures + 1` rings
+ * one stride on when a ring is full, empty or (for pops) contended; pushers racing on one ring take its next
+ * positions instead, one each. `tryPush` gives up after `pushFailures + 1` rings
  * (halved on success, raised on failure, as the original); pops report EMPTY after N consecutive empty rings.
  *
  * A revocation handle holds the item's cell number + 1 across all rings (`ring * capacity + cell + 1`); the
