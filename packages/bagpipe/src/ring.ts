@@ -124,7 +124,7 @@ export function initRing(i32: Int32Array, q: number, capacity: number): void {
   }
 }
 
-/** The later of a position and a hint read from HEAD or TAIL (hints can be stale in either direction). */
+/** The later of a position and a hint read from HEAD or TAIL (either may lag behind the first undecided one). */
 function later(position: number, hint: number): number {
   return ((hint - position) | 0) > 0 ? hint : position;
 }
