@@ -46,7 +46,10 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s as a channel", (kind) => 
     });
     let ready = false;
     const report = new Promise<{ items: number[]; longest: number }>((resolve, reject) => {
-      worker.on("message", (message) => (message === "ready" ? (ready = true) : resolve(message)));
+      worker.on("message", (message) => {
+        if (message === "ready") ready = true;
+        else resolve(message);
+      });
       worker.once("error", reject);
     });
     while (!ready) await new Promise((resolve) => setTimeout(resolve, 5));
