@@ -15,7 +15,8 @@
  * Walking (as the Rust original): the k-th handle opened gets `stride = 2k + 1` and starts at
  * `offset = stride mod N`. An odd stride visits every ring of a power-of-two count, and different handles
  * (workers) start on, and move through, different rings. A handle stays on a ring while it succeeds and moves
- * one stride on when a ring is contended, full or empty. `tryPush` gives up after `pushFailures + 1` rings
+ * one stride on when a ring is full, empty or (for pops) contended; pushers racing on one ring take its next
+ * positions instead, one each. `tryPush` gives up after `pushFailures + 1` rings
  * (halved on success, raised on failure, as the original); pops report EMPTY after N consecutive empty rings.
  *
  * A revocation handle holds the item's cell number + 1 across all rings (`ring * capacity + cell + 1`); the
@@ -38,12 +39,14 @@ import {
   type MemoryLike,
   PARAM,
   regionView,
+  SIGNAL,
   writeHeader,
 } from "./region.js";
 import {
   FULL_RING,
   initRing,
   MIN_RING_CAPACITY,
+  markWaited,
   POP_RETRY,
   POP_STALLED,
   PUSHED,
@@ -52,7 +55,6 @@ import {
   revokeCell,
   ringByteLength,
   ringSize,
-  STALLED,
 } from "./ring.js";
 
 /** Options of {@link BagPipe.create}, {@link BagPipe.init} and {@link BagPipe.byteLength}. */
@@ -138,7 +140,7 @@ export class BagPipe extends Channel {
   }
 
   /**
-   * Adds `item`, trying a few rings: false when they were contended or full, or the bag is closed (use
+   * Adds `item`, trying a few rings: false when they were full, or the bag is closed (use
    * {@link BagPipe.push} to try every ring). With `handleByteOffset` (a word of the same memory, e.g. a slab
    * header's field), records where the item sits for {@link BagPipe.revoke}.
    */
@@ -152,7 +154,7 @@ export class BagPipe extends Channel {
     for (let tries = Math.min(this.#pushFailures, mask) + 1; tries > 0; tries--) {
       if (this.#pushAt(i32, pipe, item, handle) === PUSHED) {
         this.#pushFailures >>= 1;
-        return this.#pushed(i32, pipe);
+        return this.#pushed(pipe);
       }
       pipe = (pipe + this.#stride) & mask;
     }
@@ -172,7 +174,7 @@ export class BagPipe extends Channel {
       let full = 0;
       for (let k = 0; k <= mask; k++) {
         const status = this.#pushAt(i32, pipe, item, handle);
-        if (status === PUSHED) return this.#pushed(i32, pipe);
+        if (status === PUSHED) return this.#pushed(pipe);
         if (status === FULL_RING) full++;
         pipe = (pipe + this.#stride) & mask;
       }
@@ -201,7 +203,13 @@ export class BagPipe extends Channel {
     let pipe = this.#offset;
     let late = false;
     for (let misses = 0; misses < this.pipes; pipe = (pipe + this.#stride) & mask) {
-      const item = popOnce(i32, this.#ring(pipe), this.capacity, this.#stalls > STALL_SPINS);
+      const item = popOnce(
+        i32,
+        this.#ring(pipe),
+        this.capacity,
+        this.#stalls > STALL_SPINS,
+        this.base + SIGNAL,
+      );
       if (item >= 0) {
         this.#offset = pipe;
         this.#stalls = 0;
@@ -220,7 +228,7 @@ export class BagPipe extends Channel {
     }
     this.#offset = pipe;
     this.lateWriter = late;
-    if (!late) this.#stalls = 0; // only stalls in a row count towards a take-over
+    if (!late) this.#stalls = 0; // only stalls in a row count towards giving a writer up
     return EMPTY;
   }
 
@@ -245,25 +253,29 @@ export class BagPipe extends Channel {
   sizeGuess(): number {
     const i32 = this.view();
     let size = 0;
-    for (let pipe = 0; pipe < this.pipes; pipe++) size += ringSize(i32, this.#ring(pipe));
+    for (let pipe = 0; pipe < this.pipes; pipe++) size += ringSize(i32, this.#ring(pipe), this.capacity);
     return size;
   }
+
+  /** Marks, in every ring, the cell the next item will be published in (see channel.ts). */
+  protected override announceSleep(i32: Int32Array): void {
+    for (let pipe = 0; pipe < this.pipes; pipe++) markWaited(i32, this.#ring(pipe), this.capacity);
+  }
+
+  /** Nothing to undo: a mark left behind costs the next push on that ring one notify. */
+  protected override leaveSleep(): void {}
 
   #ring(pipe: number): number {
     return this.base + LINE + pipe * this.#ringWords;
   }
 
-  /** One push attempt on a ring; STALLED answers in a row count towards taking over a late worker's cell. */
+  /** One push on a ring: PUSHED, FULL_RING, or RETRY (our late write was given up on). */
   #pushAt(i32: Int32Array, pipe: number, item: number, handle: number): number {
-    const status = pushOnce(i32, this.#ring(pipe), this.capacity, item, handle, this.#stalls > STALL_SPINS);
-    if (status === PUSHED) this.#stalls = 0;
-    else if (status === STALLED) this.#stalls++;
-    return status;
+    return pushOnce(i32, this.#ring(pipe), this.capacity, item, handle, this.base + SIGNAL);
   }
 
-  #pushed(i32: Int32Array, pipe: number): true {
+  #pushed(pipe: number): true {
     this.#offset = pipe;
-    this.wakeOne(i32);
     return true;
   }
 }

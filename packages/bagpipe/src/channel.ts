@@ -1,23 +1,29 @@
 /**
  * Blocking use of any structure as a channel: consumers sleep on the header's SIGNAL word, producers pay for
- * a notify only when the SLEEPERS word says someone may sleep, and close() wakes everyone.
+ * a notify only when a consumer announced that it sleeps, and close() wakes everyone.
  *
  * The handshake (all operations are sequentially consistent Atomics, so they fall in one total order):
  *
  * ```
- *  consumer                                   producer
- *  g = load(SIGNAL)                           publish the item (an Atomics store or CAS in the structure)
- *  add(SLEEPERS, 1)                           if load(SLEEPERS) > 0:
+ *  consumer                                   producer (Stack)
+ *  g = load(SIGNAL)                           publish the item (a CAS in the structure)
+ *  announce: add(SLEEPERS, 1)                 if load(SLEEPERS) > 0:
  *  tryPop()  -> item? leave                       add(SIGNAL, 1); notify(SIGNAL, 1)
  *  wait(SIGNAL, g)
- *  sub(SLEEPERS, 1)
+ *  leave: sub(SLEEPERS, 1)
  * ```
  *
  * Either the producer's load of SLEEPERS comes after the consumer's add, and it bumps SIGNAL: the consumer's
  * wait then either finds SIGNAL != g and returns at once, or is already waiting and is notified. Or the load
- * comes before the add, so the publish does too, and the consumer's tryPop after its add sees the item. No
- * wake-up is lost. close() sets CLOSED before it bumps SIGNAL and notifies everyone, so a consumer sees
- * CLOSED either in its check before sleeping or when it wakes.
+ * comes before the add, so the publish does too, and the consumer's tryPop after its add sees the item.
+ *
+ * Rings (Queue, BagPipe) save producers that load: the consumer announces itself in the cell the next item
+ * will be published in (ring.ts: FREE -> WAITED, WRITING -> WRITING_WAITED, one CAS per ring), and the push
+ * that publishes from a marked state bumps SIGNAL and notifies. The mark and the producer's claim or publish
+ * are CASes on one word, so either the mark comes first and the publish sees it (and bumps SIGNAL after the
+ * consumer read g), or the item is already there for the consumer's tryPop. A mark left by a consumer that
+ * timed out costs the next push one notify. No wake-up is lost either way. close() sets CLOSED before it bumps
+ * SIGNAL and notifies everyone, so a consumer sees CLOSED either in its check before sleeping or when it wakes.
  *
  * @module
  */
@@ -39,7 +45,8 @@ const LATE_WRITER_WAIT_MS = 1;
 export abstract class Channel extends Region {
   /**
    * Set by tryPop when its EMPTY was (also) due to a push still being written: a blocking pop then sleeps
-   * only briefly, since no notify may come (the writer may have been terminated; retries take it over).
+   * only briefly, since no notify may come (the writer may have been terminated; retries give it up, and an
+   * older lap's ABANDONED mark in a ring cannot be marked for a wake-up).
    */
   protected lateWriter = false;
 
@@ -78,18 +85,22 @@ export abstract class Channel extends Region {
    * channel is closed and drained.
    */
   pop(options: PopOptions = {}): number {
-    const deadline = deadlineOf(options);
+    const timeout = timeoutOf(options);
+    const first = this.tryPop(); // the common case in a busy pipeline: no clock read
+    if (first !== EMPTY) return first;
+    const deadline = performance.now() + timeout;
     for (;;) {
       const item = this.#spinPop();
       if (item !== EMPTY) return item;
       const i32 = this.view();
-      const generation = this.#announceSleep(i32);
+      const generation = Atomics.load(i32, this.base + SIGNAL);
+      this.announceSleep(i32);
       const again = this.tryPop();
-      if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
+      if (again !== EMPTY || this.closed) return this.#awake(again);
       const left = deadline - performance.now();
-      if (left <= 0) return this.#leaveSleep(this.tryPop());
+      if (left <= 0) return this.#awake(this.tryPop());
       Atomics.wait(i32, this.base + SIGNAL, generation, this.#sleepMs(left));
-      Atomics.sub(this.view(), this.base + SLEEPERS, 1);
+      this.leaveSleep(this.view());
     }
   }
 
@@ -98,31 +109,50 @@ export abstract class Channel extends Region {
    * works on a browser main thread. Resolves to {@link EMPTY} after `timeout` ms or once closed and drained.
    */
   async popAsync(options: PopOptions = {}): Promise<number> {
-    const deadline = deadlineOf(options);
+    const deadline = performance.now() + timeoutOf(options);
     for (;;) {
       const item = this.#spinPop();
       if (item !== EMPTY) return item;
       const i32 = this.view();
-      const generation = this.#announceSleep(i32);
+      const generation = Atomics.load(i32, this.base + SIGNAL);
+      this.announceSleep(i32);
       const again = this.tryPop();
-      if (again !== EMPTY || this.closed) return this.#leaveSleep(again);
+      if (again !== EMPTY || this.closed) return this.#awake(again);
       const left = deadline - performance.now();
-      if (left <= 0) return this.#leaveSleep(this.tryPop());
+      if (left <= 0) return this.#awake(this.tryPop());
       await waitAsync(i32, this.base + SIGNAL, generation, this.#sleepMs(left) ?? Number.POSITIVE_INFINITY);
-      Atomics.sub(this.view(), this.base + SLEEPERS, 1);
+      this.leaveSleep(this.view());
     }
   }
 
-  /** Producers call this after a successful push: one atomic load unless someone sleeps. */
+  /**
+   * Tells producers that a consumer is about to sleep, so that the next publish wakes it. By default (the
+   * Stack): counted in SLEEPERS, which producers read after each push ({@link Channel.wakeOne}).
+   */
+  protected announceSleep(i32: Int32Array): void {
+    Atomics.add(i32, this.base + SLEEPERS, 1);
+  }
+
+  /** Undoes {@link Channel.announceSleep} once the consumer is awake. */
+  protected leaveSleep(i32: Int32Array): void {
+    Atomics.sub(i32, this.base + SLEEPERS, 1);
+  }
+
+  /** Stack producers call this after a successful push: one atomic load unless someone sleeps. */
   protected wakeOne(i32: Int32Array): void {
     if (Atomics.load(i32, this.base + SLEEPERS) === 0) return;
     Atomics.add(i32, this.base + SIGNAL, 1);
     Atomics.notify(i32, this.base + SIGNAL, 1);
   }
 
-  /** Pushes check this first (an atomic load, so a close() in another worker is seen at once). */
+  /**
+   * Pushes check this first. A plain load (an atomic one costs a call on every push): a push that happens after
+   * close() (ordered by any synchronisation, such as a message or an atomic the closer wrote later) sees CLOSED
+   * all the same, and a push racing with close() may land either way, as it could with an atomic load, since
+   * the check and the publish are not one atomic step.
+   */
   protected isClosed(i32: Int32Array): boolean {
-    return Atomics.load(i32, this.base + CLOSED) !== 0;
+    return i32[this.base + CLOSED] !== 0;
   }
 
   /**
@@ -141,22 +171,17 @@ export abstract class Channel extends Region {
     return ms === Number.POSITIVE_INFINITY ? undefined : ms;
   }
 
-  #announceSleep(i32: Int32Array): number {
-    const generation = Atomics.load(i32, this.base + SIGNAL);
-    Atomics.add(i32, this.base + SLEEPERS, 1);
-    return generation;
-  }
-
-  #leaveSleep(item: number): number {
-    Atomics.sub(this.view(), this.base + SLEEPERS, 1);
+  #awake(item: number): number {
+    this.leaveSleep(this.view());
     return item;
   }
 }
 
-function deadlineOf(options: PopOptions): number {
+/** The timeout of a blocking pop, checked before the pop changes anything. */
+function timeoutOf(options: PopOptions): number {
   const timeout = options.timeout ?? Number.POSITIVE_INFINITY;
   if (!(timeout >= 0)) throw new RangeError(`timeout must be a number of milliseconds >= 0; got ${timeout}`);
-  return performance.now() + timeout;
+  return timeout;
 }
 
 /** `Atomics.waitAsync` where it exists; else a short timer, after which the caller re-checks. */

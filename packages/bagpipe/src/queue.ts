@@ -15,18 +15,19 @@ import {
   type MemoryLike,
   PARAM,
   regionView,
+  SIGNAL,
   writeHeader,
 } from "./region.js";
 import {
   FULL_RING,
   initRing,
   MIN_RING_CAPACITY,
+  markWaited,
   POP_RETRY,
   POP_STALLED,
   PUSHED,
   popOnce,
   pushOnce,
-  RETRY,
   revokeCell,
   ringByteLength,
   ringSize,
@@ -42,8 +43,9 @@ export interface QueueOptions {
 export const MAX_QUEUE_CAPACITY = 2 ** 26;
 
 /**
- * How many consecutive STALLED answers an operation accepts before taking over a late worker's cell. Long
- * enough that a worker merely between two instructions finishes; short enough that a terminated one costs
+ * How many pops in a row that find the same writer late are answered EMPTY before the next one gives up on
+ * that writer (its position is skipped, and its push is made again elsewhere if it was only late). Long
+ * enough that a writer merely between two instructions finishes; short enough that a terminated one costs
  * a few microseconds.
  */
 export const STALL_SPINS = 1024;
@@ -109,35 +111,34 @@ export class Queue extends Channel {
     const handle = this.handleIndex(handleByteOffset);
     const i32 = this.view(handle);
     if (this.isClosed(i32)) return false;
-    let stalls = 0;
     for (;;) {
-      const status = pushOnce(i32, this.base, this.capacity, item, handle, stalls > STALL_SPINS);
-      if (status === PUSHED) break;
+      const status = pushOnce(i32, this.base, this.capacity, item, handle, this.base + SIGNAL);
+      if (status === PUSHED) return true;
       if (status === FULL_RING) return false;
-      if (status !== RETRY) stalls++;
+      // RETRY: the poppers gave up on this push while it was late; it is made again at a later position.
     }
-    this.wakeOne(i32);
-    return true;
   }
 
   /**
    * Removes the oldest item; {@link EMPTY} when there is none, or when the oldest position's push is still
    * being written (it is not in yet; as in Vyukov's queue, items behind it wait for it). Calls in a row that
-   * find the same writer late take its position over after {@link STALL_SPINS}, so a terminated producer
+   * find the same writer late give its position up after {@link STALL_SPINS}, so a terminated producer
    * never blocks the queue; blocking pops keep calling while a writer is late.
    */
   tryPop(): number {
     const i32 = this.view();
     for (;;) {
-      const item = popOnce(i32, this.base, this.capacity, this.#popStalls > STALL_SPINS);
+      const item = popOnce(i32, this.base, this.capacity, this.#popStalls > STALL_SPINS, this.base + SIGNAL);
       if (item === POP_STALLED) {
         this.#popStalls++;
         this.lateWriter = true;
         return EMPTY;
       }
       if (item !== POP_RETRY) {
-        this.#popStalls = 0;
-        this.lateWriter = false;
+        if (this.#popStalls !== 0) {
+          this.#popStalls = 0;
+          this.lateWriter = false;
+        }
         return item;
       }
     }
@@ -162,9 +163,17 @@ export class Queue extends Channel {
     return revokeCell(i32, this.base, this.capacity, cell, item);
   }
 
+  /** Marks the cell the next item will be published in: its push wakes the sleepers (see channel.ts). */
+  protected override announceSleep(i32: Int32Array): void {
+    markWaited(i32, this.base, this.capacity);
+  }
+
+  /** Nothing to undo: a mark left behind costs the next push one notify. */
+  protected override leaveSleep(): void {}
+
   /** Items in the queue (revoked ones until they are skipped): approximate while others push and pop. */
   sizeGuess(): number {
-    return ringSize(this.view(), this.base);
+    return ringSize(this.view(), this.base, this.capacity);
   }
 }
 

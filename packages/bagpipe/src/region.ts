@@ -9,7 +9,8 @@
  *  word  1 CAPACITY   cells (queue), nodes (stack) or cells per sub-queue (BagPipe)
  *  word  2 PARAM      kind-specific: cell number base (queue), index bits (stack), sub-queues (BagPipe)
  *  word  3 CLOSED     1 once close() ran: pushes fail, blocked pops return
- *  word  4 SLEEPERS   consumers between "announce sleep" and "woke up" (producers notify only if > 0)
+ *  word  4 SLEEPERS   Stack: consumers between "announce sleep" and "woke up" (pushes notify only if > 0);
+ *                     rings mark cells instead (see channel.ts)
  *  word  5 SIGNAL     futex word: bumped by producers that saw sleepers, waited on by consumers
  *  word  6 HANDLES    handles opened so far (BagPipe: gives each handle its stride)
  *  words 7-15         reserved (zero)
@@ -165,7 +166,8 @@ export function assertByteOffset(value: number, min: number, name = "byteOffset"
 
 /** `RangeError` unless `item` is a u32: an integer from 0 to 2^32 - 1 (no item value is reserved). */
 export function assertItem(item: number): void {
-  if (!(Number.isInteger(item) && item >= 0 && item <= 0xffffffff)) {
+  // `item >>> 0` is the u32 that `item` converts to: equal to it exactly for the integers in [0, 2^32).
+  if (item >>> 0 !== item) {
     throw new RangeError(`item must be an integer from 0 to 4294967295; got ${String(item)}`);
   }
 }

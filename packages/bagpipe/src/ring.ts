@@ -1,69 +1,73 @@
 /**
  * The ring: a bounded MPMC FIFO of u32 items on 32-bit Atomics, the building block of {@link Queue} and of
- * every sub-queue of a {@link BagPipe}. It is Vyukov's bounded queue (a sequence word per cell) extended so
- * that a worker that stalls or is terminated in the middle of an operation never blocks the others, and so
- * that an item can be revoked in place.
+ * every sub-queue of a {@link BagPipe}. It is Vyukov's bounded queue (a sequence word per cell) with the
+ * positions claimed in the cells themselves rather than on shared head and tail counters, extended so that a
+ * worker that stalls or is terminated in the middle of an operation never blocks the others, and so that an
+ * item can be revoked in place.
  *
  * Layout (32-bit words from the ring's first word `q`; head and tail on lines of their own):
  *
  * ```
  *  q +  0  header line (see region.ts): CAPACITY = cells (power of two >= 8), PARAM = first cell number
- *  q + 16  HEAD   next position to pop   (wraps at 2^32)
- *  q + 32  TAIL   next position to push  (wraps at 2^32)
+ *  q + 16  HEAD   hint: a position every earlier one of which was popped or skipped (wraps at 2^32)
+ *  q + 32  TAIL   hint: a position every earlier one of which was claimed by a pusher or skipped
  *  q + 48  cells of 2 words, SEQ and VALUE; the cell of position p is cellOf(p): a permutation of
  *          p mod capacity that puts consecutive positions on different cache lines
  * ```
  *
- * Each position p is owned by one pusher (who won the CAS of TAIL from p) and one popper (who won the CAS of
- * HEAD from p). A cell's SEQ is `lap + state`, where `lap` is the position whose turn it is (≡ the cell's index
- * modulo the capacity; the capacity is at least 8 so that the five states never alias another lap):
+ * A cell's SEQ is `lap + state`, where `lap` is the position the cell serves (≡ the cell's index modulo the
+ * capacity; the capacity is at least 8 so that the seven states never alias another lap):
  *
  * ```
- *   lap + 0  FREE       waiting for pusher(lap)
- *   lap + 1  FULL       VALUE holds pusher(lap)'s item
- *   lap + 2  REVOKED    the item was revoked in place: poppers skip it
- *   lap + 3  WRITING    pusher(lap) is writing VALUE
- *   lap + 4  ABANDONED  popper(lap) stopped waiting for a late writer; the writer's push will fail
+ *   lap + 0  FREE            no pusher has claimed position lap
+ *   lap + 5  WAITED          FREE, and a consumer sleeps until an item comes: its pusher must wake them
+ *   lap + 3  WRITING         pusher(lap) claimed it and is writing VALUE
+ *   lap + 6  WRITING_WAITED  WRITING, and a consumer sleeps until the item is published
+ *   lap + 1  FULL            VALUE holds pusher(lap)'s item
+ *   lap + 2  REVOKED         the item was revoked in place
+ *   m   + 4  ABANDONED       a writer the poppers gave up on still owns the cell; positions up to m are skipped
  *
- *   pusher(p): p   -> p+3 (CAS), writes VALUE, p+3 -> p+1 (CAS; if it fails, p+4 -> p+cap and push elsewhere)
- *   popper(p): p+1 -> p+cap (CAS, after reading VALUE: the CAS proves VALUE was not rewritten meanwhile)
- *              p+2 -> p+cap (CAS: skip a revoked item)
- *              p   -> p+cap (CAS, only after spinning: poisons the position of a late pusher)
- *              p+3 -> p+4   (CAS, only after spinning: gives up on a late writer)
- *   revoke:    p+1 -> p+2   (CAS, only when VALUE is the item)
+ *   push at p:  p -> p+3, or p+5 -> p+6 (CAS: claims p), writes VALUE,
+ *               p+3 or p+6 -> p+1 (CAS: publishes; from p+6 it then wakes the consumers)
+ *               if the publish fails (ABANDONED m): m+4 -> m+cap (CAS: releases the cell), push again
+ *               older ABANDONED m -> p+4 (CAS: moves the mark on, skips p)
+ *   pop at h:   h+1 -> h+cap (CAS, after reading VALUE: takes the item and frees the cell for the next lap)
+ *               h+2 -> h+cap (CAS: skips a revoked item)
+ *               h+3 or h+6 -> h+4 (CAS, only after spinning: gives up on a late writer, skips h; from h+6
+ *               it wakes the consumers, who wait for a later position now)
+ *               h -> h+5, h+3 -> h+6 (CAS, by a consumer about to sleep: see channel.ts)
+ *   revoke:     p+1 -> p+2   (CAS, only when VALUE is the item)
  * ```
  *
- * Every transition is a CAS from the exact SEQ value read (except the writer's release of ABANDONED, a state
- * only it leaves), so exactly one contender wins each cell state:
- * pop against revoke, pop against a poisoning, a late writer against the popper giving up on it, a stealing
- * pusher against a late popper. An item is handed out only by a CAS away from its FULL state, hence never
- * twice. A write that was given up on (ABANDONED) never becomes FULL, and a FULL item is never dropped:
- * positions are given up only in the FREE, REVOKED, WRITING and ABANDONED states. (One corner: a late
- * writer's release can reach a position whose popper already moved on; that position's item, if pushed, is
- * then reached by the cell's next lap rather than in its turn. Poppers wait briefly for the release to make
- * this rare; see info/bagpipe.md.)
+ * Every transition is a CAS from the exact SEQ value read, so exactly one contender wins each cell state: two
+ * pushers for a position, a pop against a revoke, a late writer's publish against the popper giving up on it,
+ * a writer's release against a pusher moving the mark on. HEAD and TAIL are plain hints: read plainly to
+ * start, written plainly after an operation, possibly lowered by a late store; a side that finds its hint
+ * stale walks forward, one cell per position, to the first position not yet decided.
  *
- * Late and terminated workers. When the owner of an older lap is late, the owner of the current lap takes
- * over after spinning (`force`): a later pusher resets a FREE or REVOKED cell of an older lap to its own lap,
- * or carries a FULL item of an older lap forward to its own lap (`old + 1 -> p + 1`: the item stays in the
- * same cell, so its revocation handle stays right); a later popper takes a FULL item of an older lap. Nobody
- * but the writer moves a WRITING or ABANDONED cell, because a late writer's plain store to VALUE could land at
- * any time: a worker terminated while WRITING leaves that one cell skipped by every later lap (the ring keeps
- * working with one cell less). A worker terminated at any other point costs nothing, and its item is either
- * in the ring or out of it (never published, or popped), never torn: VALUE is one word. An item whose popper
- * was terminated after claiming its position stays FULL in its cell until the next pusher of that cell
- * carries it forward (or a popper that reaches that cell takes it).
+ * Order. Each position is decided by the pushers before any later one (a pusher moves to p + 1 only once the
+ * cell of p says p is claimed or skipped), and by the poppers before any later one (a popper moves to h + 1
+ * only once the cell of h was taken, revoked or skipped). So a FREE cell at lap h, or the ABANDONED mark of an
+ * older lap (pusher(h) has not skipped h yet), means that nothing was claimed at h or later: an exact EMPTY.
+ * A cell still holding an older lap's item (FULL, REVOKED or WRITING) means that position is not yet popped:
+ * an exact FULL. Skips never hide an item: a position is skipped only while its cell is ABANDONED, and the
+ * release of an ABANDONED mark m goes to lap m + capacity, a lap nobody has decided yet; so no item is ever
+ * published behind the poppers, and none is skipped.
  *
- * Invariant: a cell moves past lap p only once HEAD > p (popper(p) claimed p, and later owners take over only
- * after HEAD passed the older lap). So a popper that finds its cell past its lap knows another popper
- * consumed its position, and a pusher that finds its cell past its lap knows its position was poisoned.
+ * Late and terminated workers. A pusher holds a cell only while WRITING; if it is late, poppers give up on it
+ * after spinning (WRITING -> ABANDONED), its publish fails, it releases the cell and pushes its item again.
+ * One terminated while WRITING leaves that one cell ABANDONED for good: later laps move the mark on and skip
+ * it (the ring works with one cell less). A pop takes its item with a single CAS, so a popper terminated at
+ * any point leaves nothing behind, and a pusher terminated outside WRITING neither. An item is in the ring
+ * or out of it, never torn: VALUE is one word, and only the CASes that publish and take it count.
  *
- * Memory ordering. JS Atomics are sequentially consistent and an atomic read that sees an atomic write
- * synchronises with it. VALUE is written with a plain store between the CAS to WRITING and the CAS to FULL,
- * and read with a plain load after an atomic load sees FULL: the CAS to FULL publishes it. A popper or
- * revoker whose plain read races with a later lap's writer may read anything, but then its CAS from the
- * stale SEQ fails and the value is discarded. Positions wrap at 2^32: a CAS could be fooled only by a worker
- * stalled between its load and its CAS while 2^32 further positions pass through the ring (ABA bound).
+ * Memory ordering. JS Atomics are sequentially consistent, and an atomic read that sees an atomic write
+ * synchronises with it. A pusher's claim CAS reads the SEQ the previous lap's pop (or release) wrote, so that
+ * popper's plain read of VALUE happens before the pusher's plain write of it; the publish CAS makes the write
+ * visible to a popper whose atomic load sees FULL. A popper or revoker whose plain read of VALUE raced with a
+ * later lap's writer may read anything, but then its CAS from the stale SEQ fails and the value is discarded.
+ * Positions wrap at 2^32: a CAS could be fooled only by a worker stalled between its load and its CAS while
+ * 2^32 further positions pass through the ring (ABA bound), and hints are compared by signed differences.
  *
  * @module
  */
@@ -77,27 +81,23 @@ const FULL = 1;
 const REVOKED = 2;
 const WRITING = 3;
 const ABANDONED = 4;
+const WAITED = 5;
+const WRITING_WAITED = 6;
 
-/** The smallest capacity: the five states of a lap must not alias the next lap. */
+/** The smallest capacity: the seven states of a lap must not alias the next lap. */
 export const MIN_RING_CAPACITY = 8;
 
 /** pushOnce results. */
 export const PUSHED = 0;
+/** The cell of the next position still holds an older lap that was not popped. */
 export const FULL_RING = 1;
-/** Lost a race (another pusher, or a poisoned position): try again, here or elsewhere. */
+/** Our write was given up on by the poppers (we were late): push again. */
 export const RETRY = 2;
-/** The cell is still busy with an older lap whose owner is late: spin, then call again with `force`. */
-export const STALLED = 3;
 
 /** popOnce results besides an item (>= 0) and EMPTY (-1). */
 export const POP_RETRY = -2;
+/** The next item is still being written: spin, then call again with `force` to give up on its writer. */
 export const POP_STALLED = -3;
-
-/** How long a popper that owns a position waits for an ABANDONED cell's writer to release it. */
-const ABANDONED_SPINS = 64;
-
-/** How long a popper that owns a position waits for a WRITING cell before giving up on the writer. */
-const WRITE_SPINS = 4096;
 
 /**
  * The SEQ word of the cell of `position`. Consecutive positions are spread over different 64-byte lines
@@ -124,9 +124,16 @@ export function initRing(i32: Int32Array, q: number, capacity: number): void {
   }
 }
 
+/** The later of a position and a hint read from HEAD or TAIL (either may lag behind the first undecided one). */
+function later(position: number, hint: number): number {
+  return ((hint - position) | 0) > 0 ? hint : position;
+}
+
 /**
- * One attempt to push `item`. `handle` is the word index of the item's revocation handle, or -1: while the
- * cell is WRITING, the cell's number + 1 is stored there (0 stays "in no cell").
+ * One push of `item`: claims the first position not yet decided and publishes the item there. `handle` is
+ * the word index of the item's revocation handle, or -1: while the cell is WRITING, the cell's number + 1 is
+ * stored there (0 stays "in no cell"). `signal` is the word index of the futex word sleeping consumers wait
+ * on: a push that claims a cell marked WAITED bumps it and wakes them (see channel.ts).
  */
 export function pushOnce(
   i32: Int32Array,
@@ -134,27 +141,55 @@ export function pushOnce(
   capacity: number,
   item: number,
   handle: number,
-  force: boolean,
+  signal: number,
 ): number {
-  const t = Atomics.load(i32, q + TAIL);
+  // The common case first, out of the walking loop (which slows it down when it shares its code): the cell
+  // of the TAIL hint is FREE for its lap.
+  const t = i32[q + TAIL];
   const cell = cellOf(q, t, capacity);
-  const seq = Atomics.load(i32, cell);
-  const lag = (t - seq) | 0;
-  if (lag < 0) return RETRY; // the cell is past lap t: another pusher took position t
-  if (lag > 0) {
-    // The cell still holds an older lap. Full when that lap's item was not popped; else its popper is late.
-    // (HEAD is read only here, so a pusher does not pull the consumers' cache line in the common case.)
-    if (((t - Atomics.load(i32, q + HEAD)) | 0) >= capacity) return FULL_RING;
-    // An ABANDONED cell of an older lap waits for a writer at least a lap late (or terminated): claim the
-    // position at once, fillOwned gives it up.
-    if (!force && (-lag & (capacity - 1)) !== ABANDONED) return STALLED;
-  }
-  if (Atomics.compareExchange(i32, q + TAIL, t, (t + 1) | 0) !== t) return RETRY;
-  return fillOwned(i32, q, cell, t, capacity, item, handle, seq);
+  const seq = Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0);
+  if (seq === t) return fill(i32, q, cell, t, capacity, item, handle, (t + WRITING) | 0, signal);
+  return pushWalking(i32, q, capacity, item, handle, signal, t, seq);
 }
 
-/** Pusher(t), owning position t, brings the cell to lap t and writes the item, or gives the position up. */
-function fillOwned(
+/** pushOnce from position t, whose cell's SEQ was found to be `seq`: walks to the first undecided position. */
+function pushWalking(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  item: number,
+  handle: number,
+  signal: number,
+  t: number,
+  seq: number,
+): number {
+  for (; ; seq = Atomics.compareExchange(i32, cellOf(q, t, capacity), t, (t + WRITING) | 0)) {
+    const cell = cellOf(q, t, capacity);
+    if (seq === t) return fill(i32, q, cell, t, capacity, item, handle, (t + WRITING) | 0, signal);
+    const ahead = (seq - t) | 0;
+    if (ahead === WAITED) {
+      // FREE, marked by a consumer about to sleep: claim it keeping the mark, so that the publish wakes them.
+      const waited = (t + WRITING_WAITED) | 0;
+      if (Atomics.compareExchange(i32, cell, seq, waited) === seq) {
+        return fill(i32, q, cell, t, capacity, item, handle, waited, signal);
+      }
+    } else if (ahead >= capacity) {
+      t = later((t + 1) | 0, i32[q + TAIL]); // the cell is on a later lap: t was a stale hint
+    } else if (ahead > 0) {
+      t = (t + 1) | 0; // another pusher claimed t, or t was skipped
+    } else if ((ahead & (capacity - 1)) !== ABANDONED) {
+      i32[q + TAIL] = t; // a hint: the positions before t are decided
+      return FULL_RING; // the cell still holds an older lap's item (or its writer): not popped yet
+    } else {
+      // A writer given up on still owns the cell: move its mark on to t, so that its release frees the cell
+      // for a lap after t, and skip t. (If the CAS fails, the cell changed: look at it again.)
+      if (Atomics.compareExchange(i32, cell, seq, (t + ABANDONED) | 0) === seq) t = (t + 1) | 0;
+    }
+  }
+}
+
+/** Pusher(t), having claimed the cell (its SEQ is now `writing`), writes the item and publishes it. */
+function fill(
   i32: Int32Array,
   q: number,
   cell: number,
@@ -162,82 +197,151 @@ function fillOwned(
   capacity: number,
   item: number,
   handle: number,
-  seq: number, // as read before claiming t: the CASes below check it, so it need not be read again
+  writing: number,
+  signal: number,
 ): number {
-  for (; ; seq = Atomics.load(i32, cell)) {
-    const ahead = (seq - t) | 0;
-    if (ahead === 0) {
-      if (Atomics.compareExchange(i32, cell, t, (t + WRITING) | 0) !== t) continue;
-      i32[cell + 1] = item;
-      if (handle >= 0) Atomics.store(i32, handle, i32[q + PARAM] + (t & (capacity - 1)) + 1);
-      if (Atomics.compareExchange(i32, cell, (t + WRITING) | 0, (t + FULL) | 0) === ((t + WRITING) | 0)) {
-        return PUSHED;
-      }
-      // popper(t) gave up on us (ABANDONED) after claiming t: our VALUE store is done, so the cell can serve
-      // the next lap. A store: nobody else moves an ABANDONED cell (poppers spin briefly for this store).
-      Atomics.store(i32, cell, (t + capacity) | 0);
-      return RETRY;
+  i32[q + TAIL] = (t + 1) | 0; // a hint: t is decided
+  i32[cell + 1] = item;
+  if (handle >= 0) Atomics.store(i32, handle, i32[q + PARAM] + (t & (capacity - 1)) + 1);
+  return publish(i32, cell, t, capacity, writing, signal);
+}
+
+/**
+ * Pusher(t) publishes its item (from `writing`, the SEQ its claim left), waking the consumers if one marked the
+ * cell meanwhile; or releases the cell a popper gave up on it in. Exported for tests.
+ */
+export function publish(
+  i32: Int32Array,
+  cell: number,
+  t: number,
+  capacity: number,
+  writing: number,
+  signal: number,
+): number {
+  for (let seq = writing; ; ) {
+    const found = Atomics.compareExchange(i32, cell, seq, (t + FULL) | 0);
+    if (found === seq) {
+      if (seq === ((t + WRITING_WAITED) | 0)) wakeConsumers(i32, signal);
+      return PUSHED;
     }
-    if (ahead > 0) return RETRY; // poisoned by popper(t): position t is lost, push elsewhere
-    const state = ahead & (capacity - 1);
-    if (state >= WRITING) return RETRY; // a late writer owns the cell: skip it this lap
-    if (state === FULL) {
-      // Carry the older lap's item forward to lap t: it stays in the ring, our own item goes elsewhere.
-      if (Atomics.compareExchange(i32, cell, seq, (t + FULL) | 0) === seq) return RETRY;
-    } else {
-      Atomics.compareExchange(i32, cell, seq, t);
-    }
+    if (found !== ((t + WRITING_WAITED) | 0)) return release(i32, cell, found, capacity);
+    seq = found; // a consumer marked the cell while we wrote: publish from that state
   }
 }
 
-/** One attempt to pop: an item, EMPTY (-1), POP_RETRY or POP_STALLED. */
-export function popOnce(i32: Int32Array, q: number, capacity: number, force: boolean): number {
-  const h = Atomics.load(i32, q + HEAD);
+/**
+ * A writer given up on: the cell is ABANDONED with a mark m >= t, and our VALUE store is done, so the cell can
+ * serve lap m + capacity. Pushers may move the mark on meanwhile: retry from what the CAS found (the cell
+ * stays ABANDONED until this release).
+ */
+function release(i32: Int32Array, cell: number, seq: number, capacity: number): number {
+  for (;;) {
+    const found = Atomics.compareExchange(i32, cell, seq, (seq - ABANDONED + capacity) | 0);
+    if (found === seq) return RETRY;
+    seq = found;
+  }
+}
+
+/** Bumps the futex word sleeping consumers wait on, and wakes them all (they race for what came). */
+function wakeConsumers(i32: Int32Array, signal: number): void {
+  Atomics.add(i32, signal, 1);
+  Atomics.notify(i32, signal);
+}
+
+/**
+ * One pop: an item, EMPTY (-1), POP_RETRY (lost a race for the item; call again) or POP_STALLED (the next
+ * item is still being written; with `force`, gives up on its writer and goes on). `signal` as for pushOnce.
+ */
+export function popOnce(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  force: boolean,
+  signal: number,
+): number {
+  // The common case first, out of the walking loop: the cell of the HEAD hint holds its lap's item. SEQ is
+  // loaded atomically: seeing FULL is what makes the pusher's plain store to VALUE visible to take's plain
+  // load of VALUE.
+  const h = i32[q + HEAD];
   const cell = cellOf(q, h, capacity);
   const seq = Atomics.load(i32, cell);
-  const ahead = (seq - h) | 0;
-  // A FULL or REVOKED cell of lap h proves TAIL > h: claim it without reading TAIL (the producers' line).
-  if (ahead !== FULL && ahead !== REVOKED) {
-    if (ahead > ABANDONED) return POP_RETRY; // the cell is past lap h: another popper took position h
-    // HEAD never passes TAIL (a popper claims h only after seeing TAIL > h), so TAIL == h means empty.
-    if (((Atomics.load(i32, q + TAIL) - h) | 0) <= 0) return -1;
-    // pusher(h), or an older lap's owner, is mid-operation; but nobody fills an ABANDONED cell: skip it.
-    if (!force && (ahead & (capacity - 1)) !== ABANDONED) return POP_STALLED;
-  }
-  if (Atomics.compareExchange(i32, q + HEAD, h, (h + 1) | 0) !== h) return POP_RETRY;
-  return takeOwned(i32, cell, h, capacity, seq);
+  if (seq === ((h + FULL) | 0)) return take(i32, q, cell, h, capacity, seq);
+  return popWalking(i32, q, capacity, force, signal, h, seq);
 }
 
-/** Popper(h), owning position h, takes the cell's item, skips a revoked one, or poisons a stalled push. */
-function takeOwned(i32: Int32Array, cell: number, h: number, capacity: number, seq: number): number {
-  const next = (h + capacity) | 0;
-  let spins = 0;
-  for (; ; seq = Atomics.load(i32, cell)) {
+/** Takes the item of the FULL cell of position h (its SEQ is `seq`); POP_RETRY if a pop or revoke won it. */
+function take(i32: Int32Array, q: number, cell: number, h: number, capacity: number, seq: number): number {
+  const item = i32[cell + 1] >>> 0;
+  if (Atomics.compareExchange(i32, cell, seq, (h + capacity) | 0) !== seq) return POP_RETRY;
+  i32[q + HEAD] = (h + 1) | 0; // a hint: h is decided
+  return item;
+}
+
+/** popOnce from position h, whose cell's SEQ was found to be `seq`: skips decided positions. */
+function popWalking(
+  i32: Int32Array,
+  q: number,
+  capacity: number,
+  force: boolean,
+  signal: number,
+  h: number,
+  seq: number,
+): number {
+  for (; ; seq = Atomics.load(i32, cellOf(q, h, capacity))) {
+    const cell = cellOf(q, h, capacity);
     const ahead = (seq - h) | 0;
-    if (ahead > ABANDONED) return POP_RETRY; // moved on: a later pusher took over; nothing at h
-    const state = ahead & (capacity - 1);
-    if (state === FULL) {
-      const item = i32[cell + 1] >>> 0;
-      if (Atomics.compareExchange(i32, cell, seq, next) === seq) return item;
-    } else if (state === WRITING) {
-      // A late writer: after spinning, give position h up; its CAS to FULL will then fail.
-      if (++spins > WRITE_SPINS && Atomics.compareExchange(i32, cell, seq, (seq + 1) | 0) === seq) {
-        return POP_RETRY;
-      }
-    } else if (state === ABANDONED) {
-      // An older lap's writer, given up on, owns the cell until its release store (next instruction but
-      // one, unless it was terminated). Wait briefly so that the release is seen and position h poisoned
-      // below, rather than left to pusher(h) with nobody to pop it; then give position h up.
-      if (++spins > ABANDONED_SPINS) return POP_RETRY;
+    if (ahead === FULL) return take(i32, q, cell, h, capacity, seq);
+    if (ahead === 0 || ahead === WAITED) return -1; // FREE: nothing claimed at h (so none after it)
+    // An older lap's ABANDONED mark: pusher(h) has yet to skip h (nothing claimed at h or after it either),
+    // but no wake-up will come for h: reported like a late writer, so that sleeping pops nap briefly.
+    if (ahead < 0) return POP_STALLED;
+    if (ahead === WRITING || ahead === WRITING_WAITED) {
+      if (!force) return POP_STALLED;
+      // A late (or terminated) writer: give position h up; its publish will then fail. Consumers sleeping
+      // for h are woken: they wait for a later position now.
+      if (Atomics.compareExchange(i32, cell, seq, (h + ABANDONED) | 0) !== seq) continue;
+      if (ahead === WRITING_WAITED) wakeConsumers(i32, signal);
+    } else if (ahead === REVOKED) {
+      if (Atomics.compareExchange(i32, cell, seq, (h + capacity) | 0) !== seq) continue;
+    } else if (ahead >= capacity) {
+      h = later((h + 1) | 0, i32[q + HEAD]); // the cell is on a later lap: h was a stale hint
+      continue;
+    }
+    // h is decided (skipped: revoked or given up on): the next position.
+    h = (h + 1) | 0;
+    i32[q + HEAD] = h;
+  }
+}
+
+/**
+ * For a consumer about to sleep: marks the cell of the first position not yet decided (FREE -> WAITED, or
+ * WRITING -> WRITING_WAITED), so that the push of that position wakes the consumers when it publishes. True
+ * when it is marked (by this call or another consumer), false when an item, or an older lap's ABANDONED mark,
+ * is there (the consumer's next pop deals with it).
+ */
+export function markWaited(i32: Int32Array, q: number, capacity: number): boolean {
+  for (let h = i32[q + HEAD]; ; ) {
+    const cell = cellOf(q, h, capacity);
+    const seq = Atomics.load(i32, cell);
+    const ahead = (seq - h) | 0;
+    if (ahead === WAITED || ahead === WRITING_WAITED) return true;
+    if (ahead === 0 || ahead === WRITING) {
+      const marked = (h + (ahead === 0 ? WAITED : WRITING_WAITED)) | 0;
+      if (Atomics.compareExchange(i32, cell, seq, marked) === seq) return true;
+    } else if (ahead === ABANDONED) {
+      h = (h + 1) | 0;
+    } else if (ahead >= capacity) {
+      h = later((h + 1) | 0, i32[q + HEAD]);
     } else {
-      Atomics.compareExchange(i32, cell, seq, next); // FREE: poison the stalled push; REVOKED: skip it
+      return false;
     }
   }
 }
 
 /**
- * Revokes `item` from the cell of position index `index` (the cell number a push recorded) of the ring: true if it was there (FULL) and this call removed it, false
- * if the cell holds something else (a consumer took the item).
+ * Revokes `item` from the cell of position index `index` (the cell number a push recorded) of the ring: true
+ * if it was there (FULL) and this call removed it, false if the cell holds something else (a consumer took
+ * the item).
  */
 export function revokeCell(
   i32: Int32Array,
@@ -255,8 +359,30 @@ export function revokeCell(
   }
 }
 
-/** Positions pushed and not yet popped (revoked items included): exact when quiescent. */
-export function ringSize(i32: Int32Array, q: number): number {
-  const size = (Atomics.load(i32, q + TAIL) - Atomics.load(i32, q + HEAD)) | 0;
-  return Math.max(size, 0);
+/**
+ * Positions pushed and not yet popped (revoked items included): exact when quiescent. The hints can lag, so
+ * both are walked forward over the positions their cells show decided.
+ */
+export function ringSize(i32: Int32Array, q: number, capacity: number): number {
+  let h = Atomics.load(i32, q + HEAD);
+  for (let n = 0; n < capacity && popped(Atomics.load(i32, cellOf(q, h, capacity)), h, capacity); n++) {
+    h = (h + 1) | 0;
+  }
+  let t = later(h, Atomics.load(i32, q + TAIL));
+  for (let n = 0; n < capacity && claimed(Atomics.load(i32, cellOf(q, t, capacity)), t); n++) {
+    t = (t + 1) | 0;
+  }
+  return (t - h) | 0;
+}
+
+/** Whether a cell whose SEQ is `seq` shows position `h` taken or skipped by the poppers. */
+function popped(seq: number, h: number, capacity: number): boolean {
+  const ahead = (seq - h) | 0;
+  return ahead === ABANDONED || ahead >= capacity;
+}
+
+/** Whether a cell whose SEQ is `seq` shows position `t` claimed or skipped by the pushers. */
+function claimed(seq: number, t: number): boolean {
+  const ahead = (seq - t) | 0;
+  return ahead > 0 && ahead !== WAITED;
 }

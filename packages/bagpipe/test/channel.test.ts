@@ -5,6 +5,7 @@ import type { Kind } from "./workers/structures.js";
 
 const SLEEPER = new URL("./workers/sleeper.ts", import.meta.url);
 const PUSHER = new URL("./workers/pusher.ts", import.meta.url);
+const DRAINER = new URL("./workers/drainer.ts", import.meta.url);
 
 function create(kind: Kind) {
   if (kind === "queue") return Queue.create({ capacity: 8 });
@@ -33,7 +34,33 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s as a channel", (kind) => 
     const { item, ms } = await blocked.result;
     expect(item).toBe(77);
     expect(ms).toBeGreaterThanOrEqual(90); // it did block until the push
+    expect(ms).toBeLessThan(10_000); // ... and was woken by it, not by its 20 s timeout
     await blocked.done();
+  });
+
+  it("wakes a consumer for every item pushed while it sleeps, one at a time", async () => {
+    const channel = create(kind);
+    const count = 40;
+    const worker = startWorker(DRAINER, {
+      workerData: { kind, descriptor: channel.share(), count, timeout: 20_000 },
+    });
+    let ready = false;
+    const report = new Promise<{ items: number[]; longest: number }>((resolve, reject) => {
+      worker.on("message", (message) => {
+        if (message === "ready") ready = true;
+        else resolve(message);
+      });
+      worker.once("error", reject);
+    });
+    while (!ready) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < count; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the consumer is asleep again by now, mostly
+      expect(channel.tryPush(1000 + i)).toBe(true);
+    }
+    const { items, longest } = await report;
+    expect(items.sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => 1000 + i));
+    expect(longest).toBeLessThan(10_000); // no wake-up was lost (a lost one would wait out the 20 s timeout)
+    await worker.terminate();
   });
 
   it("wakes a blocked consumer on close(), and then refuses pushes", async () => {
@@ -49,6 +76,7 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s as a channel", (kind) => 
 
   it("resolves popAsync() on this thread when a worker pushes", async () => {
     const channel = create(kind);
+    const start = performance.now();
     const popped = channel.popAsync({ timeout: 20_000 });
     const pushed = runWorker<boolean>(PUSHER, {
       kind,
@@ -57,6 +85,7 @@ describe.each<Kind>(["queue", "stack", "bagpipe"])("%s as a channel", (kind) => 
       delay: 50,
     });
     expect(await popped).toBe(0xfeedf00d);
+    expect(performance.now() - start).toBeLessThan(10_000); // woken by the push, not by the timeout
     expect(await pushed).toBe(true);
   });
 });
