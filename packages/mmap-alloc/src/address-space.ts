@@ -51,6 +51,7 @@ import {
 } from "./header.js";
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { PageTree } from "./page-tree.js";
+import { PageZeroer } from "./zeroing.js";
 
 /**
  * Where an address space's memory comes from: `"shared"` a new growable SharedArrayBuffer (the default),
@@ -102,8 +103,6 @@ const DEFAULT_PAGE_SIZE = 4096;
 const MAX_PAGE_SIZE = 2 ** 30;
 /** Growth steps are at least half the current length: amortised O(1) growths per mapped byte. */
 const GROWTH_FACTOR = 1.5;
-/** Zeroing copies from this many zero bytes at a time (TypedArray.set is the fastest zeroing on shared memory). */
-const ZERO_CHUNK = 65536;
 const META_ALIGN = 64;
 /** check()'s mark for a page of the single-page cache (used pages are 1). */
 const CACHED_PAGE = 2;
@@ -147,8 +146,10 @@ export class AddressSpace implements Memory {
   readonly #pages: number;
   readonly #firstPage: number;
   readonly #sleep: boolean;
-  readonly #zeros: Uint8Array;
-  readonly #zeroPage: Uint8Array;
+  readonly #zeroer: PageZeroer;
+  /** log2(pageSize) and pageSize - 1: page arithmetic by shifts and masks. */
+  readonly #pageShift: number;
+  readonly #pageMask: number;
   #meta: Int32Array;
 
   private constructor(backing: BufferBacking, metaBase: number) {
@@ -171,8 +172,9 @@ export class AddressSpace implements Memory {
     this.#meta = new Int32Array(backing.buffer, metaBase, this.#metaLength);
     this.#sleep = canSleep(this.#meta, H_LOCK);
     this.holder = Atomics.add(this.#meta, H_HOLDERS, 1) + 1;
-    this.#zeros = new Uint8Array(Math.max(ZERO_CHUNK, this.pageSize));
-    this.#zeroPage = this.#zeros.subarray(0, this.pageSize);
+    this.#zeroer = new PageZeroer(backing, backing instanceof WasmBacking ? backing.memory : undefined);
+    this.#pageShift = Math.log2(this.pageSize);
+    this.#pageMask = this.pageSize - 1;
   }
 
   /**
@@ -267,32 +269,66 @@ export class AddressSpace implements Memory {
    * @throws RangeError naming `bytes` (not an integer from 1 to 2^32), `align` or `label`.
    */
   map(bytes: number, align = this.pageSize, label = 0): Ptr {
+    if (this.#isOnePage(bytes, align, label)) return this.#mapPage(label);
     assertBytes(bytes, "bytes");
     assertAlign(align);
     assertLabel(label);
     const pages = Math.ceil(bytes / this.pageSize);
     const alignPages = align > this.pageSize ? align / this.pageSize : 1;
-    const want = pages + alignPages - 1;
-    if (want > this.#pages) return 0;
-    let m = this.#lock();
+    if (pages + alignPages - 1 > this.#pages) return 0;
+    const m = this.#lock();
     try {
-      if (want === 1 && m[H_CACHE_COUNT] > 0) return this.#takeCached(m, label);
-      let found = this.#tree.findFirst(m, want);
-      if (found < 0 && m[H_CACHE_COUNT] > 0) {
-        this.#flushCache(m);
-        found = this.#tree.findFirst(m, want);
-      }
-      if (found < 0) return 0;
-      const start = Math.ceil(found / alignPages) * alignPages;
-      if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
-      m = this.#metaView();
-      this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
-      this.#stageRun(m, 0, start, pages, label);
-      this.#apply(m);
-      return start * this.pageSize;
+      return this.#mapLocked(m, pages, alignPages, label);
     } finally {
       this.#unlock();
     }
+  }
+
+  /**
+   * Whether `map(bytes, align, label)` is a valid request for one page without extra alignment: the checks of
+   * the fast path, in integer arithmetic (`x >>> 0 === x` holds for the integers from 0 to 2^32 - 1 only).
+   */
+  #isOnePage(bytes: number, align: number, label: number): boolean {
+    const size = this.pageSize;
+    return (
+      bytes >>> 0 === bytes &&
+      bytes !== 0 &&
+      bytes <= size &&
+      align >>> 0 === align &&
+      align !== 0 &&
+      (align & (align - 1)) === 0 &&
+      align <= size &&
+      (label & MAX_LABEL) === label
+    );
+  }
+
+  /** Maps one page: from the single-page cache when it has one, else from the tree. */
+  #mapPage(label: number): Ptr {
+    const m = this.#lock();
+    try {
+      return m[H_CACHE_COUNT] > 0 ? this.#takeCached(m, label) : this.#mapLocked(m, 1, 1, label);
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** Maps `pages` pages aligned to `alignPages` pages from the tree (lock held); 0 when there is no room. */
+  #mapLocked(locked: Int32Array, pages: number, alignPages: number, label: number): Ptr {
+    let m = locked;
+    const want = pages + alignPages - 1;
+    let found = this.#tree.findFirst(m, want);
+    if (found < 0 && m[H_CACHE_COUNT] > 0) {
+      this.#flushCache(m);
+      found = this.#tree.findFirst(m, want);
+    }
+    if (found < 0) return 0;
+    const start = Math.ceil(found / alignPages) * alignPages;
+    if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
+    m = this.#metaView();
+    this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
+    this.#stageRun(m, 0, start, pages, label);
+    this.#apply(m);
+    return start * this.pageSize;
   }
 
   /**
@@ -303,6 +339,11 @@ export class AddressSpace implements Memory {
    * it is not an integer from 1 to 2^32. Nothing changes when it throws.
    */
   unmap(ptr: Ptr, bytes: number): void {
+    const page = this.#onePageRun(ptr, bytes);
+    if (page > 0) {
+      this.#unmapPage(ptr, page);
+      return;
+    }
     const first = this.#pageOf(ptr);
     assertBytes(bytes, "bytes");
     const pages = Math.ceil(bytes / this.pageSize);
@@ -311,11 +352,42 @@ export class AddressSpace implements Memory {
     const head = m[this.#tags + runStart];
     const runPages = head & COUNT_MASK;
     const label = head >>> LABEL_SHIFT;
-    this.#zero(ptr, pages * this.pageSize);
+    this.#zeroer.zero(ptr, pages * this.pageSize);
     const locked = this.#lock();
     try {
-      if (runPages === 1 && locked[H_CACHE_COUNT] < CACHE_SLOTS) this.#putCached(locked, first);
-      else this.#unmapLocked(locked, runStart, runPages, label, first, pages);
+      this.#unmapLocked(locked, runStart, runPages, label, first, pages);
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /**
+   * The page of `ptr` when `unmap(ptr, bytes)` unmaps a whole one-page run (the fast path's checks, by shifts
+   * and masks), else 0. The caller owns that run, so its tag is stable without the lock.
+   */
+  #onePageRun(ptr: Ptr, bytes: number): number {
+    if (
+      ptr >>> 0 !== ptr ||
+      (ptr & this.#pageMask) !== 0 ||
+      bytes >>> 0 !== bytes ||
+      bytes === 0 ||
+      bytes > this.pageSize
+    ) {
+      return 0;
+    }
+    const page = ptr >>> this.#pageShift;
+    if (page < this.#firstPage || page >= this.#pages) return 0;
+    const head = this.#metaView()[this.#tags + page];
+    return head > 0 && (head & COUNT_MASK) === 1 ? page : 0;
+  }
+
+  /** Zeroes and unmaps the one-page run `page` at `ptr`: into the single-page cache while it has room. */
+  #unmapPage(ptr: Ptr, page: number): void {
+    this.#zeroer.zero(ptr, this.pageSize);
+    const m = this.#lock();
+    try {
+      if (m[H_CACHE_COUNT] < CACHE_SLOTS) this.#putCached(m, page);
+      else this.#unmapLocked(m, page, 1, 0, page, 1);
     } finally {
       this.#unlock();
     }
@@ -370,7 +442,7 @@ export class AddressSpace implements Memory {
    */
   uncommit(ptr: Ptr, bytes: number): void {
     this.#assertMapped(ptr, bytes);
-    this.#zero(ptr, Math.ceil(bytes / this.pageSize) * this.pageSize);
+    this.#zeroer.zero(ptr, Math.ceil(bytes / this.pageSize) * this.pageSize);
   }
 
   /** The bytes of the run that starts at `ptr`, or 0 when no mapped run starts there. */
@@ -396,6 +468,7 @@ export class AddressSpace implements Memory {
     const m = this.#metaView();
     if (deadHolder === this.holder || !takeOver(m, H_LOCK, deadHolder, this.holder)) return false;
     this.#replayIfActive(m);
+    this.#repairCache(m);
     this.#unlock();
     return true;
   }
@@ -410,7 +483,7 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     try {
       const committed = this.#backing.byteLength;
-      const mapped = m[H_MAPPED] * this.pageSize;
+      const mapped = (m[H_MAPPED] - m[H_CACHE_COUNT]) * this.pageSize;
       const reserved = this.#firstPage * this.pageSize;
       return {
         mappedBytes: mapped,
@@ -481,7 +554,10 @@ export class AddressSpace implements Memory {
     if (this.#tree.largestFree(m) !== longestFree) {
       problems.push(`longest free run is ${longestFree} pages, the tree says ${this.#tree.largestFree(m)}`);
     }
-    if (m[H_MAPPED] !== mapped) problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs`);
+    const cached = m[H_CACHE_COUNT];
+    if (m[H_MAPPED] !== mapped + cached) {
+      problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs + ${cached} cached`);
+    }
     if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
     this.#checkCache(m, used, problems);
     this.#checkFreeZero(used, Math.min(committedPages, this.#pages), problems);
@@ -507,16 +583,23 @@ export class AddressSpace implements Memory {
     for (let p = start; p <= last; p++) if (!used[p]) problems.push(`page ${p} of run ${start} is free`);
   }
 
-  /** Every cached page is tagged CACHED_TAG and listed once, and every page so tagged is listed. */
+  /**
+   * Every cached page is tagged CACHED_TAG and listed once, every page so tagged is listed, and the slots
+   * above the count are clear.
+   */
   #checkCache(m: Int32Array, used: Uint8Array, problems: string[]): void {
     const count = m[H_CACHE_COUNT];
     if (count < 0 || count > CACHE_SLOTS) problems.push(`cache count ${count} is out of range`);
     const listed = new Set<number>();
-    for (let slot = 0; slot < Math.min(Math.max(count, 0), CACHE_SLOTS); slot++) {
+    for (let slot = 0; slot < CACHE_SLOTS; slot++) {
       const page = m[CACHE + slot];
-      if (used[page] !== CACHED_PAGE || listed.has(page))
-        problems.push(`cache slot ${slot} holds page ${page}`);
-      listed.add(page);
+      if (slot >= count) {
+        if (page !== 0) problems.push(`cache slot ${slot} above the count holds page ${page}`);
+      } else {
+        if (used[page] !== CACHED_PAGE || listed.has(page))
+          problems.push(`cache slot ${slot} holds page ${page}`);
+        listed.add(page);
+      }
     }
     for (let p = this.#firstPage; p < this.#pages; p++) {
       if (used[p] === CACHED_PAGE && !listed.has(p))
@@ -576,33 +659,56 @@ export class AddressSpace implements Memory {
     );
   }
 
-  /** Maps the most recently cached page (lock held). */
+  /*
+   * The single-page cache needs no redo log: a page moves between "mapped" and "cached" by three plain
+   * stores (the tree and MAPPED, which counts cached pages, do not change), ordered so that a holder
+   * terminated between any two of them leaves a state #repairCache resolves from CACHE[count] alone:
+   *
+   *   put:  CACHE[c] = page   -> tag = CACHED_TAG        -> count = c + 1
+   *   take: count = c - 1     -> tag = run head          -> CACHE[c - 1] = 0
+   *
+   * Invariant between operations: slots at and above the count hold 0 (page 0 is never a run's page).
+   */
+
+  /** Maps the most recently cached page (lock held, cache not empty). */
   #takeCached(m: Int32Array, label: number): Ptr {
-    const count = m[H_CACHE_COUNT];
-    const page = m[CACHE + count - 1];
-    this.#stage(m, page, 0, true, m[H_MAPPED] + 1);
-    this.#stageTag(m, 0, page, 1 | (label << LABEL_SHIFT));
-    this.#stageCache(m, -1, 0, count - 1);
-    this.#apply(m);
+    const count = m[H_CACHE_COUNT] - 1;
+    const page = m[CACHE + count];
+    m[H_CACHE_COUNT] = count;
+    m[this.#tags + page] = 1 | (label << LABEL_SHIFT);
+    m[CACHE + count] = 0;
     return page * this.pageSize;
   }
 
-  /** Unmaps the zeroed single-page run `page` into the cache (lock held, cache not full). */
+  /** Unmaps the zeroed one-page run `page` into the cache (lock held, cache not full). */
   #putCached(m: Int32Array, page: number): void {
     const count = m[H_CACHE_COUNT];
-    this.#stage(m, page, 0, false, m[H_MAPPED] - 1);
-    this.#stageTag(m, 0, page, CACHED_TAG);
-    this.#stageCache(m, count, page, count + 1);
-    this.#apply(m);
+    m[CACHE + count] = page;
+    m[this.#tags + page] = CACHED_TAG;
+    m[H_CACHE_COUNT] = count + 1;
+  }
+
+  /**
+   * Completes or undoes a cache operation a terminated holder left half-done (lock held). A page in the
+   * slot at the count is either still tagged cached (a put that missed only its count, or a take that only
+   * lowered it: the page is cached) or not (a put before its tag, or a take after it: the page is mapped,
+   * and stays with the dead worker's runs).
+   */
+  #repairCache(m: Int32Array): void {
+    const count = m[H_CACHE_COUNT];
+    const page = count < CACHE_SLOTS ? m[CACHE + count] : 0;
+    if (page === 0) return;
+    if (m[this.#tags + page] === CACHED_TAG) m[H_CACHE_COUNT] = count + 1;
+    else m[CACHE + count] = 0;
   }
 
   /** Frees every cached page in the tree, so that they coalesce with their neighbours (lock held). */
   #flushCache(m: Int32Array): void {
     for (let count = m[H_CACHE_COUNT]; count > 0; count--) {
       const page = m[CACHE + count - 1];
-      this.#stage(m, page, 1, false, m[H_MAPPED]);
+      this.#stage(m, page, 1, false, m[H_MAPPED] - 1);
       this.#stageTag(m, 0, page, 0);
-      this.#stageCache(m, -1, 0, count - 1);
+      this.#stageCache(m, count - 1, 0, count - 1);
       this.#apply(m);
     }
   }
@@ -755,15 +861,6 @@ export class AddressSpace implements Memory {
     if (!this.#backing.grow(Math.max(needed, step)) && !this.#backing.grow(needed)) return false;
     this.#metaView()[H_GROWTHS]++;
     return true;
-  }
-
-  /** Zeroes `[ptr, ptr + bytes)`, a whole number of pages, by copying from a zero block. */
-  #zero(ptr: number, bytes: number): void {
-    const u8 = this.#views.u8;
-    const end = ptr + bytes;
-    const chunk = this.#zeros.length;
-    for (; end - ptr >= chunk; ptr += chunk) u8.set(this.#zeros, ptr);
-    for (; ptr < end; ptr += this.pageSize) u8.set(this.#zeroPage, ptr);
   }
 }
 

@@ -31,7 +31,7 @@ import { treeWords } from "./page-tree.js";
  * page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
  */
 export const MAGIC = 0x6d6d6170; // "mmap"
-export const VERSION = 1;
+export const VERSION = 2;
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_PAGE_SIZE = 2;

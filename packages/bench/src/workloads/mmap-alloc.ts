@@ -77,13 +77,16 @@ export const mmapPairs: Workload = {
   baseline: "1 page, 1 worker",
   iterations: { quick: 50_000, full: 400_000 },
   cases() {
-    const shared = () => AddressSpace.create({ maxBytes: 256 << 20 });
+    const space = (backing: "shared" | "local" | "wasm" = "shared") =>
+      AddressSpace.create({ maxBytes: 256 << 20, backing });
     return [
-      onOneWorker("1 page, 1 worker", shared(), 1),
-      onOneWorker("2 pages, 1 worker", shared(), 2),
-      onOneWorker("1-16 pages, 1 worker", shared(), 0, 16),
-      onTwoWorkers("1 page, 2 workers", shared(), 1),
-      onTwoWorkers("1-16 pages, 2 workers", shared(), 0, 16),
+      onOneWorker("1 page, 1 worker", space(), 1),
+      onOneWorker("2 pages, 1 worker", space(), 2),
+      onOneWorker("1-16 pages, 1 worker", space(), 0, 16),
+      onTwoWorkers("1 page, 2 workers", space(), 1),
+      onTwoWorkers("1-16 pages, 2 workers", space(), 0, 16),
+      onOneWorker("1 page, 1 worker, local", space("local"), 1),
+      onOneWorker("1 page, 1 worker, wasm", space("wasm"), 1),
     ];
   },
 };
