@@ -15,7 +15,6 @@ import {
 } from "@allocators/object-alloc";
 import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
 import {
-  CACHE,
   CACHE_SLOTS,
   CACHED_TAG,
   COUNT_MASK,
@@ -30,11 +29,15 @@ import {
   H_PAGE_SIZE,
   H_PAGES,
   H_VERSION,
+  HANDLE_CACHE_SLOTS,
+  HANDLE_CACHE_WORDS,
+  HANDLE_CACHES,
+  HANDLE_CACHES_BASE,
+  HEADER_WORDS,
   LABEL_SHIFT,
   LOG_ACTIVE,
+  LOG_CACHE_AT,
   LOG_CACHE_COUNT,
-  LOG_CACHE_PAGE,
-  LOG_CACHE_SLOT,
   LOG_COUNT,
   LOG_MAPPED,
   LOG_START,
@@ -49,6 +52,7 @@ import {
   tagBase,
   VERSION,
 } from "./header.js";
+import { handleCacheTag, isCachedTag, popPage, pushPage, repairStack } from "./page-cache.js";
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { PageTree } from "./page-tree.js";
 import { PageZeroer } from "./zeroing.js";
@@ -104,8 +108,13 @@ const MAX_PAGE_SIZE = 2 ** 30;
 /** Growth steps are at least half the current length: amortised O(1) growths per mapped byte. */
 const GROWTH_FACTOR = 1.5;
 const META_ALIGN = 64;
-/** check()'s mark for a page of the single-page cache (used pages are 1). */
+/** check()'s marks (used pages are 1): a page of the shared cache or of a handle cache it can verify... */
 const CACHED_PAGE = 2;
+/** ...and a page of the handle cache of another live handle, which may map or unmap it meanwhile. */
+const BUSY_PAGE = 3;
+/** {@link AddressSpace}'s handle cache before its first one-page unmap, and when every slot was taken. */
+const UNCLAIMED = -1;
+const NO_HANDLE_CACHE = -2;
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -150,14 +159,18 @@ export class AddressSpace implements Memory {
   /** log2(pageSize) and pageSize - 1: page arithmetic by shifts and masks. */
   readonly #pageShift: number;
   readonly #pageMask: number;
+  /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; and its tag. */
+  #local = UNCLAIMED;
+  #localTag = 0;
   #meta: Int32Array;
 
   private constructor(backing: BufferBacking, metaBase: number) {
     this.#backing = backing;
     this.#views = new MemoryViews(backing);
     this.#metaBase = metaBase;
-    const header = new Int32Array(backing.buffer, metaBase, TREE_BASE);
-    if (Atomics.load(header, H_MAGIC) !== MAGIC || header[H_VERSION] !== VERSION) {
+    const fits = backing.byteLength >= metaBase + 4 * HEADER_WORDS;
+    const header = fits ? new Int32Array(backing.buffer, metaBase, HEADER_WORDS) : undefined;
+    if (header === undefined || Atomics.load(header, H_MAGIC) !== MAGIC || header[H_VERSION] !== VERSION) {
       throw new TypeError(`no mmap-alloc address space at byte ${metaBase} of this buffer`);
     }
     this.pageSize = header[H_PAGE_SIZE];
@@ -302,11 +315,21 @@ export class AddressSpace implements Memory {
     );
   }
 
-  /** Maps one page: from the single-page cache when it has one, else from the tree. */
+  /**
+   * Maps one page: from this handle's cache (no lock: only this handle changes it), else from the shared
+   * cache, else from the tree.
+   */
   #mapPage(label: number): Ptr {
+    const head = 1 | (label << LABEL_SHIFT);
+    const local = this.#local;
+    if (local >= 0) {
+      const m = this.#metaView();
+      if (m[local] > 0) return popPage(m, local, this.#tags, head) * this.pageSize;
+    }
     const m = this.#lock();
     try {
-      return m[H_CACHE_COUNT] > 0 ? this.#takeCached(m, label) : this.#mapLocked(m, 1, 1, label);
+      if (m[H_CACHE_COUNT] === 0) return this.#mapLocked(m, 1, 1, label);
+      return popPage(m, H_CACHE_COUNT, this.#tags, head) * this.pageSize;
     } finally {
       this.#unlock();
     }
@@ -317,8 +340,9 @@ export class AddressSpace implements Memory {
     let m = locked;
     const want = pages + alignPages - 1;
     let found = this.#tree.findFirst(m, want);
-    if (found < 0 && m[H_CACHE_COUNT] > 0) {
-      this.#flushCache(m);
+    if (found < 0 && (m[H_CACHE_COUNT] > 0 || (this.#local >= 0 && m[this.#local] > 0))) {
+      this.#flushStack(m, H_CACHE_COUNT);
+      if (this.#local >= 0) this.#flushStack(m, this.#local);
       found = this.#tree.findFirst(m, want);
     }
     if (found < 0) return 0;
@@ -381,16 +405,67 @@ export class AddressSpace implements Memory {
     return head > 0 && (head & COUNT_MASK) === 1 ? page : 0;
   }
 
-  /** Zeroes and unmaps the one-page run `page` at `ptr`: into the single-page cache while it has room. */
+  /**
+   * Zeroes and unmaps the one-page run `page` at `ptr`: into this handle's cache (claimed at the first call)
+   * while it has room, else into the shared cache while it has room, else into the tree.
+   */
   #unmapPage(ptr: Ptr, page: number): void {
     this.#zeroer.zero(ptr, this.pageSize);
+    if (this.#local === UNCLAIMED) this.#claimHandleCache();
+    const local = this.#local;
+    if (local >= 0) {
+      const m = this.#metaView();
+      if (m[local] < HANDLE_CACHE_SLOTS) {
+        pushPage(m, local, this.#tags, page, this.#localTag);
+        return;
+      }
+    }
     const m = this.#lock();
     try {
-      if (m[H_CACHE_COUNT] < CACHE_SLOTS) this.#putCached(m, page);
+      if (m[H_CACHE_COUNT] < CACHE_SLOTS) pushPage(m, H_CACHE_COUNT, this.#tags, page, CACHED_TAG);
       else this.#unmapLocked(m, page, 1, 0, page, 1);
     } finally {
       this.#unlock();
     }
+  }
+
+  /** Claims a free handle cache (one `compareExchange` on its owner word), or notes that none is free. */
+  #claimHandleCache(): void {
+    const m = this.#metaView();
+    this.#local = NO_HANDLE_CACHE;
+    for (let index = 0; index < HANDLE_CACHES; index++) {
+      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+      if (m[owner] === 0 && Atomics.compareExchange(m, owner, 0, this.holder) === 0) {
+        this.#local = owner + 1;
+        this.#localTag = handleCacheTag(index);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Gives this handle's page cache back: its pages go to the tree and its slot to the next handle that needs
+   * one. Call it when a worker stops using the space (or let {@link AddressSpace.recover} do it once the
+   * worker has ended); the handle stays usable, and claims a cache again at its next one-page unmap.
+   */
+  detach(): void {
+    const local = this.#local;
+    this.#local = UNCLAIMED;
+    if (local >= 0) this.#releaseHandleCache(local, this.#localTag);
+  }
+
+  /** Flushes the handle cache whose stack is at word `local` into the tree, then frees its slot. */
+  #releaseHandleCache(local: number, tag: number): void {
+    const m = this.#lock();
+    try {
+      repairStack(m, local, HANDLE_CACHE_SLOTS, this.#tags, tag);
+      this.#flushStack(m, local);
+    } finally {
+      this.#unlock();
+    }
+    // Last: a handle claiming the slot finds it empty. If this worker dies before, the slot keeps its owner
+    // id, and recover(owner) releases it.
+    Atomics.store(m, local - 1, 0);
   }
 
   /**
@@ -458,19 +533,28 @@ export class AddressSpace implements Memory {
   }
 
   /**
-   * Recovers the lock from a worker that was terminated while holding it: call it (from any worker, typically
-   * the `'exit'` handler of the dead worker) with the dead worker's {@link AddressSpace.holder}. Replays the
-   * change the dead worker was making, if any, and releases the lock. Runs the dead worker had mapped stay
-   * mapped: only their owner knew them.
+   * Cleans up after a worker that ended without {@link AddressSpace.detach} (terminated, or simply done): call
+   * it (from any worker, typically the `'exit'` handler of the dead worker) with the dead worker's
+   * {@link AddressSpace.holder}. If it was terminated while holding the lock, replays the change it was
+   * making, if any, and releases the lock; then returns the pages of its handle cache to the tree (taking
+   * the lock, so it may wait for a live holder). Runs the dead worker had mapped stay mapped: only their
+   * owner knew them. Calling it again is harmless.
    * @returns true when `deadHolder` held the lock and it was recovered; false when it did not hold it.
    */
   recover(deadHolder: number): boolean {
     const m = this.#metaView();
-    if (deadHolder === this.holder || !takeOver(m, H_LOCK, deadHolder, this.holder)) return false;
-    this.#replayIfActive(m);
-    this.#repairCache(m);
-    this.#unlock();
-    return true;
+    if (deadHolder === this.holder || deadHolder <= 0) return false;
+    const held = takeOver(m, H_LOCK, deadHolder, this.holder);
+    if (held) {
+      this.#replayIfActive(m);
+      repairStack(m, H_CACHE_COUNT, CACHE_SLOTS, this.#tags, CACHED_TAG);
+      this.#unlock();
+    }
+    for (let index = 0; index < HANDLE_CACHES; index++) {
+      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+      if (Atomics.load(m, owner) === deadHolder) this.#releaseHandleCache(owner + 1, handleCacheTag(index));
+    }
+    return held;
   }
 
   /** The id of the worker handle holding the lock now, or 0. */
@@ -483,7 +567,7 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     try {
       const committed = this.#backing.byteLength;
-      const mapped = (m[H_MAPPED] - m[H_CACHE_COUNT]) * this.pageSize;
+      const mapped = (m[H_MAPPED] - this.#cachedPages(m)) * this.pageSize;
       const reserved = this.#firstPage * this.pageSize;
       return {
         mappedBytes: mapped,
@@ -497,6 +581,18 @@ export class AddressSpace implements Memory {
     } finally {
       this.#unlock();
     }
+  }
+
+  /**
+   * The pages in page caches (lock held). The counts of other handles' caches may change meanwhile: the
+   * figure is as of some instant of the call for each cache.
+   */
+  #cachedPages(m: Int32Array): number {
+    let pages = m[H_CACHE_COUNT];
+    for (let owner = HANDLE_CACHES_BASE; owner < HEADER_WORDS; owner += HANDLE_CACHE_WORDS) {
+      pages += m[owner + 1];
+    }
+    return pages;
   }
 
   /**
@@ -525,6 +621,7 @@ export class AddressSpace implements Memory {
       if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
     const committedPages = Math.floor(this.#backing.byteLength / this.pageSize);
     let mapped = 0;
+    let cached = 0;
     let longestFree = 0;
     let freeRun = 0;
     for (let p = this.#firstPage; p < this.#pages; ) {
@@ -536,8 +633,10 @@ export class AddressSpace implements Memory {
         continue;
       }
       freeRun = 0;
-      if (tag === CACHED_TAG) {
-        used[p] = CACHED_PAGE; // zeroed like a free page; checked against the cache below
+      const mark = this.#cacheMark(m, tag);
+      if (mark !== 0) {
+        used[p] = mark; // zeroed like a free page; checked against its cache below
+        cached++;
         p++;
         continue;
       }
@@ -554,12 +653,11 @@ export class AddressSpace implements Memory {
     if (this.#tree.largestFree(m) !== longestFree) {
       problems.push(`longest free run is ${longestFree} pages, the tree says ${this.#tree.largestFree(m)}`);
     }
-    const cached = m[H_CACHE_COUNT];
     if (m[H_MAPPED] !== mapped + cached) {
       problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs + ${cached} cached`);
     }
     if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
-    this.#checkCache(m, used, problems);
+    this.#checkCaches(m, used, problems);
     this.#checkFreeZero(used, Math.min(committedPages, this.#pages), problems);
     return problems;
   }
@@ -584,21 +682,36 @@ export class AddressSpace implements Memory {
   }
 
   /**
-   * Every cached page is tagged CACHED_TAG and listed once, every page so tagged is listed, and the slots
-   * above the count are clear.
+   * check()'s mark of a page tagged `tag`: CACHED_PAGE for the shared cache and for a handle cache of this
+   * handle or of none; BUSY_PAGE for another live handle's cache, whose owner pops and pushes its pages
+   * without the lock (so a page is seen either as cached or as a one-page run: both count as MAPPED); 0 when
+   * `tag` is no cache's.
    */
-  #checkCache(m: Int32Array, used: Uint8Array, problems: string[]): void {
-    const count = m[H_CACHE_COUNT];
-    if (count < 0 || count > CACHE_SLOTS) problems.push(`cache count ${count} is out of range`);
+  #cacheMark(m: Int32Array, tag: number): number {
+    if (tag === CACHED_TAG) return CACHED_PAGE;
+    const index = tag - CACHED_TAG - 1;
+    if (index < 0 || index >= HANDLE_CACHES) return 0;
+    const owner = m[HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS];
+    return owner !== 0 && owner !== this.holder ? BUSY_PAGE : CACHED_PAGE;
+  }
+
+  /**
+   * Every page of a cache is tagged as that cache's and listed once, the words above each count are clear,
+   * and every page marked CACHED_PAGE is listed. Another live handle's cache is checked for its count only.
+   */
+  #checkCaches(m: Int32Array, used: Uint8Array, problems: string[]): void {
     const listed = new Set<number>();
-    for (let slot = 0; slot < CACHE_SLOTS; slot++) {
-      const page = m[CACHE + slot];
-      if (slot >= count) {
-        if (page !== 0) problems.push(`cache slot ${slot} above the count holds page ${page}`);
+    this.#checkStack(m, H_CACHE_COUNT, CACHE_SLOTS, CACHED_TAG, used, listed, problems);
+    for (let index = 0; index < HANDLE_CACHES; index++) {
+      const ownerWord = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+      const owner = m[ownerWord];
+      const count = m[ownerWord + 1];
+      if (owner === 0 && count !== 0) problems.push(`handle cache ${index} has no owner but ${count} pages`);
+      if (owner !== 0 && owner !== this.holder) {
+        if (count < 0 || count > HANDLE_CACHE_SLOTS) problems.push(`handle cache ${index} count ${count}`);
       } else {
-        if (used[page] !== CACHED_PAGE || listed.has(page))
-          problems.push(`cache slot ${slot} holds page ${page}`);
-        listed.add(page);
+        const tag = handleCacheTag(index);
+        this.#checkStack(m, ownerWord + 1, HANDLE_CACHE_SLOTS, tag, used, listed, problems);
       }
     }
     for (let p = this.#firstPage; p < this.#pages; p++) {
@@ -607,12 +720,36 @@ export class AddressSpace implements Memory {
     }
   }
 
-  /** Free and cached pages read zero. */
+  /** The stack at word `at` of `slots` pages, tagged `tag`: adds its pages to `listed`. */
+  #checkStack(
+    m: Int32Array,
+    at: number,
+    slots: number,
+    tag: number,
+    used: Uint8Array,
+    listed: Set<number>,
+    problems: string[],
+  ): void {
+    const count = m[at];
+    if (count < 0 || count > slots) problems.push(`page cache at word ${at}: count ${count} is out of range`);
+    for (let slot = 0; slot < slots; slot++) {
+      const page = m[at + 1 + slot];
+      if (slot >= count) {
+        if (page !== 0) problems.push(`page cache at word ${at}: slot ${slot} above the count holds ${page}`);
+      } else if (used[page] !== CACHED_PAGE || m[this.#tags + page] !== tag || listed.has(page)) {
+        problems.push(`page cache at word ${at}: slot ${slot} holds page ${page}`);
+      } else {
+        listed.add(page);
+      }
+    }
+  }
+
+  /** Free and cached pages read zero (but those of another live handle's cache, which it may map meanwhile). */
   #checkFreeZero(used: Uint8Array, pages: number, problems: string[]): void {
     const words = this.pageSize / 8;
     const f64 = new Float64Array(this.#backing.buffer, 0, (pages * this.pageSize) / 8);
     for (let p = this.#firstPage; p < pages; p++) {
-      if (used[p] === 1) continue;
+      if (used[p] === 1 || used[p] === BUSY_PAGE) continue;
       for (let w = p * words, end = w + words; w < end; w++) {
         if (f64[w] !== 0 || 1 / f64[w] < 0) {
           problems.push(`free page ${p} is not zero${used[p] === CACHED_PAGE ? " (cached)" : ""}`);
@@ -651,7 +788,7 @@ export class AddressSpace implements Memory {
     const last = first + pages - 1;
     if (head <= 0 && last < this.#pages) {
       const tail = m[this.#tags + last];
-      const count = tail < 0 ? (tail === CACHED_TAG ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
+      const count = tail < 0 ? (isCachedTag(tail) ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
       if (count > 0 && last - count + 1 < first) return last - count + 1;
     }
     throw new RangeError(
@@ -659,56 +796,17 @@ export class AddressSpace implements Memory {
     );
   }
 
-  /*
-   * The single-page cache needs no redo log: a page moves between "mapped" and "cached" by three plain
-   * stores (the tree and MAPPED, which counts cached pages, do not change), ordered so that a holder
-   * terminated between any two of them leaves a state #repairCache resolves from CACHE[count] alone:
-   *
-   *   put:  CACHE[c] = page   -> tag = CACHED_TAG        -> count = c + 1
-   *   take: count = c - 1     -> tag = run head          -> CACHE[c - 1] = 0
-   *
-   * Invariant between operations: slots at and above the count hold 0 (page 0 is never a run's page).
-   */
-
-  /** Maps the most recently cached page (lock held, cache not empty). */
-  #takeCached(m: Int32Array, label: number): Ptr {
-    const count = m[H_CACHE_COUNT] - 1;
-    const page = m[CACHE + count];
-    m[H_CACHE_COUNT] = count;
-    m[this.#tags + page] = 1 | (label << LABEL_SHIFT);
-    m[CACHE + count] = 0;
-    return page * this.pageSize;
-  }
-
-  /** Unmaps the zeroed one-page run `page` into the cache (lock held, cache not full). */
-  #putCached(m: Int32Array, page: number): void {
-    const count = m[H_CACHE_COUNT];
-    m[CACHE + count] = page;
-    m[this.#tags + page] = CACHED_TAG;
-    m[H_CACHE_COUNT] = count + 1;
-  }
-
   /**
-   * Completes or undoes a cache operation a terminated holder left half-done (lock held). A page in the
-   * slot at the count is either still tagged cached (a put that missed only its count, or a take that only
-   * lowered it: the page is cached) or not (a put before its tag, or a take after it: the page is mapped,
-   * and stays with the dead worker's runs).
+   * Frees every page of the page cache whose stack is at word `at` in the tree, so that they coalesce with
+   * their neighbours (lock held). Each page is one logged change: a crash in between loses no page.
    */
-  #repairCache(m: Int32Array): void {
-    const count = m[H_CACHE_COUNT];
-    const page = count < CACHE_SLOTS ? m[CACHE + count] : 0;
-    if (page === 0) return;
-    if (m[this.#tags + page] === CACHED_TAG) m[H_CACHE_COUNT] = count + 1;
-    else m[CACHE + count] = 0;
-  }
-
-  /** Frees every cached page in the tree, so that they coalesce with their neighbours (lock held). */
-  #flushCache(m: Int32Array): void {
-    for (let count = m[H_CACHE_COUNT]; count > 0; count--) {
-      const page = m[CACHE + count - 1];
+  #flushStack(m: Int32Array, at: number): void {
+    for (let count = m[at]; count > 0; count--) {
+      const page = m[at + count];
       this.#stage(m, page, 1, false, m[H_MAPPED] - 1);
       this.#stageTag(m, 0, page, 0);
-      this.#stageCache(m, count - 1, 0, count - 1);
+      m[LOG_CACHE_AT] = at;
+      m[LOG_CACHE_COUNT] = count - 1;
       this.#apply(m);
     }
   }
@@ -769,9 +867,9 @@ export class AddressSpace implements Memory {
     }
   }
 
-  /** True when a page of the range is in the single-page cache (used in the tree, but not mapped). */
+  /** True when a page of the range is in a page cache (used in the tree, but not mapped). */
   #cachedIn(m: Int32Array, first: number, pages: number): boolean {
-    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === CACHED_TAG) return true;
+    for (let p = first; p < first + pages; p++) if (isCachedTag(m[this.#tags + p])) return true;
     return false;
   }
 
@@ -782,15 +880,7 @@ export class AddressSpace implements Memory {
     m[LOG_USED] = used ? 1 : 0;
     m[LOG_MAPPED] = mappedAfter;
     for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) m[LOG_TAGS + 2 * slot] = -1;
-    m[LOG_CACHE_SLOT] = -1;
-    m[LOG_CACHE_COUNT] = m[H_CACHE_COUNT];
-  }
-
-  /** Stages a change of the single-page cache: `page` into slot `slot` (none when -1), then `countAfter`. */
-  #stageCache(m: Int32Array, slot: number, page: number, countAfter: number): void {
-    m[LOG_CACHE_SLOT] = slot;
-    m[LOG_CACHE_PAGE] = page;
-    m[LOG_CACHE_COUNT] = countAfter;
+    m[LOG_CACHE_AT] = -1;
   }
 
   #stageTag(m: Int32Array, slot: number, page: number, value: number): void {
@@ -820,8 +910,12 @@ export class AddressSpace implements Memory {
     }
     if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1, full);
     m[H_MAPPED] = m[LOG_MAPPED];
-    if (m[LOG_CACHE_SLOT] >= 0) m[CACHE + m[LOG_CACHE_SLOT]] = m[LOG_CACHE_PAGE];
-    m[H_CACHE_COUNT] = m[LOG_CACHE_COUNT];
+    const at = m[LOG_CACHE_AT];
+    if (at >= 0) {
+      // A page left the cache's stack at `at`: its count drops to LOG_CACHE_COUNT, the word above is cleared.
+      m[at] = m[LOG_CACHE_COUNT];
+      m[at + 1 + m[LOG_CACHE_COUNT]] = 0;
+    }
   }
 
   #replayIfActive(m: Int32Array): void {
