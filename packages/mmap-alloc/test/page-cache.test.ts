@@ -117,7 +117,7 @@ describe("handle caches", () => {
     const space = AddressSpace.create({ maxBytes: 8 * MiB });
     const handles = Array.from({ length: HANDLE_CACHES + 1 }, () => AddressSpace.attach(space.share()));
     const ptrs = handles.map((h) => h.map(PAGE));
-    handles.forEach((h, i) => h.unmap(ptrs[i], PAGE));
+    for (const [i, h] of handles.entries()) h.unmap(ptrs[i], PAGE);
     expect(handles.slice(0, HANDLE_CACHES).every((h) => handleCache(space, h) !== undefined)).toBe(true);
     const last = handles[HANDLE_CACHES];
     expect(handleCache(space, last)).toBeUndefined();
