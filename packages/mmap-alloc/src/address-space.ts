@@ -122,12 +122,16 @@ const NO_HANDLE_CACHE = -2;
  * lives at the start of the buffer, so a mapped run is never at offset 0.
  *
  * Thread safety: map, unmap, remap, commit, uncommit, stats and check take one lock word in the buffer (one
- * `compareExchange` and one `exchange` when uncontended). A worker terminated while holding it blocks the
- * others until some worker calls {@link AddressSpace.recover} with its {@link AddressSpace.holder} id, which
- * replays the dead holder's half-done change from the redo log (see header.ts) and releases the lock.
+ * `compareExchange` and one `exchange` when uncontended), except a one-page map or unmap served by the
+ * handle's own page cache (page-cache.ts), which only this handle changes: plain stores, no atomics. A
+ * worker terminated while holding the lock blocks the others until some worker calls
+ * {@link AddressSpace.recover} with its {@link AddressSpace.holder} id, which replays the dead holder's
+ * half-done change from the redo log (see header.ts) and releases the lock; it also returns the dead
+ * handle's page cache, as {@link AddressSpace.detach} does for a live one.
  *
- * Zeroing: unmap zeroes the pages it frees, before taking the lock, while they still belong to the caller; so
- * every free page reads zero, a fresh page from growth is never written by map, and map never zeroes.
+ * Zeroing: unmap zeroes the pages it frees (zeroing.ts: wasm `memory.fill`, `fill` or copies from a zero block,
+ * by backing), before taking the lock, while they still belong to the caller; so every free page reads zero,
+ * a fresh page from growth is never written by map, and map never zeroes.
  *
  * @example
  * ```ts
@@ -144,7 +148,10 @@ export class AddressSpace implements Memory {
   readonly pageSize: number;
   /** The most bytes the buffer may hold: a multiple of the page size. */
   readonly maxBytes: number;
-  /** This handle's lock-holder id: post it to whoever must {@link AddressSpace.recover} if this worker dies. */
+  /**
+   * This handle's lock-holder id: post it to whoever must {@link AddressSpace.recover} if this worker dies
+   * (or ends without {@link AddressSpace.detach}).
+   */
   readonly holder: number;
   readonly #backing: BufferBacking;
   readonly #views: MemoryViews;
@@ -762,8 +769,8 @@ export class AddressSpace implements Memory {
   /** The page of `ptr`, validated: page-aligned and among the pages that can be mapped. */
   #pageOf(ptr: Ptr): number {
     assertPtr(ptr);
-    const page = ptr / this.pageSize;
-    if (!Number.isInteger(page) || page < this.#firstPage || page >= this.#pages) {
+    const page = ptr >>> this.#pageShift; // exact: assertPtr leaves integers below 2^32
+    if ((ptr & this.#pageMask) !== 0 || page < this.#firstPage || page >= this.#pages) {
       throw new RangeError(
         `ptr must be a page-aligned (${this.pageSize}) address of a mapped run of this space; got ${ptr}`,
       );
@@ -773,8 +780,8 @@ export class AddressSpace implements Memory {
 
   #headAt(ptr: Ptr): number {
     assertPtr(ptr);
-    const page = ptr / this.pageSize;
-    if (!Number.isInteger(page) || page < this.#firstPage || page >= this.#pages) return 0;
+    const page = ptr >>> this.#pageShift;
+    if ((ptr & this.#pageMask) !== 0 || page < this.#firstPage || page >= this.#pages) return 0;
     return this.#metaView()[this.#tags + page];
   }
 
