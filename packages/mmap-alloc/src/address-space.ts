@@ -166,9 +166,10 @@ export class AddressSpace implements Memory {
   /** log2(pageSize) and pageSize - 1: page arithmetic by shifts and masks. */
   readonly #pageShift: number;
   readonly #pageMask: number;
-  /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; and its tag. */
+  /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; its tag; its size. */
   #local = UNCLAIMED;
   #localTag = 0;
+  readonly #localSlots: number;
   #meta: Int32Array;
 
   private constructor(backing: BufferBacking, metaBase: number) {
@@ -195,6 +196,7 @@ export class AddressSpace implements Memory {
     this.#zeroer = new PageZeroer(backing, backing instanceof WasmBacking ? backing.memory : undefined);
     this.#pageShift = Math.log2(this.pageSize);
     this.#pageMask = this.pageSize - 1;
+    this.#localSlots = handleCacheSlots(this.#pages);
   }
 
   /**
@@ -422,7 +424,7 @@ export class AddressSpace implements Memory {
     const local = this.#local;
     if (local >= 0) {
       const m = this.#metaView();
-      if (m[local] < HANDLE_CACHE_SLOTS) {
+      if (m[local] < this.#localSlots) {
         pushPage(m, local, this.#tags, page, this.#localTag);
         return;
       }
@@ -440,7 +442,7 @@ export class AddressSpace implements Memory {
   #claimHandleCache(): void {
     const m = this.#metaView();
     this.#local = NO_HANDLE_CACHE;
-    for (let index = 0; index < HANDLE_CACHES; index++) {
+    for (let index = 0; index < HANDLE_CACHES && this.#localSlots > 0; index++) {
       const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
       if (m[owner] === 0 && Atomics.compareExchange(m, owner, 0, this.holder) === 0) {
         this.#local = owner + 1;
@@ -963,6 +965,15 @@ export class AddressSpace implements Memory {
     this.#metaView()[H_GROWTHS]++;
     return true;
   }
+}
+
+/**
+ * The pages each handle cache of a space of `pages` pages may hold: 8, but at most 1/1024 of the space, so
+ * that all 64 handle caches together never keep more than 1/16 of it from the other handles (a space of
+ * fewer than 1024 pages, e.g. of large pages, has none).
+ */
+function handleCacheSlots(pages: number): number {
+  return Math.min(HANDLE_CACHE_SLOTS, Math.floor(pages / 1024));
 }
 
 function assertBytes(value: number, name: string): void {

@@ -111,8 +111,29 @@ describe("map and unmap", () => {
     expect(space.check()).toEqual([]);
   });
 
-  it("keeps unmapped single pages in the handle's cache (8), then the shared one (32), and returns them to the tree when a map needs room", () => {
+  it("keeps up to 32 unmapped single pages in the shared cache (a space under 1024 pages has no handle caches), and returns them to the tree when a map needs room", () => {
     const space = AddressSpace.create({ maxBytes: 2 * MiB, backing: "local" });
+    const largest = space.stats().largestFreeRun;
+    const pages = Array.from({ length: 40 }, () => space.map(PAGE));
+    space.u8.fill(1, pages[0], pages[39] + PAGE);
+    for (const page of pages) space.unmap(page, PAGE);
+    // 32 pages wait in the cache (zeroed, free in the statistics), the last 8 went back to the tree.
+    expect(space.stats().mappedBytes).toBe(0);
+    expect(space.stats().largestFreeRun).toBe(largest - 32 * PAGE);
+    expect(space.check()).toEqual([]);
+    const again = space.map(PAGE);
+    expect(again).toBe(pages[31]); // last in, first out
+    expect(isZero(space, again, PAGE)).toBe(true);
+    expect(() => space.unmap(pages[30], PAGE)).toThrow(/already unmapped/);
+    expect(() => space.uncommit(pages[30], PAGE)).toThrow(/mapped pages/);
+    space.unmap(again, PAGE);
+    const all = space.map(largest);
+    expect(all).toBe(pages[0]); // the cache was flushed, and its pages coalesced with the rest
+    expect(space.check()).toEqual([]);
+  });
+
+  it("keeps unmapped single pages in the handle's cache (8), then the shared one (32), and returns them to the tree when a map needs room", () => {
+    const space = AddressSpace.create({ maxBytes: 32 * MiB, backing: "local" });
     const largest = space.stats().largestFreeRun;
     const pages = Array.from({ length: 48 }, () => space.map(PAGE));
     space.u8.fill(1, pages[0], pages[47] + PAGE);

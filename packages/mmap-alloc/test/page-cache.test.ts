@@ -55,7 +55,7 @@ function partialPop(meta: Int32Array, at: number, stores: number): number {
 
 describe("handle caches", () => {
   it("keep each handle's unmapped single pages for its own next maps", () => {
-    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const space = AddressSpace.create({ maxBytes: 64 * MiB });
     const other = AddressSpace.attach(space.share());
     const mine = space.map(PAGE);
     space.u8.fill(7, mine, mine + PAGE);
@@ -71,7 +71,7 @@ describe("handle caches", () => {
   });
 
   it("go back to the tree on detach, which frees the slot; the handle stays usable", () => {
-    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const space = AddressSpace.create({ maxBytes: 64 * MiB });
     const largest = space.stats().largestFreeRun;
     const pages = [space.map(PAGE), space.map(PAGE), space.map(PAGE)];
     for (const ptr of pages) space.unmap(ptr, PAGE);
@@ -89,7 +89,7 @@ describe("handle caches", () => {
   });
 
   it("of a handle that ended without detaching go back on recover(holder), and check() sees them meanwhile", () => {
-    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const space = AddressSpace.create({ maxBytes: 64 * MiB });
     const largest = space.stats().largestFreeRun;
     const ended = AddressSpace.attach(space.share());
     const pages = [ended.map(PAGE), ended.map(PAGE)];
@@ -106,7 +106,7 @@ describe("handle caches", () => {
   });
 
   it("report a cached page of this handle that is not zero", () => {
-    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const space = AddressSpace.create({ maxBytes: 64 * MiB });
     const ptr = space.map(PAGE);
     space.unmap(ptr, PAGE);
     space.u8[ptr + 5] = 1;
@@ -114,7 +114,7 @@ describe("handle caches", () => {
   });
 
   it("run out after 64 handles: the others use the shared cache", () => {
-    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const space = AddressSpace.create({ maxBytes: 64 * MiB });
     const handles = Array.from({ length: HANDLE_CACHES + 1 }, () => AddressSpace.attach(space.share()));
     const ptrs = handles.map((h) => h.map(PAGE));
     for (const [i, h] of handles.entries()) h.unmap(ptrs[i], PAGE);
@@ -147,7 +147,7 @@ describe("a cache operation cut short by a terminated worker", () => {
   it.each(pushes)(
     "handle cache, push after $stores stores: recover(holder) repairs it",
     ({ stores, mapped }) => {
-      const space = AddressSpace.create({ maxBytes: 8 * MiB });
+      const space = AddressSpace.create({ maxBytes: 64 * MiB });
       const dead = AddressSpace.attach(space.share());
       const page = dead.map(PAGE);
       dead.unmap(dead.map(PAGE), PAGE); // claims its cache, which then holds another page
@@ -164,7 +164,7 @@ describe("a cache operation cut short by a terminated worker", () => {
   it.each(pops)(
     "handle cache, pop after $stores stores: recover(holder) repairs it",
     ({ stores, mapped }) => {
-      const space = AddressSpace.create({ maxBytes: 8 * MiB });
+      const space = AddressSpace.create({ maxBytes: 64 * MiB });
       const dead = AddressSpace.attach(space.share());
       const pages = [dead.map(PAGE), dead.map(PAGE)];
       for (const ptr of pages) dead.unmap(ptr, PAGE);
@@ -181,7 +181,7 @@ describe("a cache operation cut short by a terminated worker", () => {
   it.each(pushes)(
     "shared cache, push after $stores stores under the lock: recover(holder) repairs it",
     ({ stores, mapped }) => {
-      const space = AddressSpace.create({ maxBytes: 8 * MiB });
+      const space = AddressSpace.create({ maxBytes: 64 * MiB });
       const dead = AddressSpace.attach(space.share());
       const page = dead.map(PAGE);
       const meta = metadata(space);
@@ -197,7 +197,7 @@ describe("a cache operation cut short by a terminated worker", () => {
   it.each(pops)(
     "shared cache, pop after $stores stores under the lock: recover(holder) repairs it",
     ({ stores, mapped }) => {
-      const space = AddressSpace.create({ maxBytes: 8 * MiB });
+      const space = AddressSpace.create({ maxBytes: 64 * MiB });
       const dead = AddressSpace.attach(space.share());
       // A handle without a cache of its own would unmap into the shared one; put a page there directly.
       const ptr = dead.map(PAGE);
