@@ -29,7 +29,7 @@ import { treeWords } from "./page-tree.js";
  * {@link CACHED_TAG} (or its handle cache's tag), counts in MAPPED but as free in the statistics, and goes
  * back to the tree when a map finds no room (the shared cache and the mapping handle's own), on
  * `detach` and on `recover` of its handle. So at most {@link CACHE_SLOTS} pages, plus
- * {@link HANDLE_CACHE_SLOTS} per other attached handle, are not coalesced.
+ * {@link HANDLE_CACHE_SLOTS} (and at most 1/1024 of the space) per other attached handle, are not coalesced.
  * Run tags: a mapped run of `n` pages starting at page `s` has `tag[s] = n | label << 24` and, when `n > 1`,
  * `tag[s + n - 1] = -n`; every other page (inside a run, or free) has tag 0. So a run is found from its first
  * page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.

@@ -3,8 +3,8 @@
  * unmap of one page) needs no tree update. There are two kinds, with the same layout and code:
  *
  * - the shared cache (32 pages), changed under the page lock by any handle;
- * - one handle cache (8 pages) per attached handle, in one of the 64 slots of the header (see header.ts) that
- *   a handle claims by one `compareExchange` of the slot's owner word. Only its owner changes it, with plain
+ * - one handle cache (up to 8 pages, at most 1/1024 of the space) per attached handle, in one of the 64 slots
+ *   of the header (see header.ts) that a handle claims by one `compareExchange` of the slot's owner word. Only its owner changes it, with plain
  *   stores and no lock: a one-page map+unmap pair through it costs no atomic operation at all.
  *
  * A stack at word `at` holds its count at `m[at]` and its pages at `m[at + 1 ..]`. A cached page stays marked
