@@ -15,7 +15,6 @@ import {
 } from "@allocators/object-alloc";
 import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
 import {
-  CACHE,
   CACHE_SLOTS,
   CACHED_TAG,
   COUNT_MASK,
@@ -30,11 +29,15 @@ import {
   H_PAGE_SIZE,
   H_PAGES,
   H_VERSION,
+  HANDLE_CACHE_SLOTS,
+  HANDLE_CACHE_WORDS,
+  HANDLE_CACHES,
+  HANDLE_CACHES_BASE,
+  HEADER_WORDS,
   LABEL_SHIFT,
   LOG_ACTIVE,
+  LOG_CACHE_AT,
   LOG_CACHE_COUNT,
-  LOG_CACHE_PAGE,
-  LOG_CACHE_SLOT,
   LOG_COUNT,
   LOG_MAPPED,
   LOG_START,
@@ -49,8 +52,10 @@ import {
   tagBase,
   VERSION,
 } from "./header.js";
+import { handleCacheTag, isCachedTag, popPage, pushPage, repairStack } from "./page-cache.js";
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { PageTree } from "./page-tree.js";
+import { PageZeroer } from "./zeroing.js";
 
 /**
  * Where an address space's memory comes from: `"shared"` a new growable SharedArrayBuffer (the default),
@@ -102,11 +107,14 @@ const DEFAULT_PAGE_SIZE = 4096;
 const MAX_PAGE_SIZE = 2 ** 30;
 /** Growth steps are at least half the current length: amortised O(1) growths per mapped byte. */
 const GROWTH_FACTOR = 1.5;
-/** Zeroing copies from this many zero bytes at a time (TypedArray.set is the fastest zeroing on shared memory). */
-const ZERO_CHUNK = 65536;
 const META_ALIGN = 64;
-/** check()'s mark for a page of the single-page cache (used pages are 1). */
+/** check()'s marks (used pages are 1): a page of the shared cache or of a handle cache it can verify... */
 const CACHED_PAGE = 2;
+/** ...and a page of the handle cache of another live handle, which may map or unmap it meanwhile. */
+const BUSY_PAGE = 3;
+/** {@link AddressSpace}'s handle cache before its first one-page unmap, and when every slot was taken. */
+const UNCLAIMED = -1;
+const NO_HANDLE_CACHE = -2;
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -114,12 +122,16 @@ const CACHED_PAGE = 2;
  * lives at the start of the buffer, so a mapped run is never at offset 0.
  *
  * Thread safety: map, unmap, remap, commit, uncommit, stats and check take one lock word in the buffer (one
- * `compareExchange` and one `exchange` when uncontended). A worker terminated while holding it blocks the
- * others until some worker calls {@link AddressSpace.recover} with its {@link AddressSpace.holder} id, which
- * replays the dead holder's half-done change from the redo log (see header.ts) and releases the lock.
+ * `compareExchange` and one `exchange` when uncontended), except a one-page map or unmap served by the
+ * handle's own page cache (page-cache.ts), which only this handle changes: plain stores, no atomics. A
+ * worker terminated while holding the lock blocks the others until some worker calls
+ * {@link AddressSpace.recover} with its {@link AddressSpace.holder} id, which replays the dead holder's
+ * half-done change from the redo log (see header.ts) and releases the lock; it also returns the dead
+ * handle's page cache, as {@link AddressSpace.detach} does for a live one.
  *
- * Zeroing: unmap zeroes the pages it frees, before taking the lock, while they still belong to the caller; so
- * every free page reads zero, a fresh page from growth is never written by map, and map never zeroes.
+ * Zeroing: unmap zeroes the pages it frees (zeroing.ts: wasm `memory.fill`, `fill` or copies from a zero block,
+ * by backing), before taking the lock, while they still belong to the caller; so every free page reads zero,
+ * a fresh page from growth is never written by map, and map never zeroes.
  *
  * @example
  * ```ts
@@ -136,7 +148,10 @@ export class AddressSpace implements Memory {
   readonly pageSize: number;
   /** The most bytes the buffer may hold: a multiple of the page size. */
   readonly maxBytes: number;
-  /** This handle's lock-holder id: post it to whoever must {@link AddressSpace.recover} if this worker dies. */
+  /**
+   * This handle's lock-holder id: post it to whoever must {@link AddressSpace.recover} if this worker dies
+   * (or ends without {@link AddressSpace.detach}).
+   */
   readonly holder: number;
   readonly #backing: BufferBacking;
   readonly #views: MemoryViews;
@@ -147,16 +162,23 @@ export class AddressSpace implements Memory {
   readonly #pages: number;
   readonly #firstPage: number;
   readonly #sleep: boolean;
-  readonly #zeros: Uint8Array;
-  readonly #zeroPage: Uint8Array;
+  readonly #zeroer: PageZeroer;
+  /** log2(pageSize) and pageSize - 1: page arithmetic by shifts and masks. */
+  readonly #pageShift: number;
+  readonly #pageMask: number;
+  /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; its tag; its size. */
+  #local = UNCLAIMED;
+  #localTag = 0;
+  readonly #localSlots: number;
   #meta: Int32Array;
 
   private constructor(backing: BufferBacking, metaBase: number) {
     this.#backing = backing;
     this.#views = new MemoryViews(backing);
     this.#metaBase = metaBase;
-    const header = new Int32Array(backing.buffer, metaBase, TREE_BASE);
-    if (Atomics.load(header, H_MAGIC) !== MAGIC || header[H_VERSION] !== VERSION) {
+    const fits = backing.byteLength >= metaBase + 4 * HEADER_WORDS;
+    const header = fits ? new Int32Array(backing.buffer, metaBase, HEADER_WORDS) : undefined;
+    if (header === undefined || Atomics.load(header, H_MAGIC) !== MAGIC || header[H_VERSION] !== VERSION) {
       throw new TypeError(`no mmap-alloc address space at byte ${metaBase} of this buffer`);
     }
     this.pageSize = header[H_PAGE_SIZE];
@@ -171,8 +193,10 @@ export class AddressSpace implements Memory {
     this.#meta = new Int32Array(backing.buffer, metaBase, this.#metaLength);
     this.#sleep = canSleep(this.#meta, H_LOCK);
     this.holder = Atomics.add(this.#meta, H_HOLDERS, 1) + 1;
-    this.#zeros = new Uint8Array(Math.max(ZERO_CHUNK, this.pageSize));
-    this.#zeroPage = this.#zeros.subarray(0, this.pageSize);
+    this.#zeroer = new PageZeroer(backing, backing instanceof WasmBacking ? backing.memory : undefined);
+    this.#pageShift = Math.log2(this.pageSize);
+    this.#pageMask = this.pageSize - 1;
+    this.#localSlots = handleCacheSlots(this.#pages);
   }
 
   /**
@@ -267,32 +291,77 @@ export class AddressSpace implements Memory {
    * @throws RangeError naming `bytes` (not an integer from 1 to 2^32), `align` or `label`.
    */
   map(bytes: number, align = this.pageSize, label = 0): Ptr {
+    if (this.#isOnePage(bytes, align, label)) return this.#mapPage(label);
     assertBytes(bytes, "bytes");
     assertAlign(align);
     assertLabel(label);
     const pages = Math.ceil(bytes / this.pageSize);
     const alignPages = align > this.pageSize ? align / this.pageSize : 1;
-    const want = pages + alignPages - 1;
-    if (want > this.#pages) return 0;
-    let m = this.#lock();
+    if (pages + alignPages - 1 > this.#pages) return 0;
+    const m = this.#lock();
     try {
-      if (want === 1 && m[H_CACHE_COUNT] > 0) return this.#takeCached(m, label);
-      let found = this.#tree.findFirst(m, want);
-      if (found < 0 && m[H_CACHE_COUNT] > 0) {
-        this.#flushCache(m);
-        found = this.#tree.findFirst(m, want);
-      }
-      if (found < 0) return 0;
-      const start = Math.ceil(found / alignPages) * alignPages;
-      if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
-      m = this.#metaView();
-      this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
-      this.#stageRun(m, 0, start, pages, label);
-      this.#apply(m);
-      return start * this.pageSize;
+      return this.#mapLocked(m, pages, alignPages, label);
     } finally {
       this.#unlock();
     }
+  }
+
+  /**
+   * Whether `map(bytes, align, label)` is a valid request for one page without extra alignment: the checks of
+   * the fast path, in integer arithmetic (`x >>> 0 === x` holds for the integers from 0 to 2^32 - 1 only).
+   */
+  #isOnePage(bytes: number, align: number, label: number): boolean {
+    const size = this.pageSize;
+    return (
+      bytes >>> 0 === bytes &&
+      bytes !== 0 &&
+      bytes <= size &&
+      align >>> 0 === align &&
+      align !== 0 &&
+      (align & (align - 1)) === 0 &&
+      align <= size &&
+      (label & MAX_LABEL) === label
+    );
+  }
+
+  /**
+   * Maps one page: from this handle's cache (no lock: only this handle changes it), else from the shared
+   * cache, else from the tree.
+   */
+  #mapPage(label: number): Ptr {
+    const head = 1 | (label << LABEL_SHIFT);
+    const local = this.#local;
+    if (local >= 0) {
+      const m = this.#metaView();
+      if (m[local] > 0) return popPage(m, local, this.#tags, head) * this.pageSize;
+    }
+    const m = this.#lock();
+    try {
+      if (m[H_CACHE_COUNT] === 0) return this.#mapLocked(m, 1, 1, label);
+      return popPage(m, H_CACHE_COUNT, this.#tags, head) * this.pageSize;
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** Maps `pages` pages aligned to `alignPages` pages from the tree (lock held); 0 when there is no room. */
+  #mapLocked(locked: Int32Array, pages: number, alignPages: number, label: number): Ptr {
+    let m = locked;
+    const want = pages + alignPages - 1;
+    let found = this.#tree.findFirst(m, want);
+    if (found < 0 && (m[H_CACHE_COUNT] > 0 || (this.#local >= 0 && m[this.#local] > 0))) {
+      this.#flushStack(m, H_CACHE_COUNT);
+      if (this.#local >= 0) this.#flushStack(m, this.#local);
+      found = this.#tree.findFirst(m, want);
+    }
+    if (found < 0) return 0;
+    const start = Math.ceil(found / alignPages) * alignPages;
+    if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
+    m = this.#metaView();
+    this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
+    this.#stageRun(m, 0, start, pages, label);
+    this.#apply(m);
+    return start * this.pageSize;
   }
 
   /**
@@ -303,6 +372,11 @@ export class AddressSpace implements Memory {
    * it is not an integer from 1 to 2^32. Nothing changes when it throws.
    */
   unmap(ptr: Ptr, bytes: number): void {
+    const page = this.#onePageRun(ptr, bytes);
+    if (page > 0) {
+      this.#unmapPage(ptr, page);
+      return;
+    }
     const first = this.#pageOf(ptr);
     assertBytes(bytes, "bytes");
     const pages = Math.ceil(bytes / this.pageSize);
@@ -311,14 +385,96 @@ export class AddressSpace implements Memory {
     const head = m[this.#tags + runStart];
     const runPages = head & COUNT_MASK;
     const label = head >>> LABEL_SHIFT;
-    this.#zero(ptr, pages * this.pageSize);
+    this.#zeroer.zero(ptr, pages * this.pageSize);
     const locked = this.#lock();
     try {
-      if (runPages === 1 && locked[H_CACHE_COUNT] < CACHE_SLOTS) this.#putCached(locked, first);
-      else this.#unmapLocked(locked, runStart, runPages, label, first, pages);
+      this.#unmapLocked(locked, runStart, runPages, label, first, pages);
     } finally {
       this.#unlock();
     }
+  }
+
+  /**
+   * The page of `ptr` when `unmap(ptr, bytes)` unmaps a whole one-page run (the fast path's checks, by shifts
+   * and masks), else 0. The caller owns that run, so its tag is stable without the lock.
+   */
+  #onePageRun(ptr: Ptr, bytes: number): number {
+    if (
+      ptr >>> 0 !== ptr ||
+      (ptr & this.#pageMask) !== 0 ||
+      bytes >>> 0 !== bytes ||
+      bytes === 0 ||
+      bytes > this.pageSize
+    ) {
+      return 0;
+    }
+    const page = ptr >>> this.#pageShift;
+    if (page < this.#firstPage || page >= this.#pages) return 0;
+    const head = this.#metaView()[this.#tags + page];
+    return head > 0 && (head & COUNT_MASK) === 1 ? page : 0;
+  }
+
+  /**
+   * Zeroes and unmaps the one-page run `page` at `ptr`: into this handle's cache (claimed at the first call)
+   * while it has room, else into the shared cache while it has room, else into the tree.
+   */
+  #unmapPage(ptr: Ptr, page: number): void {
+    this.#zeroer.zero(ptr, this.pageSize);
+    if (this.#local === UNCLAIMED) this.#claimHandleCache();
+    const local = this.#local;
+    if (local >= 0) {
+      const m = this.#metaView();
+      if (m[local] < this.#localSlots) {
+        pushPage(m, local, this.#tags, page, this.#localTag);
+        return;
+      }
+    }
+    const m = this.#lock();
+    try {
+      if (m[H_CACHE_COUNT] < CACHE_SLOTS) pushPage(m, H_CACHE_COUNT, this.#tags, page, CACHED_TAG);
+      else this.#unmapLocked(m, page, 1, 0, page, 1);
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** Claims a free handle cache (one `compareExchange` on its owner word), or notes that none is free. */
+  #claimHandleCache(): void {
+    const m = this.#metaView();
+    this.#local = NO_HANDLE_CACHE;
+    for (let index = 0; index < HANDLE_CACHES && this.#localSlots > 0; index++) {
+      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+      if (m[owner] === 0 && Atomics.compareExchange(m, owner, 0, this.holder) === 0) {
+        this.#local = owner + 1;
+        this.#localTag = handleCacheTag(index);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Gives this handle's page cache back: its pages go to the tree and its slot to the next handle that needs
+   * one. Call it when a worker stops using the space (or let {@link AddressSpace.recover} do it once the
+   * worker has ended); the handle stays usable, and claims a cache again at its next one-page unmap.
+   */
+  detach(): void {
+    const local = this.#local;
+    this.#local = UNCLAIMED;
+    if (local >= 0) this.#releaseHandleCache(local, this.#localTag);
+  }
+
+  /** Flushes the handle cache whose stack is at word `local` into the tree, then frees its slot. */
+  #releaseHandleCache(local: number, tag: number): void {
+    const m = this.#lock();
+    try {
+      repairStack(m, local, HANDLE_CACHE_SLOTS, this.#tags, tag);
+      this.#flushStack(m, local);
+    } finally {
+      this.#unlock();
+    }
+    // Last: a handle claiming the slot finds it empty. If this worker dies before, the slot keeps its owner
+    // id, and recover(owner) releases it.
+    Atomics.store(m, local - 1, 0);
   }
 
   /**
@@ -370,7 +526,7 @@ export class AddressSpace implements Memory {
    */
   uncommit(ptr: Ptr, bytes: number): void {
     this.#assertMapped(ptr, bytes);
-    this.#zero(ptr, Math.ceil(bytes / this.pageSize) * this.pageSize);
+    this.#zeroer.zero(ptr, Math.ceil(bytes / this.pageSize) * this.pageSize);
   }
 
   /** The bytes of the run that starts at `ptr`, or 0 when no mapped run starts there. */
@@ -386,18 +542,28 @@ export class AddressSpace implements Memory {
   }
 
   /**
-   * Recovers the lock from a worker that was terminated while holding it: call it (from any worker, typically
-   * the `'exit'` handler of the dead worker) with the dead worker's {@link AddressSpace.holder}. Replays the
-   * change the dead worker was making, if any, and releases the lock. Runs the dead worker had mapped stay
-   * mapped: only their owner knew them.
+   * Cleans up after a worker that ended without {@link AddressSpace.detach} (terminated, or simply done): call
+   * it (from any worker, typically the `'exit'` handler of the dead worker) with the dead worker's
+   * {@link AddressSpace.holder}. If it was terminated while holding the lock, replays the change it was
+   * making, if any, and releases the lock; then returns the pages of its handle cache to the tree (taking
+   * the lock, so it may wait for a live holder). Runs the dead worker had mapped stay mapped: only their
+   * owner knew them. Calling it again is harmless.
    * @returns true when `deadHolder` held the lock and it was recovered; false when it did not hold it.
    */
   recover(deadHolder: number): boolean {
     const m = this.#metaView();
-    if (deadHolder === this.holder || !takeOver(m, H_LOCK, deadHolder, this.holder)) return false;
-    this.#replayIfActive(m);
-    this.#unlock();
-    return true;
+    if (deadHolder === this.holder || deadHolder <= 0) return false;
+    const held = takeOver(m, H_LOCK, deadHolder, this.holder);
+    if (held) {
+      this.#replayIfActive(m);
+      repairStack(m, H_CACHE_COUNT, CACHE_SLOTS, this.#tags, CACHED_TAG);
+      this.#unlock();
+    }
+    for (let index = 0; index < HANDLE_CACHES; index++) {
+      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+      if (Atomics.load(m, owner) === deadHolder) this.#releaseHandleCache(owner + 1, handleCacheTag(index));
+    }
+    return held;
   }
 
   /** The id of the worker handle holding the lock now, or 0. */
@@ -410,7 +576,7 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     try {
       const committed = this.#backing.byteLength;
-      const mapped = m[H_MAPPED] * this.pageSize;
+      const mapped = (m[H_MAPPED] - this.#cachedPages(m)) * this.pageSize;
       const reserved = this.#firstPage * this.pageSize;
       return {
         mappedBytes: mapped,
@@ -424,6 +590,18 @@ export class AddressSpace implements Memory {
     } finally {
       this.#unlock();
     }
+  }
+
+  /**
+   * The pages in page caches (lock held). The counts of other handles' caches may change meanwhile: the
+   * figure is as of some instant of the call for each cache.
+   */
+  #cachedPages(m: Int32Array): number {
+    let pages = m[H_CACHE_COUNT];
+    for (let owner = HANDLE_CACHES_BASE; owner < HEADER_WORDS; owner += HANDLE_CACHE_WORDS) {
+      pages += m[owner + 1];
+    }
+    return pages;
   }
 
   /**
@@ -452,6 +630,7 @@ export class AddressSpace implements Memory {
       if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
     const committedPages = Math.floor(this.#backing.byteLength / this.pageSize);
     let mapped = 0;
+    let cached = 0;
     let longestFree = 0;
     let freeRun = 0;
     for (let p = this.#firstPage; p < this.#pages; ) {
@@ -463,8 +642,10 @@ export class AddressSpace implements Memory {
         continue;
       }
       freeRun = 0;
-      if (tag === CACHED_TAG) {
-        used[p] = CACHED_PAGE; // zeroed like a free page; checked against the cache below
+      const mark = this.#cacheMark(m, tag);
+      if (mark !== 0) {
+        used[p] = mark; // zeroed like a free page; checked against its cache below
+        cached++;
         p++;
         continue;
       }
@@ -481,9 +662,11 @@ export class AddressSpace implements Memory {
     if (this.#tree.largestFree(m) !== longestFree) {
       problems.push(`longest free run is ${longestFree} pages, the tree says ${this.#tree.largestFree(m)}`);
     }
-    if (m[H_MAPPED] !== mapped) problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs`);
+    if (m[H_MAPPED] !== mapped + cached) {
+      problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs + ${cached} cached`);
+    }
     if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
-    this.#checkCache(m, used, problems);
+    this.#checkCaches(m, used, problems);
     this.#checkFreeZero(used, Math.min(committedPages, this.#pages), problems);
     return problems;
   }
@@ -507,16 +690,38 @@ export class AddressSpace implements Memory {
     for (let p = start; p <= last; p++) if (!used[p]) problems.push(`page ${p} of run ${start} is free`);
   }
 
-  /** Every cached page is tagged CACHED_TAG and listed once, and every page so tagged is listed. */
-  #checkCache(m: Int32Array, used: Uint8Array, problems: string[]): void {
-    const count = m[H_CACHE_COUNT];
-    if (count < 0 || count > CACHE_SLOTS) problems.push(`cache count ${count} is out of range`);
+  /**
+   * check()'s mark of a page tagged `tag`: CACHED_PAGE for the shared cache and for a handle cache of this
+   * handle or of none; BUSY_PAGE for another live handle's cache, whose owner pops and pushes its pages
+   * without the lock (so a page is seen either as cached or as a one-page run: both count as MAPPED); 0 when
+   * `tag` is no cache's.
+   */
+  #cacheMark(m: Int32Array, tag: number): number {
+    if (tag === CACHED_TAG) return CACHED_PAGE;
+    const index = tag - CACHED_TAG - 1;
+    if (index < 0 || index >= HANDLE_CACHES) return 0;
+    const owner = m[HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS];
+    return owner !== 0 && owner !== this.holder ? BUSY_PAGE : CACHED_PAGE;
+  }
+
+  /**
+   * Every page of a cache is tagged as that cache's and listed once, the words above each count are clear,
+   * and every page marked CACHED_PAGE is listed. Another live handle's cache is checked for its count only.
+   */
+  #checkCaches(m: Int32Array, used: Uint8Array, problems: string[]): void {
     const listed = new Set<number>();
-    for (let slot = 0; slot < Math.min(Math.max(count, 0), CACHE_SLOTS); slot++) {
-      const page = m[CACHE + slot];
-      if (used[page] !== CACHED_PAGE || listed.has(page))
-        problems.push(`cache slot ${slot} holds page ${page}`);
-      listed.add(page);
+    this.#checkStack(m, H_CACHE_COUNT, CACHE_SLOTS, CACHED_TAG, used, listed, problems);
+    for (let index = 0; index < HANDLE_CACHES; index++) {
+      const ownerWord = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+      const owner = m[ownerWord];
+      const count = m[ownerWord + 1];
+      if (owner === 0 && count !== 0) problems.push(`handle cache ${index} has no owner but ${count} pages`);
+      if (owner !== 0 && owner !== this.holder) {
+        if (count < 0 || count > HANDLE_CACHE_SLOTS) problems.push(`handle cache ${index} count ${count}`);
+      } else {
+        const tag = handleCacheTag(index);
+        this.#checkStack(m, ownerWord + 1, HANDLE_CACHE_SLOTS, tag, used, listed, problems);
+      }
     }
     for (let p = this.#firstPage; p < this.#pages; p++) {
       if (used[p] === CACHED_PAGE && !listed.has(p))
@@ -524,12 +729,36 @@ export class AddressSpace implements Memory {
     }
   }
 
-  /** Free and cached pages read zero. */
+  /** The stack at word `at` of `slots` pages, tagged `tag`: adds its pages to `listed`. */
+  #checkStack(
+    m: Int32Array,
+    at: number,
+    slots: number,
+    tag: number,
+    used: Uint8Array,
+    listed: Set<number>,
+    problems: string[],
+  ): void {
+    const count = m[at];
+    if (count < 0 || count > slots) problems.push(`page cache at word ${at}: count ${count} is out of range`);
+    for (let slot = 0; slot < slots; slot++) {
+      const page = m[at + 1 + slot];
+      if (slot >= count) {
+        if (page !== 0) problems.push(`page cache at word ${at}: slot ${slot} above the count holds ${page}`);
+      } else if (used[page] !== CACHED_PAGE || m[this.#tags + page] !== tag || listed.has(page)) {
+        problems.push(`page cache at word ${at}: slot ${slot} holds page ${page}`);
+      } else {
+        listed.add(page);
+      }
+    }
+  }
+
+  /** Free and cached pages read zero (but those of another live handle's cache, which it may map meanwhile). */
   #checkFreeZero(used: Uint8Array, pages: number, problems: string[]): void {
     const words = this.pageSize / 8;
     const f64 = new Float64Array(this.#backing.buffer, 0, (pages * this.pageSize) / 8);
     for (let p = this.#firstPage; p < pages; p++) {
-      if (used[p] === 1) continue;
+      if (used[p] === 1 || used[p] === BUSY_PAGE) continue;
       for (let w = p * words, end = w + words; w < end; w++) {
         if (f64[w] !== 0 || 1 / f64[w] < 0) {
           problems.push(`free page ${p} is not zero${used[p] === CACHED_PAGE ? " (cached)" : ""}`);
@@ -542,8 +771,8 @@ export class AddressSpace implements Memory {
   /** The page of `ptr`, validated: page-aligned and among the pages that can be mapped. */
   #pageOf(ptr: Ptr): number {
     assertPtr(ptr);
-    const page = ptr / this.pageSize;
-    if (!Number.isInteger(page) || page < this.#firstPage || page >= this.#pages) {
+    const page = ptr >>> this.#pageShift; // exact: assertPtr leaves integers below 2^32
+    if ((ptr & this.#pageMask) !== 0 || page < this.#firstPage || page >= this.#pages) {
       throw new RangeError(
         `ptr must be a page-aligned (${this.pageSize}) address of a mapped run of this space; got ${ptr}`,
       );
@@ -553,8 +782,8 @@ export class AddressSpace implements Memory {
 
   #headAt(ptr: Ptr): number {
     assertPtr(ptr);
-    const page = ptr / this.pageSize;
-    if (!Number.isInteger(page) || page < this.#firstPage || page >= this.#pages) return 0;
+    const page = ptr >>> this.#pageShift;
+    if ((ptr & this.#pageMask) !== 0 || page < this.#firstPage || page >= this.#pages) return 0;
     return this.#metaView()[this.#tags + page];
   }
 
@@ -568,7 +797,7 @@ export class AddressSpace implements Memory {
     const last = first + pages - 1;
     if (head <= 0 && last < this.#pages) {
       const tail = m[this.#tags + last];
-      const count = tail < 0 ? (tail === CACHED_TAG ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
+      const count = tail < 0 ? (isCachedTag(tail) ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
       if (count > 0 && last - count + 1 < first) return last - count + 1;
     }
     throw new RangeError(
@@ -576,33 +805,17 @@ export class AddressSpace implements Memory {
     );
   }
 
-  /** Maps the most recently cached page (lock held). */
-  #takeCached(m: Int32Array, label: number): Ptr {
-    const count = m[H_CACHE_COUNT];
-    const page = m[CACHE + count - 1];
-    this.#stage(m, page, 0, true, m[H_MAPPED] + 1);
-    this.#stageTag(m, 0, page, 1 | (label << LABEL_SHIFT));
-    this.#stageCache(m, -1, 0, count - 1);
-    this.#apply(m);
-    return page * this.pageSize;
-  }
-
-  /** Unmaps the zeroed single-page run `page` into the cache (lock held, cache not full). */
-  #putCached(m: Int32Array, page: number): void {
-    const count = m[H_CACHE_COUNT];
-    this.#stage(m, page, 0, false, m[H_MAPPED] - 1);
-    this.#stageTag(m, 0, page, CACHED_TAG);
-    this.#stageCache(m, count, page, count + 1);
-    this.#apply(m);
-  }
-
-  /** Frees every cached page in the tree, so that they coalesce with their neighbours (lock held). */
-  #flushCache(m: Int32Array): void {
-    for (let count = m[H_CACHE_COUNT]; count > 0; count--) {
-      const page = m[CACHE + count - 1];
-      this.#stage(m, page, 1, false, m[H_MAPPED]);
+  /**
+   * Frees every page of the page cache whose stack is at word `at` in the tree, so that they coalesce with
+   * their neighbours (lock held). Each page is one logged change: a crash in between loses no page.
+   */
+  #flushStack(m: Int32Array, at: number): void {
+    for (let count = m[at]; count > 0; count--) {
+      const page = m[at + count];
+      this.#stage(m, page, 1, false, m[H_MAPPED] - 1);
       this.#stageTag(m, 0, page, 0);
-      this.#stageCache(m, -1, 0, count - 1);
+      m[LOG_CACHE_AT] = at;
+      m[LOG_CACHE_COUNT] = count - 1;
       this.#apply(m);
     }
   }
@@ -663,9 +876,9 @@ export class AddressSpace implements Memory {
     }
   }
 
-  /** True when a page of the range is in the single-page cache (used in the tree, but not mapped). */
+  /** True when a page of the range is in a page cache (used in the tree, but not mapped). */
   #cachedIn(m: Int32Array, first: number, pages: number): boolean {
-    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === CACHED_TAG) return true;
+    for (let p = first; p < first + pages; p++) if (isCachedTag(m[this.#tags + p])) return true;
     return false;
   }
 
@@ -676,15 +889,7 @@ export class AddressSpace implements Memory {
     m[LOG_USED] = used ? 1 : 0;
     m[LOG_MAPPED] = mappedAfter;
     for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) m[LOG_TAGS + 2 * slot] = -1;
-    m[LOG_CACHE_SLOT] = -1;
-    m[LOG_CACHE_COUNT] = m[H_CACHE_COUNT];
-  }
-
-  /** Stages a change of the single-page cache: `page` into slot `slot` (none when -1), then `countAfter`. */
-  #stageCache(m: Int32Array, slot: number, page: number, countAfter: number): void {
-    m[LOG_CACHE_SLOT] = slot;
-    m[LOG_CACHE_PAGE] = page;
-    m[LOG_CACHE_COUNT] = countAfter;
+    m[LOG_CACHE_AT] = -1;
   }
 
   #stageTag(m: Int32Array, slot: number, page: number, value: number): void {
@@ -714,8 +919,12 @@ export class AddressSpace implements Memory {
     }
     if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1, full);
     m[H_MAPPED] = m[LOG_MAPPED];
-    if (m[LOG_CACHE_SLOT] >= 0) m[CACHE + m[LOG_CACHE_SLOT]] = m[LOG_CACHE_PAGE];
-    m[H_CACHE_COUNT] = m[LOG_CACHE_COUNT];
+    const at = m[LOG_CACHE_AT];
+    if (at >= 0) {
+      // A page left the cache's stack at `at`: its count drops to LOG_CACHE_COUNT, the word above is cleared.
+      m[at] = m[LOG_CACHE_COUNT];
+      m[at + 1 + m[LOG_CACHE_COUNT]] = 0;
+    }
   }
 
   #replayIfActive(m: Int32Array): void {
@@ -756,15 +965,15 @@ export class AddressSpace implements Memory {
     this.#metaView()[H_GROWTHS]++;
     return true;
   }
+}
 
-  /** Zeroes `[ptr, ptr + bytes)`, a whole number of pages, by copying from a zero block. */
-  #zero(ptr: number, bytes: number): void {
-    const u8 = this.#views.u8;
-    const end = ptr + bytes;
-    const chunk = this.#zeros.length;
-    for (; end - ptr >= chunk; ptr += chunk) u8.set(this.#zeros, ptr);
-    for (; ptr < end; ptr += this.pageSize) u8.set(this.#zeroPage, ptr);
-  }
+/**
+ * The pages each handle cache of a space of `pages` pages may hold: 8, but at most 1/1024 of the space, so
+ * that all 64 handle caches together never keep more than 1/16 of it from the other handles (a space of
+ * fewer than 1024 pages, e.g. of large pages, has none).
+ */
+function handleCacheSlots(pages: number): number {
+  return Math.min(HANDLE_CACHE_SLOTS, Math.floor(pages / 1024));
 }
 
 function assertBytes(value: number, name: string): void {

@@ -11,27 +11,31 @@ import { treeWords } from "./page-tree.js";
  * up to 64 bytes). Everything is Int32 words; pages are numbered from byte 0 of the buffer.
  * ```
  * metaBase
- * | header: 32 words                  | page tree: 8 * leaves words | run tags: 1 word per page |pad| pages...
+ * | header: 1088 words                | page tree: 8 * leaves words | run tags: 1 word per page |pad| pages...
  * |MAGIC VERSION PAGE_SIZE PAGES ...  | (see page-tree.ts)          | (see below)               |   ^ firstPage
  *
  * header words:
  *  0 MAGIC       1 VERSION     2 PAGE_SIZE   3 PAGES (maxBytes / pageSize)   4 LEAVES (power of two >= PAGES)
  *  5 FIRST_PAGE (first page after metadata)  6 LOCK (page-lock.ts)           7 HOLDERS (ids handed out)
- *  8 MAPPED (pages)   9 GROWTHS
+ *  8 MAPPED (pages in runs and page caches)  9 GROWTHS
  * 10 LOG_ACTIVE  11 LOG_START  12 LOG_COUNT  13 LOG_USED  14 LOG_MAPPED  15..22 LOG_TAGS (4 x page, value)
- * 23 CACHE_COUNT 24 LOG_CACHE_SLOT  25 LOG_CACHE_PAGE  26 LOG_CACHE_COUNT
- * 32..63 CACHE: pages of the single-page cache (CACHE_COUNT of them)
+ * 23 LOG_CACHE_AT  24 LOG_CACHE_COUNT
+ * 31 CACHE_COUNT, 32..63 CACHE: the shared page cache, a stack of CACHE_COUNT pages (page-cache.ts)
+ * 64..1087 HANDLE_CACHES: 64 x 16 words: the owner's holder id (0 = free), then a stack: count, 8 pages
  * ```
- * The single-page cache: an unmapped single-page run goes to the cache instead of the tree (while it has
- * room), and a one-page map takes from it first, so the commonest request costs no tree update. A cached page
- * is zeroed, marked used in the tree, tagged {@link CACHED_TAG}, counts as free in the statistics, and goes
- * back to the tree when a map finds no room. At most {@link CACHE_SLOTS} pages are thus not coalesced.
+ * The page caches (page-cache.ts): an unmapped one-page run goes to the unmapping handle's own cache, else
+ * to the shared one, instead of the tree (while they have room), and a one-page map takes from them first,
+ * so the commonest request costs no tree update. A cached page is zeroed, marked used in the tree, tagged
+ * {@link CACHED_TAG} (or its handle cache's tag), counts in MAPPED but as free in the statistics, and goes
+ * back to the tree when a map finds no room (the shared cache and the mapping handle's own), on
+ * `detach` and on `recover` of its handle. So at most {@link CACHE_SLOTS} pages, plus
+ * {@link HANDLE_CACHE_SLOTS} (and at most 1/1024 of the space) per other attached handle, are not coalesced.
  * Run tags: a mapped run of `n` pages starting at page `s` has `tag[s] = n | label << 24` and, when `n > 1`,
  * `tag[s + n - 1] = -n`; every other page (inside a run, or free) has tag 0. So a run is found from its first
  * page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
  */
 export const MAGIC = 0x6d6d6170; // "mmap"
-export const VERSION = 1;
+export const VERSION = 2;
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_PAGE_SIZE = 2;
@@ -49,13 +53,18 @@ export const LOG_USED = 13;
 export const LOG_MAPPED = 14;
 export const LOG_TAGS = 15;
 export const LOG_TAG_SLOTS = 4;
-export const H_CACHE_COUNT = 23;
-export const LOG_CACHE_SLOT = 24;
-export const LOG_CACHE_PAGE = 25;
-export const LOG_CACHE_COUNT = 26;
-export const CACHE = 32;
+export const LOG_CACHE_AT = 23;
+export const LOG_CACHE_COUNT = 24;
+/** The shared page cache: a stack at this word (its count, then its pages). */
+export const H_CACHE_COUNT = 31;
 export const CACHE_SLOTS = 32;
-export const HEADER_WORDS = 64;
+/** The handle caches, each {@link HANDLE_CACHE_WORDS} words (one 64-byte line: no false sharing). */
+export const HANDLE_CACHES_BASE = 64;
+export const HANDLE_CACHES = 64;
+export const HANDLE_CACHE_WORDS = 16;
+/** Pages a handle cache holds: the most one handle keeps from the others. */
+export const HANDLE_CACHE_SLOTS = 8;
+export const HEADER_WORDS = HANDLE_CACHES_BASE + HANDLE_CACHES * HANDLE_CACHE_WORDS;
 /** The tree starts at this word; node 0 is unused, so it starts one node early. */
 export const TREE_BASE = HEADER_WORDS;
 
@@ -88,11 +97,12 @@ export function nextPowerOfTwo(n: number): number {
  * The redo log. A change to the page state (tags, tree, mapped counter) is staged in the log, made active,
  * applied, and made inactive, all while holding the page lock:
  *
- *   stage: LOG_START/COUNT/USED/MAPPED, up to 4 tag writes (unused slots have page -1), and the cache's
- *          change (LOG_CACHE_SLOT/PAGE, -1 when none, and LOG_CACHE_COUNT): plain stores
+ *   stage: LOG_START/COUNT/USED/MAPPED, up to 4 tag writes (unused slots have page -1), and a page
+ *          leaving a page cache (LOG_CACHE_AT: the cache's stack, -1 when none; LOG_CACHE_COUNT: its
+ *          count after): plain stores
  *   LOG_ACTIVE = 1          <- from here a replay produces the same final state
- *   apply: tag writes, tree.assign (when LOG_COUNT > 0), MAPPED = LOG_MAPPED, cache slot, CACHE_COUNT
- *          (each one idempotent: final values only)
+ *   apply: tag writes, tree.assign (when LOG_COUNT > 0), MAPPED = LOG_MAPPED, the stack's count and the
+ *          word above it cleared (each one idempotent: final values only)
  *   LOG_ACTIVE = 0
  *
  * A worker terminated at any instruction leaves either no active log (nothing changed, or everything did) or

@@ -4,8 +4,7 @@ import {
   H_LOCK,
   H_MAPPED,
   LOG_ACTIVE,
-  LOG_CACHE_COUNT,
-  LOG_CACHE_SLOT,
+  LOG_CACHE_AT,
   LOG_COUNT,
   LOG_MAPPED,
   LOG_START,
@@ -112,7 +111,7 @@ describe("map and unmap", () => {
     expect(space.check()).toEqual([]);
   });
 
-  it("keeps up to 32 unmapped single pages in a cache, and returns them to the tree when a map needs room", () => {
+  it("keeps up to 32 unmapped single pages in the shared cache (a space under 1024 pages has no handle caches), and returns them to the tree when a map needs room", () => {
     const space = AddressSpace.create({ maxBytes: 2 * MiB, backing: "local" });
     const largest = space.stats().largestFreeRun;
     const pages = Array.from({ length: 40 }, () => space.map(PAGE));
@@ -130,6 +129,30 @@ describe("map and unmap", () => {
     space.unmap(again, PAGE);
     const all = space.map(largest);
     expect(all).toBe(pages[0]); // the cache was flushed, and its pages coalesced with the rest
+    expect(space.check()).toEqual([]);
+  });
+
+  it("keeps unmapped single pages in the handle's cache (8), then the shared one (32), and returns them to the tree when a map needs room", () => {
+    const space = AddressSpace.create({ maxBytes: 32 * MiB, backing: "local" });
+    const largest = space.stats().largestFreeRun;
+    const pages = Array.from({ length: 48 }, () => space.map(PAGE));
+    space.u8.fill(1, pages[0], pages[47] + PAGE);
+    for (const page of pages) space.unmap(page, PAGE);
+    // 8 + 32 pages wait in the caches (zeroed, free in the statistics), the last 8 went back to the tree.
+    expect(space.stats().mappedBytes).toBe(0);
+    expect(space.stats().largestFreeRun).toBe(largest - 40 * PAGE);
+    expect(space.check()).toEqual([]);
+    const again = space.map(PAGE);
+    expect(again).toBe(pages[7]); // the handle's cache first, last in, first out
+    expect(isZero(space, again, PAGE)).toBe(true);
+    expect(() => space.unmap(pages[6], PAGE)).toThrow(/already unmapped/);
+    expect(() => space.uncommit(pages[30], PAGE)).toThrow(/mapped pages/);
+    const fromShared = Array.from({ length: 8 }, () => space.map(PAGE));
+    expect(fromShared[7]).toBe(pages[39]); // then the shared cache
+    space.unmap(again, PAGE);
+    for (const page of fromShared) space.unmap(page, PAGE);
+    const all = space.map(largest);
+    expect(all).toBe(pages[0]); // both caches were flushed, and their pages coalesced with the rest
     expect(space.check()).toEqual([]);
   });
 
@@ -293,8 +316,7 @@ describe("crash recovery", () => {
     meta[LOG_TAGS + 2] = page + 1;
     meta[LOG_TAGS + 3] = -2;
     for (let slot = 2; slot < 4; slot++) meta[LOG_TAGS + 2 * slot] = -1;
-    meta[LOG_CACHE_SLOT] = -1;
-    meta[LOG_CACHE_COUNT] = 0;
+    meta[LOG_CACHE_AT] = -1;
     meta[LOG_ACTIVE] = 1;
     expect(space.recover(space.holder)).toBe(false);
     expect(space.recover(dead.holder)).toBe(true);

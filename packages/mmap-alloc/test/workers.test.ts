@@ -1,6 +1,7 @@
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "@allocators/test-kit";
 import { describe, expect, it } from "vitest";
+import { HANDLE_CACHE_WORDS, HANDLE_CACHES, HANDLE_CACHES_BASE } from "../src/header.js";
 import { AddressSpace } from "../src/index.js";
 
 const CHURN = new URL("./workers/churn.ts", import.meta.url);
@@ -26,6 +27,17 @@ function start(space: AddressSpace, control: Int32Array, id: number, rounds: num
   return { worker, holder, done };
 }
 
+/** The holder ids owning a handle cache of `space`. */
+function cacheOwners(space: AddressSpace): number[] {
+  const meta = new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4);
+  const owners: number[] = [];
+  for (let index = 0; index < HANDLE_CACHES; index++) {
+    const owner = meta[HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS];
+    if (owner !== 0) owners.push(owner);
+  }
+  return owners;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("AddressSpace across workers", () => {
@@ -39,6 +51,7 @@ describe("AddressSpace across workers", () => {
       expect(r.maps).toBeGreaterThan(1000);
     }
     expect(space.check()).toEqual([]);
+    expect(cacheOwners(space)).toEqual([]); // the workers detached
     const stats = space.stats();
     expect(stats.mappedBytes).toBe(0);
     expect(stats.growths).toBeGreaterThan(0);
@@ -77,6 +90,7 @@ describe("AddressSpace across workers", () => {
       await victim.terminate();
       await exited;
       expect(space.lockHolder()).not.toBe(holders[0]);
+      expect(cacheOwners(space)).not.toContain(holders[0]); // recover gave its page cache back
       await sleep(30);
       Atomics.store(control, 0, 1);
       const survivors = await Promise.all(workers.slice(1).map((w) => w.done));

@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, type Worker, workerData } from "node:worker_threads";
 import { AddressSpace, type AddressSpaceDescriptor } from "@allocators/mmap-alloc";
 import { startWorker } from "@allocators/test-kit";
-import type { BenchCase, Workload } from "../harness.js";
+import type { BenchCase, Target, Workload } from "../harness.js";
 
 const PAGE = 4096;
 
@@ -26,18 +26,50 @@ interface Job {
   spread: number;
 }
 
-// This file is also the bench's worker module: started with `kind: "mmap-alloc-bench"`, it runs pairs on
-// demand and answers each job with a message.
-const data = workerData as { kind?: string; descriptor: AddressSpaceDescriptor } | null;
+type BackingKind = "shared" | "local" | "wasm";
+
+// This file is also the bench's worker module: started with `kind: "mmap-alloc-bench"`, it attaches to the
+// space of `descriptor` (or creates one of `backing`), runs pairs on demand and answers each job with a message.
+const data = workerData as {
+  kind?: string;
+  descriptor?: AddressSpaceDescriptor;
+  backing?: BackingKind;
+} | null;
 if (!isMainThread && data?.kind === "mmap-alloc-bench") {
-  const space = AddressSpace.attach(data.descriptor);
+  const space = data.descriptor ? AddressSpace.attach(data.descriptor) : newSpace(data.backing);
   parentPort!.on("message", (job: Job) =>
     parentPort!.postMessage(mapUnmapPairs(space, job.pairs, job.pages, job.spread)),
   );
 }
 
+function newSpace(backing: BackingKind = "shared"): AddressSpace {
+  return AddressSpace.create({ maxBytes: 256 << 20, backing });
+}
+
 function onOneWorker(name: string, space: AddressSpace, pages: number, spread = 0): BenchCase {
   return { name, run: (pairs) => mapUnmapPairs(space, pairs, pages, spread) };
+}
+
+/**
+ * Single-page pairs on a space of `backing` made in a worker thread of its own: its JIT code sees only that
+ * backing's typed arrays, and the main thread's code never sees them.
+ */
+function inOwnThread(name: string, backing: BackingKind): BenchCase {
+  let worker: Worker | undefined;
+  return {
+    name,
+    run(pairs) {
+      worker ??= startWorker(new URL(import.meta.url), { workerData: { kind: "mmap-alloc-bench", backing } });
+      const thread = worker;
+      return new Promise<number>((resolve) => {
+        thread.once("message", resolve);
+        thread.postMessage({ pairs, pages: 1, spread: 0 } satisfies Job);
+      });
+    },
+    async teardown() {
+      await worker?.terminate();
+    },
+  };
 }
 
 /** Both workers do `pairs` pairs at once on one space; ops counts the pairs of both. */
@@ -66,9 +98,9 @@ function onTwoWorkers(name: string, space: AddressSpace, pages: number, spread =
 }
 
 /**
- * map+unmap pairs of 1 to 16 pages, on one and two workers. Every case uses the default shared backing: the
- * page tree's code is fastest when it only ever sees one kind of typed array (mixing backings in one process
- * makes V8's inline caches polymorphic).
+ * map+unmap pairs of 1 to 16 pages, on one and two workers, on the default shared backing; then single-page
+ * pairs on each backing, each in a thread of its own: the page tree's code is fastest when it only ever sees
+ * one kind of typed array (mixing backings in one thread makes V8's inline caches polymorphic).
  */
 export const mmapPairs: Workload = {
   name: "mmap-pairs",
@@ -76,17 +108,35 @@ export const mmapPairs: Workload = {
     "AddressSpace map+unmap pairs (unmap zeroes the run; single pages go through the page cache, larger runs through the page tree), 1 and 2 workers",
   baseline: "1 page, 1 worker",
   iterations: { quick: 50_000, full: 400_000 },
+  targets: [
+    fivePerMicrosecond("1 page, 1 worker"),
+    fivePerMicrosecond("1 page, own thread, local"),
+    fivePerMicrosecond("1 page, own thread, wasm"),
+  ],
   cases() {
-    const shared = () => AddressSpace.create({ maxBytes: 256 << 20 });
     return [
-      onOneWorker("1 page, 1 worker", shared(), 1),
-      onOneWorker("2 pages, 1 worker", shared(), 2),
-      onOneWorker("1-16 pages, 1 worker", shared(), 0, 16),
-      onTwoWorkers("1 page, 2 workers", shared(), 1),
-      onTwoWorkers("1-16 pages, 2 workers", shared(), 0, 16),
+      onOneWorker("1 page, 1 worker", newSpace(), 1),
+      onOneWorker("2 pages, 1 worker", newSpace(), 2),
+      onOneWorker("1-16 pages, 1 worker", newSpace(), 0, 16),
+      onTwoWorkers("1 page, 2 workers", newSpace(), 1),
+      onTwoWorkers("1-16 pages, 2 workers", newSpace(), 0, 16),
+      inOwnThread("1 page, own thread, shared", "shared"),
+      inOwnThread("1 page, own thread, local", "local"),
+      inOwnThread("1 page, own thread, wasm", "wasm"),
     ];
   },
 };
+
+/** Target of issue #3: at least 5 M single-page map+unmap pairs per second on one worker. */
+function fivePerMicrosecond(name: string): Target {
+  return {
+    description: `${name} ≥ 5 M pairs/s (issue #3: single-page map+unmap pairs on one worker)`,
+    met(results) {
+      const result = results.find((r) => r.name === name);
+      return result ? result.median >= 5e6 : undefined;
+    },
+  };
+}
 
 /**
  * `live` live single-page runs with a 2-page hole after every hundredth one: a 2-page map+unmap (through the

@@ -1,7 +1,8 @@
 /**
  * A worker that maps, fills, checks and unmaps runs of an address space. workerData: { descriptor, control,
  * id, rounds } where control is an Int32Array on a SharedArrayBuffer: control[0] = 1 asks it to stop, and
- * rounds = 0 means "until asked". It posts { holder } when attached, then { done, errors, maps } at the end.
+ * rounds = 0 means "until asked". It posts { holder } when attached, then detaches and posts { done, errors, maps }
+ * at the end.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { AddressSpace, type AddressSpaceDescriptor } from "../../src/index.js";
@@ -65,4 +66,5 @@ for (let round = 0; rounds === 0 || round < rounds; round++) {
   live.push({ ptr, bytes, stamp });
 }
 while (live.length > 0) release(live.length - 1);
+space.detach(); // gives its page cache back
 parentPort!.postMessage({ done: true, errors, maps });

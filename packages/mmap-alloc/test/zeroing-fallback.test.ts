@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { AddressSpace } from "../src/index.js";
+import { PageZeroer } from "../src/zeroing.js";
+
+// A file of its own: the zeroing module compiles its wasm once per process and keeps the answer, so the
+// refusal must come before any other test compiles it.
+
+const PAGE = 4096;
+
+/** Fills the range and a page around it with 0xff, zeroes `[ptr, ptr + bytes)`, checks exactly that reads zero. */
+function zeroesExactly(zeroer: PageZeroer, source: { buffer: ArrayBufferLike }, ptr: number, bytes: number) {
+  new Uint8Array(source.buffer).fill(0xff, 0, ptr + bytes + PAGE);
+  zeroer.zero(ptr, bytes);
+  const u8 = new Uint8Array(source.buffer);
+  expect(u8[ptr - 1]).toBe(0xff);
+  expect(u8.subarray(ptr, ptr + bytes).every((b) => b === 0)).toBe(true);
+  expect(u8[ptr + bytes]).toBe(0xff);
+}
+
+describe("without WebAssembly compilation (e.g. a Content-Security-Policy)", () => {
+  const compile = WebAssembly.Module;
+  afterEach(() => {
+    WebAssembly.Module = compile;
+  });
+
+  it("falls back to JavaScript zeroing on a WebAssembly.Memory", () => {
+    WebAssembly.Module = function refused(): never {
+      throw new WebAssembly.CompileError("Wasm code generation disallowed by embedder");
+    } as unknown as typeof WebAssembly.Module;
+    const shared = new WebAssembly.Memory({ initial: 4, maximum: 64, shared: true });
+    const sharedZeroer = new PageZeroer(shared, shared);
+    expect(sharedZeroer.method).toBe("copy");
+    zeroesExactly(sharedZeroer, shared, PAGE, 2 * PAGE);
+    const unshared = new WebAssembly.Memory({ initial: 4, maximum: 64 });
+    const unsharedZeroer = new PageZeroer(unshared, unshared);
+    expect(unsharedZeroer.method).toBe("fill");
+    zeroesExactly(unsharedZeroer, unshared, PAGE, 2 * PAGE);
+    unshared.grow(1); // detaches the buffer its view was on
+    zeroesExactly(unsharedZeroer, unshared, 4 * 65536, PAGE);
+    const space = AddressSpace.create({ maxBytes: 16 << 20, backing: "wasm" });
+    const ptr = space.map(PAGE);
+    space.u8.fill(1, ptr, ptr + PAGE);
+    space.unmap(ptr, PAGE);
+    expect(space.check()).toEqual([]);
+  });
+});
