@@ -14,6 +14,7 @@ import {
   type Ptr,
 } from "@allocators/object-alloc";
 import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
+import { checkSpace } from "./check.js";
 import {
   CACHE_SLOTS,
   CACHED_TAG,
@@ -108,10 +109,6 @@ const MAX_PAGE_SIZE = 2 ** 30;
 /** Growth steps are at least half the current length: amortised O(1) growths per mapped byte. */
 const GROWTH_FACTOR = 1.5;
 const META_ALIGN = 64;
-/** check()'s marks (used pages are 1): a page of the shared cache or of a handle cache it can verify... */
-const CACHED_PAGE = 2;
-/** ...and a page of the handle cache of another live handle, which may map or unmap it meanwhile. */
-const BUSY_PAGE = 3;
 /** {@link AddressSpace}'s handle cache before its first one-page unmap, and when every slot was taken. */
 const UNCLAIMED = -1;
 const NO_HANDLE_CACHE = -2;
@@ -614,157 +611,20 @@ export class AddressSpace implements Memory {
   check(): string[] {
     const m = this.#lock();
     try {
-      return this.#checkLocked(m);
+      return checkSpace(
+        {
+          tree: this.#tree,
+          tags: this.#tags,
+          pages: this.#pages,
+          firstPage: this.#firstPage,
+          pageSize: this.pageSize,
+          holder: this.holder,
+          buffer: this.#backing.buffer,
+        },
+        m,
+      );
     } finally {
       this.#unlock();
-    }
-  }
-
-  #checkLocked(m: Int32Array): string[] {
-    const problems: string[] = [];
-    const leaves = this.#tree.leaves;
-    const used = new Uint8Array(leaves);
-    this.#tree.collect(m, used, problems);
-    for (let p = 0; p < this.#firstPage; p++) if (!used[p]) problems.push(`reserved page ${p} is free`);
-    for (let p = this.#pages; p < leaves; p++)
-      if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
-    const committedPages = Math.floor(this.#backing.byteLength / this.pageSize);
-    let mapped = 0;
-    let cached = 0;
-    let longestFree = 0;
-    let freeRun = 0;
-    for (let p = this.#firstPage; p < this.#pages; ) {
-      const tag = m[this.#tags + p];
-      if (!used[p]) {
-        if (tag !== 0) problems.push(`free page ${p} has run tag ${tag}`);
-        longestFree = Math.max(longestFree, ++freeRun);
-        p++;
-        continue;
-      }
-      freeRun = 0;
-      const mark = this.#cacheMark(m, tag);
-      if (mark !== 0) {
-        used[p] = mark; // zeroed like a free page; checked against its cache below
-        cached++;
-        p++;
-        continue;
-      }
-      const count = tag & COUNT_MASK;
-      if (tag <= 0 || p + count > this.#pages) {
-        problems.push(`mapped page ${p} does not start a run (tag ${tag})`);
-        p++;
-        continue;
-      }
-      this.#checkRun(m, used, p, count, committedPages, problems);
-      mapped += count;
-      p += count;
-    }
-    if (this.#tree.largestFree(m) !== longestFree) {
-      problems.push(`longest free run is ${longestFree} pages, the tree says ${this.#tree.largestFree(m)}`);
-    }
-    if (m[H_MAPPED] !== mapped + cached) {
-      problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs + ${cached} cached`);
-    }
-    if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
-    this.#checkCaches(m, used, problems);
-    this.#checkFreeZero(used, Math.min(committedPages, this.#pages), problems);
-    return problems;
-  }
-
-  #checkRun(
-    m: Int32Array,
-    used: Uint8Array,
-    start: number,
-    count: number,
-    committedPages: number,
-    problems: string[],
-  ): void {
-    const last = start + count - 1;
-    if (count > 1 && m[this.#tags + last] !== -count) {
-      problems.push(`run at page ${start} of ${count} pages has tail tag ${m[this.#tags + last]}`);
-    }
-    if (last >= committedPages) problems.push(`run at page ${start} reaches past the buffer`);
-    for (let p = start + 1; p < last; p++) {
-      if (m[this.#tags + p] !== 0) problems.push(`page ${p} inside a run has tag ${m[this.#tags + p]}`);
-    }
-    for (let p = start; p <= last; p++) if (!used[p]) problems.push(`page ${p} of run ${start} is free`);
-  }
-
-  /**
-   * check()'s mark of a page tagged `tag`: CACHED_PAGE for the shared cache and for a handle cache of this
-   * handle or of none; BUSY_PAGE for another live handle's cache, whose owner pops and pushes its pages
-   * without the lock (so a page is seen either as cached or as a one-page run: both count as MAPPED); 0 when
-   * `tag` is no cache's.
-   */
-  #cacheMark(m: Int32Array, tag: number): number {
-    if (tag === CACHED_TAG) return CACHED_PAGE;
-    const index = tag - CACHED_TAG - 1;
-    if (index < 0 || index >= HANDLE_CACHES) return 0;
-    const owner = m[HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS];
-    return owner !== 0 && owner !== this.holder ? BUSY_PAGE : CACHED_PAGE;
-  }
-
-  /**
-   * Every page of a cache is tagged as that cache's and listed once, the words above each count are clear,
-   * and every page marked CACHED_PAGE is listed. Another live handle's cache is checked for its count only.
-   */
-  #checkCaches(m: Int32Array, used: Uint8Array, problems: string[]): void {
-    const listed = new Set<number>();
-    this.#checkStack(m, H_CACHE_COUNT, CACHE_SLOTS, CACHED_TAG, used, listed, problems);
-    for (let index = 0; index < HANDLE_CACHES; index++) {
-      const ownerWord = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
-      const owner = m[ownerWord];
-      const count = m[ownerWord + 1];
-      if (owner === 0 && count !== 0) problems.push(`handle cache ${index} has no owner but ${count} pages`);
-      if (owner !== 0 && owner !== this.holder) {
-        if (count < 0 || count > HANDLE_CACHE_SLOTS) problems.push(`handle cache ${index} count ${count}`);
-      } else {
-        const tag = handleCacheTag(index);
-        this.#checkStack(m, ownerWord + 1, HANDLE_CACHE_SLOTS, tag, used, listed, problems);
-      }
-    }
-    for (let p = this.#firstPage; p < this.#pages; p++) {
-      if (used[p] === CACHED_PAGE && !listed.has(p))
-        problems.push(`page ${p} is tagged cached but not cached`);
-    }
-  }
-
-  /** The stack at word `at` of `slots` pages, tagged `tag`: adds its pages to `listed`. */
-  #checkStack(
-    m: Int32Array,
-    at: number,
-    slots: number,
-    tag: number,
-    used: Uint8Array,
-    listed: Set<number>,
-    problems: string[],
-  ): void {
-    const count = m[at];
-    if (count < 0 || count > slots) problems.push(`page cache at word ${at}: count ${count} is out of range`);
-    for (let slot = 0; slot < slots; slot++) {
-      const page = m[at + 1 + slot];
-      if (slot >= count) {
-        if (page !== 0) problems.push(`page cache at word ${at}: slot ${slot} above the count holds ${page}`);
-      } else if (used[page] !== CACHED_PAGE || m[this.#tags + page] !== tag || listed.has(page)) {
-        problems.push(`page cache at word ${at}: slot ${slot} holds page ${page}`);
-      } else {
-        listed.add(page);
-      }
-    }
-  }
-
-  /** Free and cached pages read zero (but those of another live handle's cache, which it may map meanwhile). */
-  #checkFreeZero(used: Uint8Array, pages: number, problems: string[]): void {
-    const words = this.pageSize / 8;
-    const f64 = new Float64Array(this.#backing.buffer, 0, (pages * this.pageSize) / 8);
-    for (let p = this.#firstPage; p < pages; p++) {
-      if (used[p] === 1 || used[p] === BUSY_PAGE) continue;
-      for (let w = p * words, end = w + words; w < end; w++) {
-        if (f64[w] !== 0 || 1 / f64[w] < 0) {
-          problems.push(`free page ${p} is not zero${used[p] === CACHED_PAGE ? " (cached)" : ""}`);
-          break;
-        }
-      }
     }
   }
 

@@ -1,0 +1,194 @@
+/**
+ * `AddressSpace.check()`: the audit of a space's metadata against its invariants, kept apart from the
+ * allocation paths it audits. Runs under the space's lock, on the metadata view `m`.
+ *
+ * @module
+ */
+import {
+  CACHE_SLOTS,
+  CACHED_TAG,
+  COUNT_MASK,
+  H_CACHE_COUNT,
+  H_MAPPED,
+  HANDLE_CACHE_SLOTS,
+  HANDLE_CACHE_WORDS,
+  HANDLE_CACHES,
+  HANDLE_CACHES_BASE,
+  LOG_ACTIVE,
+} from "./header.js";
+import { handleCacheTag } from "./page-cache.js";
+import type { PageTree } from "./page-tree.js";
+
+/** What the audit needs to know of the space: its geometry, the checking handle, and the buffer now. */
+export interface SpaceShape {
+  readonly tree: PageTree;
+  /** Word index of the run tags in the metadata view. */
+  readonly tags: number;
+  /** Pages below `maxBytes`, and the first one that can be mapped. */
+  readonly pages: number;
+  readonly firstPage: number;
+  readonly pageSize: number;
+  /** The checking handle's holder id: its own cache is checked fully, other live handles' loosely. */
+  readonly holder: number;
+  readonly buffer: ArrayBufferLike;
+}
+
+/** check()'s marks (used pages are 1): a page of the shared cache or of a handle cache it can verify... */
+const CACHED_PAGE = 2;
+/** ...and a page of the handle cache of another live handle, which may map or unmap it meanwhile. */
+const BUSY_PAGE = 3;
+
+/**
+ * Checks every invariant of a space whose lock the caller holds: the tree agrees with itself, every page below
+ * `maxBytes` is reserved, free or in exactly one run, runs have matching head and tail tags and lie inside
+ * the buffer, free runs are coalesced (the tree's longest free run is the real one), the mapped counter
+ * matches, the page caches are consistent, and free pages read zero. Costs O(pages + committed bytes).
+ * @returns the problems found; empty when the space is sound.
+ */
+export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
+  const problems: string[] = [];
+  const leaves = s.tree.leaves;
+  const used = new Uint8Array(leaves);
+  s.tree.collect(m, used, problems);
+  for (let p = 0; p < s.firstPage; p++) if (!used[p]) problems.push(`reserved page ${p} is free`);
+  for (let p = s.pages; p < leaves; p++) if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
+  const committedPages = Math.floor(s.buffer.byteLength / s.pageSize);
+  let mapped = 0;
+  let cached = 0;
+  let longestFree = 0;
+  let freeRun = 0;
+  for (let p = s.firstPage; p < s.pages; ) {
+    const tag = m[s.tags + p];
+    if (!used[p]) {
+      if (tag !== 0) problems.push(`free page ${p} has run tag ${tag}`);
+      longestFree = Math.max(longestFree, ++freeRun);
+      p++;
+      continue;
+    }
+    freeRun = 0;
+    const mark = cacheMark(s, m, tag);
+    if (mark !== 0) {
+      used[p] = mark; // zeroed like a free page; checked against its cache below
+      cached++;
+      p++;
+      continue;
+    }
+    const count = tag & COUNT_MASK;
+    if (tag <= 0 || p + count > s.pages) {
+      problems.push(`mapped page ${p} does not start a run (tag ${tag})`);
+      p++;
+      continue;
+    }
+    checkRun(s, m, used, p, count, committedPages, problems);
+    mapped += count;
+    p += count;
+  }
+  if (s.tree.largestFree(m) !== longestFree) {
+    problems.push(`longest free run is ${longestFree} pages, the tree says ${s.tree.largestFree(m)}`);
+  }
+  if (m[H_MAPPED] !== mapped + cached) {
+    problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs + ${cached} cached`);
+  }
+  if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
+  checkCaches(s, m, used, problems);
+  checkFreeZero(s, used, Math.min(committedPages, s.pages), problems);
+  return problems;
+}
+
+function checkRun(
+  s: SpaceShape,
+  m: Int32Array,
+  used: Uint8Array,
+  start: number,
+  count: number,
+  committedPages: number,
+  problems: string[],
+): void {
+  const last = start + count - 1;
+  if (count > 1 && m[s.tags + last] !== -count) {
+    problems.push(`run at page ${start} of ${count} pages has tail tag ${m[s.tags + last]}`);
+  }
+  if (last >= committedPages) problems.push(`run at page ${start} reaches past the buffer`);
+  for (let p = start + 1; p < last; p++) {
+    if (m[s.tags + p] !== 0) problems.push(`page ${p} inside a run has tag ${m[s.tags + p]}`);
+  }
+  for (let p = start; p <= last; p++) if (!used[p]) problems.push(`page ${p} of run ${start} is free`);
+}
+
+/**
+ * check()'s mark of a page tagged `tag`: CACHED_PAGE for the shared cache and for a handle cache of this
+ * handle or of none; BUSY_PAGE for another live handle's cache, whose owner pops and pushes its pages
+ * without the lock (so a page is seen either as cached or as a one-page run: both count as MAPPED); 0 when
+ * `tag` is no cache's.
+ */
+function cacheMark(s: SpaceShape, m: Int32Array, tag: number): number {
+  if (tag === CACHED_TAG) return CACHED_PAGE;
+  const index = tag - CACHED_TAG - 1;
+  if (index < 0 || index >= HANDLE_CACHES) return 0;
+  const owner = m[HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS];
+  return owner !== 0 && owner !== s.holder ? BUSY_PAGE : CACHED_PAGE;
+}
+
+/**
+ * Every page of a cache is tagged as that cache's and listed once, the words above each count are clear,
+ * and every page marked CACHED_PAGE is listed. Another live handle's cache is checked for its count only.
+ */
+function checkCaches(s: SpaceShape, m: Int32Array, used: Uint8Array, problems: string[]): void {
+  const listed = new Set<number>();
+  checkStack(s, m, H_CACHE_COUNT, CACHE_SLOTS, CACHED_TAG, used, listed, problems);
+  for (let index = 0; index < HANDLE_CACHES; index++) {
+    const ownerWord = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+    const owner = m[ownerWord];
+    const count = m[ownerWord + 1];
+    if (owner === 0 && count !== 0) problems.push(`handle cache ${index} has no owner but ${count} pages`);
+    if (owner !== 0 && owner !== s.holder) {
+      if (count < 0 || count > HANDLE_CACHE_SLOTS) problems.push(`handle cache ${index} count ${count}`);
+    } else {
+      const tag = handleCacheTag(index);
+      checkStack(s, m, ownerWord + 1, HANDLE_CACHE_SLOTS, tag, used, listed, problems);
+    }
+  }
+  for (let p = s.firstPage; p < s.pages; p++) {
+    if (used[p] === CACHED_PAGE && !listed.has(p)) problems.push(`page ${p} is tagged cached but not cached`);
+  }
+}
+
+/** The stack at word `at` of `slots` pages, tagged `tag`: adds its pages to `listed`. */
+function checkStack(
+  s: SpaceShape,
+  m: Int32Array,
+  at: number,
+  slots: number,
+  tag: number,
+  used: Uint8Array,
+  listed: Set<number>,
+  problems: string[],
+): void {
+  const count = m[at];
+  if (count < 0 || count > slots) problems.push(`page cache at word ${at}: count ${count} is out of range`);
+  for (let slot = 0; slot < slots; slot++) {
+    const page = m[at + 1 + slot];
+    if (slot >= count) {
+      if (page !== 0) problems.push(`page cache at word ${at}: slot ${slot} above the count holds ${page}`);
+    } else if (used[page] !== CACHED_PAGE || m[s.tags + page] !== tag || listed.has(page)) {
+      problems.push(`page cache at word ${at}: slot ${slot} holds page ${page}`);
+    } else {
+      listed.add(page);
+    }
+  }
+}
+
+/** Free and cached pages read zero (but those of another live handle's cache, which it may map meanwhile). */
+function checkFreeZero(s: SpaceShape, used: Uint8Array, pages: number, problems: string[]): void {
+  const words = s.pageSize / 8;
+  const f64 = new Float64Array(s.buffer, 0, (pages * s.pageSize) / 8);
+  for (let p = s.firstPage; p < pages; p++) {
+    if (used[p] === 1 || used[p] === BUSY_PAGE) continue;
+    for (let w = p * words, end = w + words; w < end; w++) {
+      if (f64[w] !== 0 || 1 / f64[w] < 0) {
+        problems.push(`free page ${p} is not zero${used[p] === CACHED_PAGE ? " (cached)" : ""}`);
+        break;
+      }
+    }
+  }
+}
