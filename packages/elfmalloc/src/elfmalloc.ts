@@ -48,11 +48,13 @@ import {
   clearEntries,
   entryIndex,
   GRANULE,
+  GRANULE_SHIFT,
   KIND_CACHED,
   KIND_LARGE,
   KIND_MASK,
   KIND_SLAB,
   pageMapBytes,
+  pointerMask,
   setEntries,
 } from "./page-map.js";
 import {
@@ -63,6 +65,7 @@ import {
   type SizeClass,
   SLAB_SIZES,
   slabAlign,
+  TABLE_LIMIT,
 } from "./size-classes.js";
 import {
   blockIndex,
@@ -77,6 +80,7 @@ import {
   markUnoffered,
   OFFER,
   parkSlab,
+  popcount,
   RELEASE,
   returnBits,
   setOwner,
@@ -92,15 +96,16 @@ import {
   CLASS_OFFSETS,
   COUNT,
   ITEMS,
-  LIVE_DELTA,
   NEXT_WORD,
   RECORD_BYTES,
+  SIZE_OFFSETS,
   SLAB,
   SLAB_FREES,
   SLOT_CLOSING,
   SLOT_FREE,
   SLOT_LIVE,
   SLOT_RESERVED,
+  TAKEN,
 } from "./thread-cache.js";
 
 /** Options of {@link ElfMalloc.create}. */
@@ -169,6 +174,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   readonly #scratch = new Uint32Array(64);
   /** Byte offset of the page map. */
   #map = 0;
+  /** u32 index of the page map. */
+  #mapIndex = 0;
+  /** See {@link pointerMask}. */
+  #ptrMask = 0;
   /** u32 index of this thread's record. */
   #rec = 0;
   #slot = -1;
@@ -185,6 +194,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#checked = (i32[r + R_FLAGS] & FLAG_CHECKED) !== 0;
     this.#maxBytes = space.maxBytes;
     this.#map = i32[r + R_PAGE_MAP];
+    this.#mapIndex = this.#map >>> 2;
+    this.#ptrMask = pointerMask(space.maxBytes);
     this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
     this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
     this.#offers = SIZE_CLASSES.map((c) => BagPipe.open(space, i32[r + R_OFFERS + c.index]));
@@ -293,24 +304,18 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * @throws RangeError for a size that is negative, fractional, NaN or above 2^32.
    */
   malloc(size: number): Ptr {
-    if (size >>> 0 === size && size <= MAX_SMALL) {
-      const c = classOf(size);
+    // The fast path: a size the lookup table covers, whose magazine holds a block. Kept this small so that V8
+    // inlines malloc and free together into a caller (its inlining budget is counted in bytecodes).
+    if (size <= TABLE_LIMIT && size >>> 0 === size && !this.#checked) {
       const u32 = this.#u32;
-      const at = this.#rec + CLASS_OFFSETS[c];
-      const n = u32[at + COUNT];
-      let ptr: number;
-      if (n > 0) {
-        u32[at + COUNT] = n - 1;
-        ptr = u32[at + ITEMS + n - 1];
-      } else {
-        ptr = this.#allocFromSlab(c, at);
-        if (ptr === NULL) return NULL;
+      const at = this.#rec + SIZE_OFFSETS[(size + MIN_BLOCK - 1) >>> 4];
+      const n = u32[at + COUNT] - 1;
+      if (n >= 0) {
+        u32[at + COUNT] = n;
+        return u32[at + ITEMS + n];
       }
-      this.#i32[this.#rec + LIVE_DELTA + c]++;
-      if (this.#checked) this.#checkAlloc(ptr, c);
-      return ptr;
     }
-    return this.#allocLarge(size, MIN_BLOCK);
+    return this.#mallocSlow(size);
   }
 
   /**
@@ -319,20 +324,20 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * and interior pointers).
    */
   free(ptr: Ptr): void {
-    const u32 = this.#u32;
-    const e = entryIndex(this.#map, ptr);
-    const entry = u32[e];
-    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0 && ptr >>> 0 === ptr) {
-      const c = u32[e + 1];
-      if (this.#checked) this.#checkFree(ptr, entry - KIND_SLAB, c);
-      const at = this.#rec + CLASS_OFFSETS[c];
-      const n = u32[at + COUNT];
-      if (n === MAGAZINE_CAPACITY[c]) this.#flushMagazine(at, n >>> 1);
-      const count = u32[at + COUNT];
-      u32[at + ITEMS + count] = ptr;
-      u32[at + COUNT] = count + 1;
-      this.#i32[this.#rec + LIVE_DELTA + c]--;
-      return;
+    // The fast path: an aligned pointer into a slab, whose class's magazine has room (see malloc).
+    if ((ptr & this.#ptrMask) >>> 0 === ptr) {
+      const u32 = this.#u32;
+      const e = this.#mapIndex + ((ptr >>> GRANULE_SHIFT) << 1);
+      if ((u32[e] & KIND_MASK) === KIND_SLAB) {
+        const c = u32[e + 1];
+        const at = this.#rec + CLASS_OFFSETS[c];
+        const n = u32[at + COUNT];
+        if (n < MAGAZINE_CAPACITY[c] && !this.#checked) {
+          u32[at + ITEMS + n] = ptr;
+          u32[at + COUNT] = n + 1;
+          return;
+        }
+      }
     }
     this.#freeSlow(ptr);
   }
@@ -390,6 +395,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    */
   usableSize(ptr: Ptr): number {
     assertPtr(ptr);
+    if (ptr >= this.#maxBytes) throw notABlock(ptr);
     this.#sync();
     const e = entryIndex(this.#map, ptr);
     const entry = this.#u32[e];
@@ -516,6 +522,24 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return checkHeap(this.#space, this.#root);
   }
 
+  /** Everything malloc() does not handle inline: an empty magazine, larger sizes, checked mode, bad sizes. */
+  #mallocSlow(size: number): Ptr {
+    if (size >>> 0 !== size || size > MAX_SMALL) return this.#allocLarge(size, MIN_BLOCK);
+    const c = classOf(size);
+    const at = this.#rec + CLASS_OFFSETS[c];
+    const n = this.#u32[at + COUNT];
+    let ptr: number;
+    if (n > 0) {
+      this.#u32[at + COUNT] = n - 1;
+      ptr = this.#u32[at + ITEMS + n - 1];
+    } else {
+      ptr = this.#allocFromSlab(c, at);
+      if (ptr === NULL) return NULL;
+    }
+    if (this.#checked) this.#checkAlloc(ptr, c);
+    return ptr;
+  }
+
   #allocFromSlab(c: number, at: number): Ptr {
     for (;;) {
       const u32 = this.#u32;
@@ -542,6 +566,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
         for (let w = u32[at + NEXT_WORD]; w < c.words; w++) {
           const taken = takeWord(i32, slab, c, w);
           if (taken !== 0) {
+            i32[this.#rec + TAKEN + c.index] += popcount(taken);
             u32[at + BITS] = taken;
             u32[at + NEXT_WORD] = w + 1;
             return true;
@@ -655,24 +680,25 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return any;
   }
 
-  /** Frees the newest `half` blocks of a full magazine into their slabs. */
-  #flushMagazine(at: number, half: number): void {
+  /** Frees the newest `half` blocks of class `c`'s full magazine into their slabs. */
+  #flushMagazine(c: number, at: number, half: number): void {
     this.#sync();
     const u32 = this.#u32;
     const n = u32[at + COUNT];
     // The newest half leaves the magazine before it is freed: a thread killed in between leaks those blocks,
     // but never leaves a block both in its magazine and free in its slab, which reclaimThread would free twice.
     u32[at + COUNT] = n - half;
-    this.#freeToSlabs(at + ITEMS + n - half, half);
+    this.#freeToSlabs(this.#rec, c, at + ITEMS + n - half, half);
     u32[this.#rec + SLAB_FREES] += half;
   }
 
   /**
-   * Frees `n` blocks of one class, listed at u32 index `from`, into their slabs. Sorted by address, the blocks
-   * of one bit-set word come together and cost one `Atomics.add` and one `Atomics.or` for all of them (the
-   * original's coalescing of remote frees).
+   * Frees `n` blocks of class `cls`, listed at u32 index `from`, that the thread record `rec` held, into their
+   * slabs. Sorted by address, the blocks of one bit-set word come together and cost one `Atomics.add` and one
+   * `Atomics.or` for all of them (the original's coalescing of remote frees).
    */
-  #freeToSlabs(from: number, n: number): void {
+  #freeToSlabs(rec: number, cls: number, from: number, n: number): void {
+    this.#i32[rec + TAKEN + cls] -= n;
     const ptrs = this.#scratch;
     for (let k = 0; k < n; k++) ptrs[k] = this.#u32[from + k];
     sortAscending(ptrs, n);
@@ -703,6 +729,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const at = this.#rec + CLASS_OFFSETS[c.index];
     if (u32[at + SLAB] === base && u32[at + NEXT_WORD] - 1 === w) {
       u32[at + BITS] |= mask;
+      this.#i32[this.#rec + TAKEN + c.index] += count;
       return;
     }
     const transition = freeBlocks(this.#i32, base, c, w, mask, count);
@@ -731,19 +758,27 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     );
   }
 
-  /** Everything free() does not handle inline: large blocks, stale views, and errors. */
+  /** Everything free() does not handle inline: a full magazine, checked mode, large blocks, stale views, errors. */
   #freeSlow(ptr: Ptr): void {
     if (ptr === NULL) return;
     assertPtr(ptr);
+    if (ptr >= this.#maxBytes) throw notABlock(ptr);
     this.#sync();
     const e = entryIndex(this.#map, ptr);
     const entry = this.#u32[e];
-    if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
-      this.#freeLarge(ptr, this.#u32[e + 1] * GRANULE);
+    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0) {
+      const c = this.#u32[e + 1];
+      if (this.#checked) this.#checkFree(ptr, entry - KIND_SLAB, c);
+      const at = this.#rec + CLASS_OFFSETS[c];
+      if (this.#u32[at + COUNT] === MAGAZINE_CAPACITY[c])
+        this.#flushMagazine(c, at, MAGAZINE_CAPACITY[c] >>> 1);
+      const n = this.#u32[at + COUNT];
+      this.#u32[at + ITEMS + n] = ptr;
+      this.#u32[at + COUNT] = n + 1;
       return;
     }
-    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0) {
-      this.free(ptr);
+    if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
+      this.#freeLarge(ptr, this.#u32[e + 1] * GRANULE);
       return;
     }
     throw notABlock(ptr);
@@ -894,10 +929,14 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       const at = rec + CLASS_OFFSETS[c.index];
       const cached = u32[at + COUNT];
       u32[at + COUNT] = 0;
-      this.#freeToSlabs(at + ITEMS, cached);
+      this.#freeToSlabs(rec, c.index, at + ITEMS, cached);
       const slab = u32[at + SLAB];
       if (slab !== 0) {
-        if (u32[at + BITS] !== 0) returnBits(this.#i32, slab, c, u32[at + NEXT_WORD] - 1, u32[at + BITS]);
+        const bits = u32[at + BITS];
+        if (bits !== 0) {
+          returnBits(this.#i32, slab, c, u32[at + NEXT_WORD] - 1, bits);
+          this.#i32[rec + TAKEN + c.index] -= popcount(bits);
+        }
         const transition = unclaim(this.#i32, slab, c);
         if (transition === OFFER) this.#offer(slab, c);
         else if (transition === EMPTY) this.#releaseSlab(slab, c);
@@ -905,9 +944,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       u32[at + SLAB] = 0;
       u32[at + BITS] = 0;
       u32[at + NEXT_WORD] = 0;
-      const delta = this.#i32[rec + LIVE_DELTA + c.index];
-      if (delta !== 0) Atomics.add(this.#i32, r + R_RETIRED + c.index, delta);
-      this.#i32[rec + LIVE_DELTA + c.index] = 0;
+      // Nothing of the class is cached any more: what the record took out of slabs is live.
+      const live = this.#i32[rec + TAKEN + c.index];
+      if (live !== 0) Atomics.add(this.#i32, r + R_RETIRED + c.index, live);
+      this.#i32[rec + TAKEN + c.index] = 0;
     }
   }
 

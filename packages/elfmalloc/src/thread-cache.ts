@@ -7,7 +7,8 @@
  * class 0:  slab | nextWord | bits | count | magazine[0 .. capacity0)
  * class 1:  slab | nextWord | bits | count | magazine[0 .. capacity1)
  * ...
- * liveDelta[0 .. CLASS_COUNT)     blocks of each class this thread allocated minus those it freed (i32)
+ * taken[0 .. CLASS_COUNT)        blocks of each class this thread took out of slab bit-sets minus those it
+ *                                 put back (i32)
  * slabFrees                        frees this thread made into slab bit-sets (u32, wraps)
  * ```
  * - `slab`: the slab this thread has claimed for the class (0: none); `bits`: free blocks of word
@@ -18,7 +19,7 @@
  *
  * @module
  */
-import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
+import { CLASS_COUNT, SIZE_CLASSES, SMALL_LOOKUP } from "./size-classes.js";
 
 /** Field offsets inside a class's part of a record. */
 export const SLAB = 0;
@@ -38,11 +39,19 @@ export const CLASS_OFFSETS: Int32Array = (() => {
   return offsets;
 })();
 
+/** u32 offset of the class part serving each size up to `TABLE_LIMIT`, indexed by `(size + 15) >> 4`. */
+export const SIZE_OFFSETS: Int32Array = Int32Array.from(SMALL_LOOKUP, (c) => CLASS_OFFSETS[c]);
+
 const CLASSES_WORDS = CLASS_OFFSETS[CLASS_COUNT - 1] + ITEMS + SIZE_CLASSES[CLASS_COUNT - 1].magazine;
-/** u32 offset of the per-class live counters. */
-export const LIVE_DELTA = CLASSES_WORDS;
+/**
+ * u32 offset of the per-class counts of blocks taken out of slabs. They change only when blocks move between
+ * slabs and this thread's caches, never in malloc or free from the magazine: the blocks of a class that are
+ * live are the retired count plus, over threads, `taken - count - popcount(bits)` (a block freed by another
+ * thread than the one that allocated it counts in both, once up and once down).
+ */
+export const TAKEN = CLASSES_WORDS;
 /** u32 offset of the count of frees into slabs. */
-export const SLAB_FREES = LIVE_DELTA + CLASS_COUNT;
+export const SLAB_FREES = TAKEN + CLASS_COUNT;
 /** Bytes of a thread record. */
 export const RECORD_BYTES = (SLAB_FREES + 1) * 4;
 

@@ -109,7 +109,14 @@ describe("malloc and free", () => {
     expect(() => h.calloc(8, Number.NaN)).toThrow(/^size must be/);
     expect(() => h.free(12345)).toThrow(RangeError);
     expect(() => h.free(-16)).toThrow(/^ptr must be/);
+    expect(() => h.free(16.5)).toThrow(/^ptr must be/);
     expect(() => h.usableSize(64)).toThrow(/not a block/);
+    // Beyond the heap's span: no page-map entry to read, still a RangeError (and one that names the pointer).
+    for (const far of [h.space.maxBytes, h.space.maxBytes + 65536, 2 ** 32 - 16]) {
+      expect(() => h.free(far)).toThrow(/not a block/);
+      expect(() => h.usableSize(far)).toThrow(/not a block/);
+    }
+    expect(h.check()).toEqual([]);
   });
 
   it("returns 0 for requests the heap cannot hold, and stays usable", () => {
