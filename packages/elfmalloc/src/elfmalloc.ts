@@ -5,7 +5,7 @@
  */
 
 import { BagPipe } from "@allocators/bagpipe";
-import { BsAlloc } from "@allocators/bsalloc";
+import { BsAlloc, SEGMENT_BYTES } from "@allocators/bsalloc";
 import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
 import {
   type Alloc,
@@ -20,6 +20,7 @@ import {
   type Ptr,
 } from "@allocators/object-alloc";
 import { checkHeap } from "./check.js";
+import { makeRoom } from "./growth.js";
 import {
   FLAG_CHECKED,
   LARGE_CACHE_SLOTS,
@@ -221,22 +222,35 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       backing: options.backing,
       base: options.base,
     });
-    const root = space.map(rootBytes(maxThreads));
-    const pageMap = space.map(pageMapBytes(space.maxBytes));
-    if (root === NULL || pageMap === NULL)
-      throw new RangeError("maxBytes is too small for the heap's own tables");
+    // The root, the page map and the bags share one mapping: a small heap's tables fit in one page.
+    const bags = [...SLAB_SIZES, ...SIZE_CLASSES.map((c) => c.slabBytes)].map((bytes) =>
+      bagShape(space, bytes),
+    );
+    const pageMapAt = alignUp(rootBytes(maxThreads), 64);
+    let bytes = pageMapAt + pageMapBytes(space.maxBytes);
+    const bagsAt = bags.map((shape) => {
+      const at = bytes;
+      bytes += alignUp(BagPipe.byteLength(shape), 64);
+      return at;
+    });
+    // Room for the tables, the bootstrap allocator's root page and its first segment (aligned to its size),
+    // which holds the thread records: what a new heap maps, without the address space's growth by half.
+    makeRoom(space, bytes + GRANULE + 2 * SEGMENT_BYTES, GRANULE);
+    const root = space.map(bytes);
+    if (root === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
     const meta = BsAlloc.create(space);
     const i32 = space.i32;
     const r = root >>> 2;
     i32[r + R_LAYOUT] = LAYOUT;
     i32[r + R_FLAGS] = options.checked ? FLAG_CHECKED : 0;
     i32[r + R_MAX_THREADS] = maxThreads;
-    i32[r + R_PAGE_MAP] = pageMap;
+    i32[r + R_PAGE_MAP] = root + pageMapAt;
     i32[r + R_META_ROOT] = meta.root;
-    SLAB_SIZES.forEach((bytes, p) => {
-      i32[r + R_POOLS + p] = makeBag(space, meta, bytes);
+    // The pools, then the offers: R_OFFERS follows R_POOLS.
+    bags.forEach((shape, k) => {
+      BagPipe.init(space, root + bagsAt[k], shape);
+      i32[r + R_POOLS + k] = root + bagsAt[k];
     });
-    for (const c of SIZE_CLASSES) i32[r + R_OFFERS + c.index] = makeBag(space, meta, c.slabBytes);
     Atomics.store(i32, r + R_MAGIC, MAGIC);
     return new ElfMalloc(space, root, undefined);
   }
@@ -621,8 +635,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return parked;
     }
     const align = slabAlign(bytes);
-    let base = this.#space.map(bytes, align);
-    if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, align);
+    let base = this.#mapPages(bytes, align);
+    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, align);
     if (base === NULL) return NULL;
     this.#sync();
     Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
@@ -649,6 +663,12 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
       this.#unmapSlab(base, c.slabBytes);
     }
+  }
+
+  /** Maps `bytes` aligned to `align` from the address space, having made room in the buffer (see growth.ts). */
+  #mapPages(bytes: number, align: number): Ptr {
+    makeRoom(this.#space, bytes + align - GRANULE, GRANULE);
+    return this.#space.map(bytes, align);
   }
 
   #unmapSlab(base: number, bytes: number): void {
@@ -791,8 +811,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const alignment = Math.max(align, GRANULE);
     let base = alignment === GRANULE ? this.#takeCachedLarge(bytes) : NULL;
     const granules = base === NULL ? bytes / GRANULE : this.#cachedLength(base);
-    if (base === NULL) base = this.#space.map(bytes, alignment);
-    if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, alignment);
+    if (base === NULL) base = this.#mapPages(bytes, alignment);
+    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, alignment);
     if (base === NULL) return NULL;
     this.#sync();
     setEntries(this.#u32, this.#map, base, granules * GRANULE, KIND_LARGE);
@@ -1017,18 +1037,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 }
 
 /**
- * A bag for slabs of `slabBytes`: 4 rings of up to 1024 cells, enough for every slab of the heap up to 256 MiB
- * of 64 KiB slabs. Beyond that a full bag is handled (the slab waits unoffered, or is unmapped), which keeps the
- * heap's own tables small: at most 32 KiB per bag.
+ * The shape of a bag for slabs of `slabBytes`: 2 rings with room together for every slab of that size the heap
+ * can hold, up to 2048 (128 MiB of 64 KiB slabs; beyond, a full bag is handled: an available slab that finds
+ * it full waits unoffered until it is empty, an empty slab that finds its pool full is unmapped). Two rings,
+ * not four, for the same room: each ring has a header of its own.
  */
-function makeBag(space: AddressSpace, meta: BsAlloc, slabBytes: number): number {
-  const pipes = 4;
-  const slabs = Math.ceil(space.maxBytes / slabBytes / pipes);
-  const options = { pipes, capacity: Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(8, slabs)))) };
-  const at = meta.allocZeroed(BagPipe.byteLength(options), 64);
-  if (at === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
-  BagPipe.init(space, at, options);
-  return at;
+function bagShape(space: AddressSpace, slabBytes: number): { pipes: number; capacity: number } {
+  const pipes = 2;
+  const cells = Math.ceil(space.maxBytes / slabBytes);
+  return { pipes, capacity: Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(16, cells / pipes)))) };
 }
 
 /** Sorts `values[0 .. n)` in place: insertion sort, as n is at most a magazine (64) and often nearly sorted. */

@@ -265,6 +265,23 @@ describe("limits", () => {
   });
 });
 
+describe("growth", () => {
+  it("grows the buffer in steps of about a sixteenth of it, not by half", () => {
+    for (const backing of ["shared", "local"] as const) {
+      const h = ElfMalloc.create({ maxBytes: 256 * MiB, backing });
+      heaps.push(h);
+      const blocks: number[] = [];
+      for (let live = 0; live < 24 * MiB; live += 3000) blocks.push(h.malloc(3000));
+      for (let i = 0; i < 4; i++) blocks.push(h.malloc(MAX_SMALL + 1 + i * 300_000));
+      const { heapBytes, mappedBytes } = h.stats();
+      const reserved = h.space.stats().reservedBytes;
+      expect(heapBytes - mappedBytes - reserved).toBeLessThanOrEqual(heapBytes / 16 + 2 * 65536);
+      for (const p of blocks) h.free(p);
+      expect(h.check()).toEqual([]);
+    }
+  });
+});
+
 describe("stats and reclamation", () => {
   it("counts live, cached and large bytes, and returns empty slabs", () => {
     const h = heap();
