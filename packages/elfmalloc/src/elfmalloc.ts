@@ -59,12 +59,14 @@ import {
   setEntries,
 } from "./page-map.js";
 import {
+  CLASS_COUNT,
   classOf,
   MAX_SMALL,
   MIN_BLOCK,
   SIZE_CLASSES,
   type SizeClass,
   SLAB_SIZES,
+  SMALL_LOOKUP,
   slabAlign,
   TABLE_LIMIT,
 } from "./size-classes.js";
@@ -95,11 +97,12 @@ import { type ElfMallocStats, heapStats } from "./stats.js";
 import {
   BITS,
   CLASS_OFFSETS,
+  CLOSED_COUNT,
   COUNT,
   ITEMS,
+  LIMIT,
   NEXT_WORD,
   RECORD_BYTES,
-  SIZE_OFFSETS,
   SLAB,
   SLAB_FREES,
   SLOT_CLOSING,
@@ -181,6 +184,13 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   #ptrMask = 0;
   /** u32 index of this thread's record. */
   #rec = 0;
+  /**
+   * u32 index of the magazine `count` of each class, and of the class serving each size up to
+   * `TABLE_LIMIT` (by `(size + 15) >> 4`), for the fast paths: the limit is the word before a count, the
+   * items follow it. In checked mode all point to the record's closed magazine (see thread-cache.ts).
+   */
+  readonly #countByClass = new Int32Array(CLASS_COUNT);
+  readonly #countBySize = new Int32Array(SMALL_LOOKUP.length);
   #slot = -1;
 
   private constructor(space: AddressSpace, root: number, slot: number | undefined) {
@@ -318,15 +328,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * @throws RangeError for a size that is negative, fractional, NaN or above 2^32.
    */
   malloc(size: number): Ptr {
-    // The fast path: a size the lookup table covers, whose magazine holds a block. Kept this small so that V8
-    // inlines malloc and free together into a caller (its inlining budget is counted in bytecodes).
-    if (size <= TABLE_LIMIT && size >>> 0 === size && !this.#checked) {
+    // The fast path: a size the lookup table covers, whose magazine holds a block. Kept this small (in
+    // bytecodes, which V8's inlining budget counts) so that V8 inlines malloc and free together into a caller.
+    if (size <= TABLE_LIMIT && size >>> 0 === size) {
       const u32 = this.#u32;
-      const at = this.#rec + SIZE_OFFSETS[(size + MIN_BLOCK - 1) >>> 4];
-      const n = u32[at + COUNT] - 1;
+      const count = this.#countBySize[(size + MIN_BLOCK - 1) >>> 4];
+      const n = u32[count] - 1;
       if (n >= 0) {
-        u32[at + COUNT] = n;
-        return u32[at + ITEMS + n];
+        u32[count] = n;
+        return u32[count + 1 + n];
       }
     }
     return this.#mallocSlow(size);
@@ -343,12 +353,11 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       const u32 = this.#u32;
       const e = this.#mapIndex + ((ptr >>> GRANULE_SHIFT) << 1);
       if ((u32[e] & KIND_MASK) === KIND_SLAB) {
-        const c = u32[e + 1];
-        const at = this.#rec + CLASS_OFFSETS[c];
-        const n = u32[at + COUNT];
-        if (n < MAGAZINE_CAPACITY[c] && !this.#checked) {
-          u32[at + ITEMS + n] = ptr;
-          u32[at + COUNT] = n + 1;
+        const count = this.#countByClass[u32[e + 1]];
+        const n = u32[count];
+        if (n < u32[count - 1]) {
+          u32[count + 1 + n] = ptr;
+          u32[count] = n + 1;
           return;
         }
       }
@@ -996,6 +1005,14 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#i32[state + 2] = this.#space.holder;
     this.#slot = slot;
     this.#rec = record >>> 2;
+    for (const c of SIZE_CLASSES) {
+      const at = this.#rec + CLASS_OFFSETS[c.index];
+      this.#u32[at + LIMIT] = c.magazine;
+      this.#countByClass[c.index] = this.#checked ? this.#rec + CLOSED_COUNT : at + COUNT;
+    }
+    this.#countBySize.forEach((_, slot) => {
+      this.#countBySize[slot] = this.#countByClass[SMALL_LOOKUP[slot]];
+    });
   }
 
   /** Finds a free slot and moves it to `state`; a RangeError when all are taken. */
