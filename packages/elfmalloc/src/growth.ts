@@ -2,7 +2,7 @@
  * How the heap's buffer grows. The address space grows its buffer by half its length whenever a mapping does
  * not fit, and a grown buffer never shrinks: a heap that needs 5.9 MiB from a 5.8 MiB buffer would hold 8.75
  * MiB for good. So before each mapping of slabs or large blocks, elfmalloc makes room itself, in smaller steps:
- * what the mapping lacks, and at least a sixteenth of the buffer (a bounded number of growths, as with the
+ * what the mapping lacks, and at least 1/32 of the buffer (a bounded number of growths, as with the
  * address space's own steps). The address space then finds the room and does not grow the buffer.
  *
  * Only buffers JavaScript can grow in place by an absolute length are grown here (a growable
@@ -14,8 +14,8 @@
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
 
-/** The smallest growth step, as a fraction of the buffer's length: 1/16. */
-const STEP_SHIFT = 4;
+/** The smallest growth step, as a fraction of the buffer's length: 1/32. */
+const STEP_SHIFT = 5;
 
 /**
  * Grows the space's buffer so that `bytes` more can be mapped at its end without the address space growing
