@@ -1010,9 +1010,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       this.#u32[at + LIMIT] = c.magazine;
       this.#countByClass[c.index] = this.#checked ? this.#rec + CLOSED_COUNT : at + COUNT;
     }
-    this.#countBySize.forEach((_, slot) => {
-      this.#countBySize[slot] = this.#countByClass[SMALL_LOOKUP[slot]];
-    });
+    for (let k = 0; k < SMALL_LOOKUP.length; k++) this.#countBySize[k] = this.#countByClass[SMALL_LOOKUP[k]];
   }
 
   /** Finds a free slot and moves it to `state`; a RangeError when all are taken. */

@@ -14,8 +14,8 @@
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
 
-/** The smallest growth step, as a fraction of the buffer's length: 1/32. */
-const STEP_SHIFT = 5;
+/** The smallest growth step is the buffer's length divided by this. */
+const STEP_DIVISOR = 32;
 
 /**
  * Grows the space's buffer so that `bytes` more can be mapped at its end without the address space growing
@@ -34,7 +34,7 @@ export function makeRoom(space: AddressSpace, bytes: number, granule: number): v
   if (tail >= bytes || freeBytes - tail >= bytes) return;
   const limit =
     buffer instanceof SharedArrayBuffer ? buffer.maxByteLength : (buffer as ArrayBuffer).maxByteLength;
-  const step = Math.max(bytes - tail, committedBytes >>> STEP_SHIFT);
+  const step = Math.max(bytes - tail, Math.floor(committedBytes / STEP_DIVISOR));
   const target = Math.min(limit, Math.ceil((committedBytes + step) / granule) * granule);
   if (target <= buffer.byteLength) return;
   try {
