@@ -1052,15 +1052,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 }
 
 /**
- * The shape of a bag for slabs of `slabBytes`: 2 rings with room together for every slab of that size the heap
+ * The shape of a bag for slabs of `slabBytes`: 4 rings with room together for every slab of that size the heap
  * can hold, up to 2048 (128 MiB of 64 KiB slabs; beyond, a full bag is handled: an available slab that finds
- * it full waits unoffered until it is empty, an empty slab that finds its pool full is unmapped). Two rings,
- * not four, for the same room: each ring has a header of its own.
+ * it full waits unoffered until it is empty, an empty slab that finds its pool full is unmapped). Four rings,
+ * so that the first workers' handles start on different ones.
  */
 function bagShape(space: AddressSpace, slabBytes: number): { pipes: number; capacity: number } {
-  const pipes = 2;
+  const pipes = 4;
   const cells = Math.ceil(space.maxBytes / slabBytes);
-  return { pipes, capacity: Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(16, cells / pipes)))) };
+  return { pipes, capacity: Math.min(512, 2 ** Math.ceil(Math.log2(Math.max(8, cells / pipes)))) };
 }
 
 /** Sorts `values[0 .. n)` in place: insertion sort, as n is at most a magazine (64) and often nearly sorted. */
