@@ -32,7 +32,7 @@ export const KIND_CACHED = 3;
  * The bytes the page map covers: `maxBytes` rounded up to a power of two, so that one mask tells whether a
  * pointer is a 16-aligned offset whose entry exists (see {@link pointerMask}).
  */
-export function mappedSpan(maxBytes: number): number {
+function mappedSpan(maxBytes: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(maxBytes, GRANULE)));
 }
 
