@@ -49,7 +49,7 @@ export function localWorkload(spec: KernelWorkload): Workload {
     async cases() {
       const { loadKernel } = await import("./kernels.js");
       const contenders = localContenders();
-      const loaded = await Promise.all(contenders.map((c) => loadKernel(spec.kernel, c.name)));
+      const loaded = await Promise.all(contenders.map((c) => loadKernel(spec.kernel, c.name, spec.name)));
       const list: BenchCase[] = contenders.map((contender, k) => {
         let heap: HeapAdapter | undefined;
         let kernel: KernelInstance | undefined;

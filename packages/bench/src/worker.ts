@@ -18,7 +18,8 @@ async function serve(request: PoolRequest): Promise<PoolReply> {
   switch (request.type) {
     case "setup": {
       const heap = await openAdapter(request.source);
-      const kernel = (await loadKernel(request.kernel, request.source.kind))({ ...request, heap });
+      const load = loadKernel(request.kernel, request.source.kind, `case-${request.id}`);
+      const kernel = (await load)({ ...request, heap });
       running.set(request.id, { heap, kernel });
       return {};
     }

@@ -19,8 +19,8 @@ import {
 import { entryIndex, GRANULE, KIND_CACHED, KIND_LARGE, KIND_MASK, KIND_SLAB } from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
 import { freeBitsIndex, POOLED, readSlab } from "./slab.js";
-import { liveRecords } from "./stats.js";
-import { BITS, CLASS_OFFSETS, COUNT, ITEMS, LIVE_DELTA, NEXT_WORD, SLAB } from "./thread-cache.js";
+import { liveRecords, recordLive } from "./stats.js";
+import { BITS, CLASS_OFFSETS, COUNT, ITEMS, NEXT_WORD, SLAB } from "./thread-cache.js";
 
 export function checkHeap(space: AddressSpace, root: number): string[] {
   const problems = space.check().map((p) => `address space: ${p}`);
@@ -109,7 +109,7 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     const rec = record >>> 2;
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
-      live[c.index] += i32[rec + LIVE_DELTA + c.index];
+      live[c.index] += recordLive(u32, rec, c.index);
       for (let k = 0; k < u32[at + COUNT]; k++) {
         const ptr = u32[at + ITEMS + k];
         checkCached(ptr, c.index, `thread record ${record}, class ${c.size}, magazine item ${k}`);

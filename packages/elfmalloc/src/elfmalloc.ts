@@ -5,7 +5,7 @@
  */
 
 import { BagPipe } from "@allocators/bagpipe";
-import { BsAlloc } from "@allocators/bsalloc";
+import { BsAlloc, SEGMENT_BYTES } from "@allocators/bsalloc";
 import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
 import {
   type Alloc,
@@ -20,6 +20,7 @@ import {
   type Ptr,
 } from "@allocators/object-alloc";
 import { checkHeap } from "./check.js";
+import { makeRoom } from "./growth.js";
 import {
   FLAG_CHECKED,
   LARGE_CACHE_SLOTS,
@@ -48,21 +49,26 @@ import {
   clearEntries,
   entryIndex,
   GRANULE,
+  GRANULE_SHIFT,
   KIND_CACHED,
   KIND_LARGE,
   KIND_MASK,
   KIND_SLAB,
   pageMapBytes,
+  pointerMask,
   setEntries,
 } from "./page-map.js";
 import {
+  CLASS_COUNT,
   classOf,
   MAX_SMALL,
   MIN_BLOCK,
   SIZE_CLASSES,
   type SizeClass,
   SLAB_SIZES,
+  SMALL_LOOKUP,
   slabAlign,
+  TABLE_LIMIT,
 } from "./size-classes.js";
 import {
   blockIndex,
@@ -77,6 +83,7 @@ import {
   markUnoffered,
   OFFER,
   parkSlab,
+  popcount,
   RELEASE,
   returnBits,
   setOwner,
@@ -90,9 +97,10 @@ import { type ElfMallocStats, heapStats } from "./stats.js";
 import {
   BITS,
   CLASS_OFFSETS,
+  CLOSED_COUNT,
   COUNT,
   ITEMS,
-  LIVE_DELTA,
+  LIMIT,
   NEXT_WORD,
   RECORD_BYTES,
   SLAB,
@@ -101,6 +109,7 @@ import {
   SLOT_FREE,
   SLOT_LIVE,
   SLOT_RESERVED,
+  TAKEN,
 } from "./thread-cache.js";
 
 /** Options of {@link ElfMalloc.create}. */
@@ -169,8 +178,19 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   readonly #scratch = new Uint32Array(64);
   /** Byte offset of the page map. */
   #map = 0;
+  /** u32 index of the page map. */
+  #mapIndex = 0;
+  /** See {@link pointerMask}. */
+  #ptrMask = 0;
   /** u32 index of this thread's record. */
   #rec = 0;
+  /**
+   * u32 index of the magazine `count` of each class, and of the class serving each size up to
+   * `TABLE_LIMIT` (by `(size + 15) >> 4`), for the fast paths: the limit is the word before a count, the
+   * items follow it. In checked mode all point to the record's closed magazine (see thread-cache.ts).
+   */
+  readonly #countByClass = new Int32Array(CLASS_COUNT);
+  readonly #countBySize = new Int32Array(SMALL_LOOKUP.length);
   #slot = -1;
 
   private constructor(space: AddressSpace, root: number, slot: number | undefined) {
@@ -185,6 +205,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#checked = (i32[r + R_FLAGS] & FLAG_CHECKED) !== 0;
     this.#maxBytes = space.maxBytes;
     this.#map = i32[r + R_PAGE_MAP];
+    this.#mapIndex = this.#map >>> 2;
+    this.#ptrMask = pointerMask(space.maxBytes);
     this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
     this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
     this.#offers = SIZE_CLASSES.map((c) => BagPipe.open(space, i32[r + R_OFFERS + c.index]));
@@ -210,22 +232,35 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       backing: options.backing,
       base: options.base,
     });
-    const root = space.map(rootBytes(maxThreads));
-    const pageMap = space.map(pageMapBytes(space.maxBytes));
-    if (root === NULL || pageMap === NULL)
-      throw new RangeError("maxBytes is too small for the heap's own tables");
+    // The root, the page map and the bags share one mapping: a small heap's tables fit in one page.
+    const bags = [...SLAB_SIZES, ...SIZE_CLASSES.map((c) => c.slabBytes)].map((bytes) =>
+      bagShape(space, bytes),
+    );
+    const pageMapAt = alignUp(rootBytes(maxThreads), 64);
+    let bytes = pageMapAt + pageMapBytes(space.maxBytes);
+    const bagsAt = bags.map((shape) => {
+      const at = bytes;
+      bytes += alignUp(BagPipe.byteLength(shape), 64);
+      return at;
+    });
+    // Room for the tables, the bootstrap allocator's root page and its first segment (aligned to its size),
+    // which holds the thread records: what a new heap maps, without the address space's growth by half.
+    makeRoom(space, bytes + GRANULE + 2 * SEGMENT_BYTES, GRANULE);
+    const root = space.map(bytes);
+    if (root === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
     const meta = BsAlloc.create(space);
     const i32 = space.i32;
     const r = root >>> 2;
     i32[r + R_LAYOUT] = LAYOUT;
     i32[r + R_FLAGS] = options.checked ? FLAG_CHECKED : 0;
     i32[r + R_MAX_THREADS] = maxThreads;
-    i32[r + R_PAGE_MAP] = pageMap;
+    i32[r + R_PAGE_MAP] = root + pageMapAt;
     i32[r + R_META_ROOT] = meta.root;
-    SLAB_SIZES.forEach((bytes, p) => {
-      i32[r + R_POOLS + p] = makeBag(space, meta, bytes);
+    // The pools, then the offers: R_OFFERS follows R_POOLS.
+    bags.forEach((shape, k) => {
+      BagPipe.init(space, root + bagsAt[k], shape);
+      i32[r + R_POOLS + k] = root + bagsAt[k];
     });
-    for (const c of SIZE_CLASSES) i32[r + R_OFFERS + c.index] = makeBag(space, meta, c.slabBytes);
     Atomics.store(i32, r + R_MAGIC, MAGIC);
     return new ElfMalloc(space, root, undefined);
   }
@@ -293,24 +328,18 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * @throws RangeError for a size that is negative, fractional, NaN or above 2^32.
    */
   malloc(size: number): Ptr {
-    if (size >>> 0 === size && size <= MAX_SMALL) {
-      const c = classOf(size);
+    // The fast path: a size the lookup table covers, whose magazine holds a block. Kept this small (in
+    // bytecodes, which V8's inlining budget counts) so that V8 inlines malloc and free together into a caller.
+    if (size <= TABLE_LIMIT && size >>> 0 === size) {
       const u32 = this.#u32;
-      const at = this.#rec + CLASS_OFFSETS[c];
-      const n = u32[at + COUNT];
-      let ptr: number;
-      if (n > 0) {
-        u32[at + COUNT] = n - 1;
-        ptr = u32[at + ITEMS + n - 1];
-      } else {
-        ptr = this.#allocFromSlab(c, at);
-        if (ptr === NULL) return NULL;
+      const count = this.#countBySize[(size + MIN_BLOCK - 1) >>> 4];
+      const n = u32[count] - 1;
+      if (n >= 0) {
+        u32[count] = n;
+        return u32[count + 1 + n];
       }
-      this.#i32[this.#rec + LIVE_DELTA + c]++;
-      if (this.#checked) this.#checkAlloc(ptr, c);
-      return ptr;
     }
-    return this.#allocLarge(size, MIN_BLOCK);
+    return this.#mallocSlow(size);
   }
 
   /**
@@ -319,20 +348,19 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * and interior pointers).
    */
   free(ptr: Ptr): void {
-    const u32 = this.#u32;
-    const e = entryIndex(this.#map, ptr);
-    const entry = u32[e];
-    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0 && ptr >>> 0 === ptr) {
-      const c = u32[e + 1];
-      if (this.#checked) this.#checkFree(ptr, entry - KIND_SLAB, c);
-      const at = this.#rec + CLASS_OFFSETS[c];
-      const n = u32[at + COUNT];
-      if (n === MAGAZINE_CAPACITY[c]) this.#flushMagazine(at, n >>> 1);
-      const count = u32[at + COUNT];
-      u32[at + ITEMS + count] = ptr;
-      u32[at + COUNT] = count + 1;
-      this.#i32[this.#rec + LIVE_DELTA + c]--;
-      return;
+    // The fast path: an aligned pointer into a slab, whose class's magazine has room (see malloc).
+    if ((ptr & this.#ptrMask) >>> 0 === ptr) {
+      const u32 = this.#u32;
+      const e = this.#mapIndex + ((ptr >>> GRANULE_SHIFT) << 1);
+      if ((u32[e] & KIND_MASK) === KIND_SLAB) {
+        const count = this.#countByClass[u32[e + 1]];
+        const n = u32[count];
+        if (n < u32[count - 1]) {
+          u32[count + 1 + n] = ptr;
+          u32[count] = n + 1;
+          return;
+        }
+      }
     }
     this.#freeSlow(ptr);
   }
@@ -390,6 +418,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    */
   usableSize(ptr: Ptr): number {
     assertPtr(ptr);
+    if (ptr >= this.#maxBytes) throw notABlock(ptr);
     this.#sync();
     const e = entryIndex(this.#map, ptr);
     const entry = this.#u32[e];
@@ -516,6 +545,24 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return checkHeap(this.#space, this.#root);
   }
 
+  /** Everything malloc() does not handle inline: an empty magazine, larger sizes, checked mode, bad sizes. */
+  #mallocSlow(size: number): Ptr {
+    if (size >>> 0 !== size || size > MAX_SMALL) return this.#allocLarge(size, MIN_BLOCK);
+    const c = classOf(size);
+    const at = this.#rec + CLASS_OFFSETS[c];
+    const n = this.#u32[at + COUNT];
+    let ptr: number;
+    if (n > 0) {
+      this.#u32[at + COUNT] = n - 1;
+      ptr = this.#u32[at + ITEMS + n - 1];
+    } else {
+      ptr = this.#allocFromSlab(c, at);
+      if (ptr === NULL) return NULL;
+    }
+    if (this.#checked) this.#checkAlloc(ptr, c);
+    return ptr;
+  }
+
   #allocFromSlab(c: number, at: number): Ptr {
     for (;;) {
       const u32 = this.#u32;
@@ -542,6 +589,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
         for (let w = u32[at + NEXT_WORD]; w < c.words; w++) {
           const taken = takeWord(i32, slab, c, w);
           if (taken !== 0) {
+            i32[this.#rec + TAKEN + c.index] += popcount(taken);
             u32[at + BITS] = taken;
             u32[at + NEXT_WORD] = w + 1;
             return true;
@@ -596,8 +644,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return parked;
     }
     const align = slabAlign(bytes);
-    let base = this.#space.map(bytes, align);
-    if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, align);
+    let base = this.#mapPages(bytes, align);
+    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, align);
     if (base === NULL) return NULL;
     this.#sync();
     Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
@@ -624,6 +672,12 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
       this.#unmapSlab(base, c.slabBytes);
     }
+  }
+
+  /** Maps `bytes` aligned to `align` from the address space, having made room in the buffer (see growth.ts). */
+  #mapPages(bytes: number, align: number): Ptr {
+    makeRoom(this.#space, bytes + align - GRANULE, GRANULE);
+    return this.#space.map(bytes, align);
   }
 
   #unmapSlab(base: number, bytes: number): void {
@@ -655,24 +709,25 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return any;
   }
 
-  /** Frees the newest `half` blocks of a full magazine into their slabs. */
-  #flushMagazine(at: number, half: number): void {
+  /** Frees the newest `half` blocks of class `c`'s full magazine into their slabs. */
+  #flushMagazine(c: number, at: number, half: number): void {
     this.#sync();
     const u32 = this.#u32;
     const n = u32[at + COUNT];
     // The newest half leaves the magazine before it is freed: a thread killed in between leaks those blocks,
     // but never leaves a block both in its magazine and free in its slab, which reclaimThread would free twice.
     u32[at + COUNT] = n - half;
-    this.#freeToSlabs(at + ITEMS + n - half, half);
+    this.#freeToSlabs(this.#rec, c, at + ITEMS + n - half, half);
     u32[this.#rec + SLAB_FREES] += half;
   }
 
   /**
-   * Frees `n` blocks of one class, listed at u32 index `from`, into their slabs. Sorted by address, the blocks
-   * of one bit-set word come together and cost one `Atomics.add` and one `Atomics.or` for all of them (the
-   * original's coalescing of remote frees).
+   * Frees `n` blocks of class `cls`, listed at u32 index `from`, that the thread record `rec` held, into their
+   * slabs. Sorted by address, the blocks of one bit-set word come together and cost one `Atomics.add` and one
+   * `Atomics.or` for all of them (the original's coalescing of remote frees).
    */
-  #freeToSlabs(from: number, n: number): void {
+  #freeToSlabs(rec: number, cls: number, from: number, n: number): void {
+    this.#i32[rec + TAKEN + cls] -= n;
     const ptrs = this.#scratch;
     for (let k = 0; k < n; k++) ptrs[k] = this.#u32[from + k];
     sortAscending(ptrs, n);
@@ -703,6 +758,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const at = this.#rec + CLASS_OFFSETS[c.index];
     if (u32[at + SLAB] === base && u32[at + NEXT_WORD] - 1 === w) {
       u32[at + BITS] |= mask;
+      this.#i32[this.#rec + TAKEN + c.index] += count;
       return;
     }
     const transition = freeBlocks(this.#i32, base, c, w, mask, count);
@@ -731,19 +787,27 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     );
   }
 
-  /** Everything free() does not handle inline: large blocks, stale views, and errors. */
+  /** Everything free() does not handle inline: a full magazine, checked mode, large blocks, stale views, errors. */
   #freeSlow(ptr: Ptr): void {
     if (ptr === NULL) return;
     assertPtr(ptr);
+    if (ptr >= this.#maxBytes) throw notABlock(ptr);
     this.#sync();
     const e = entryIndex(this.#map, ptr);
     const entry = this.#u32[e];
-    if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
-      this.#freeLarge(ptr, this.#u32[e + 1] * GRANULE);
+    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0) {
+      const c = this.#u32[e + 1];
+      if (this.#checked) this.#checkFree(ptr, entry - KIND_SLAB, c);
+      const at = this.#rec + CLASS_OFFSETS[c];
+      if (this.#u32[at + COUNT] === MAGAZINE_CAPACITY[c])
+        this.#flushMagazine(c, at, MAGAZINE_CAPACITY[c] >>> 1);
+      const n = this.#u32[at + COUNT];
+      this.#u32[at + ITEMS + n] = ptr;
+      this.#u32[at + COUNT] = n + 1;
       return;
     }
-    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0) {
-      this.free(ptr);
+    if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
+      this.#freeLarge(ptr, this.#u32[e + 1] * GRANULE);
       return;
     }
     throw notABlock(ptr);
@@ -756,8 +820,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const alignment = Math.max(align, GRANULE);
     let base = alignment === GRANULE ? this.#takeCachedLarge(bytes) : NULL;
     const granules = base === NULL ? bytes / GRANULE : this.#cachedLength(base);
-    if (base === NULL) base = this.#space.map(bytes, alignment);
-    if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, alignment);
+    if (base === NULL) base = this.#mapPages(bytes, alignment);
+    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, alignment);
     if (base === NULL) return NULL;
     this.#sync();
     setEntries(this.#u32, this.#map, base, granules * GRANULE, KIND_LARGE);
@@ -894,10 +958,14 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       const at = rec + CLASS_OFFSETS[c.index];
       const cached = u32[at + COUNT];
       u32[at + COUNT] = 0;
-      this.#freeToSlabs(at + ITEMS, cached);
+      this.#freeToSlabs(rec, c.index, at + ITEMS, cached);
       const slab = u32[at + SLAB];
       if (slab !== 0) {
-        if (u32[at + BITS] !== 0) returnBits(this.#i32, slab, c, u32[at + NEXT_WORD] - 1, u32[at + BITS]);
+        const bits = u32[at + BITS];
+        if (bits !== 0) {
+          returnBits(this.#i32, slab, c, u32[at + NEXT_WORD] - 1, bits);
+          this.#i32[rec + TAKEN + c.index] -= popcount(bits);
+        }
         const transition = unclaim(this.#i32, slab, c);
         if (transition === OFFER) this.#offer(slab, c);
         else if (transition === EMPTY) this.#releaseSlab(slab, c);
@@ -905,9 +973,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       u32[at + SLAB] = 0;
       u32[at + BITS] = 0;
       u32[at + NEXT_WORD] = 0;
-      const delta = this.#i32[rec + LIVE_DELTA + c.index];
-      if (delta !== 0) Atomics.add(this.#i32, r + R_RETIRED + c.index, delta);
-      this.#i32[rec + LIVE_DELTA + c.index] = 0;
+      // Nothing of the class is cached any more: what the record took out of slabs is live.
+      const live = this.#i32[rec + TAKEN + c.index];
+      if (live !== 0) Atomics.add(this.#i32, r + R_RETIRED + c.index, live);
+      this.#i32[rec + TAKEN + c.index] = 0;
     }
   }
 
@@ -936,6 +1005,12 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#i32[state + 2] = this.#space.holder;
     this.#slot = slot;
     this.#rec = record >>> 2;
+    for (const c of SIZE_CLASSES) {
+      const at = this.#rec + CLASS_OFFSETS[c.index];
+      this.#u32[at + LIMIT] = c.magazine;
+      this.#countByClass[c.index] = this.#checked ? this.#rec + CLOSED_COUNT : at + COUNT;
+    }
+    for (let k = 0; k < SMALL_LOOKUP.length; k++) this.#countBySize[k] = this.#countByClass[SMALL_LOOKUP[k]];
   }
 
   /** Finds a free slot and moves it to `state`; a RangeError when all are taken. */
@@ -977,18 +1052,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 }
 
 /**
- * A bag for slabs of `slabBytes`: 4 rings of up to 1024 cells, enough for every slab of the heap up to 256 MiB
- * of 64 KiB slabs. Beyond that a full bag is handled (the slab waits unoffered, or is unmapped), which keeps the
- * heap's own tables small: at most 32 KiB per bag.
+ * The shape of a bag for slabs of `slabBytes`: 4 rings with room together for every slab of that size the heap
+ * can hold, up to 2048 (128 MiB of 64 KiB slabs; beyond, a full bag is handled: an available slab that finds
+ * it full waits unoffered until it is empty, an empty slab that finds its pool full is unmapped). Four rings,
+ * so that the first workers' handles start on different ones.
  */
-function makeBag(space: AddressSpace, meta: BsAlloc, slabBytes: number): number {
+function bagShape(space: AddressSpace, slabBytes: number): { pipes: number; capacity: number } {
   const pipes = 4;
-  const slabs = Math.ceil(space.maxBytes / slabBytes / pipes);
-  const options = { pipes, capacity: Math.min(1024, 2 ** Math.ceil(Math.log2(Math.max(8, slabs)))) };
-  const at = meta.allocZeroed(BagPipe.byteLength(options), 64);
-  if (at === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
-  BagPipe.init(space, at, options);
-  return at;
+  const cells = Math.ceil(space.maxBytes / slabBytes);
+  return { pipes, capacity: Math.min(512, 2 ** Math.ceil(Math.log2(Math.max(8, cells / pipes)))) };
 }
 
 /** Sorts `values[0 .. n)` in place: insertion sort, as n is at most a magazine (64) and often nearly sorted. */

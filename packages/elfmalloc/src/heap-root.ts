@@ -28,7 +28,7 @@
 import { CLASS_COUNT } from "./size-classes.js";
 
 export const MAGIC = 0x454c464d;
-const LAYOUT_VERSION = 2;
+const LAYOUT_VERSION = 3;
 export const LAYOUT = (CLASS_COUNT << 8) | LAYOUT_VERSION;
 
 export const R_MAGIC = 0;

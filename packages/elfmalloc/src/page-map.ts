@@ -28,9 +28,26 @@ export const KIND_SLAB = 1;
 export const KIND_LARGE = 2;
 export const KIND_CACHED = 3;
 
+/**
+ * The bytes the page map covers: `maxBytes` rounded up to a power of two, so that one mask tells whether a
+ * pointer is a 16-aligned offset whose entry exists (see {@link pointerMask}).
+ */
+function mappedSpan(maxBytes: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(maxBytes, GRANULE)));
+}
+
 /** Bytes of the page map of a heap of `maxBytes`. */
 export function pageMapBytes(maxBytes: number): number {
-  return Math.ceil(maxBytes / GRANULE) * 8;
+  return (mappedSpan(maxBytes) / GRANULE) * 8;
+}
+
+/**
+ * A mask such that `((ptr & mask) >>> 0) === ptr` holds exactly for the 16-aligned integers below the span the
+ * page map covers: one test for "an aligned pointer whose page-map entry exists" (a number that is fractional,
+ * negative, too large or misaligned changes under the mask).
+ */
+export function pointerMask(maxBytes: number): number {
+  return mappedSpan(maxBytes) - 16;
 }
 
 /** u32 index of the entry of `ptr` in a page map at byte offset `map`. */

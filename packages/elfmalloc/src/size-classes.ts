@@ -18,7 +18,7 @@ export const MIN_BLOCK = 16;
 /** The largest size served from slabs; larger requests are mapped directly. */
 export const MAX_SMALL = 128 * 1024;
 /** Classes up to this size are found through a lookup table indexed by `(size + 15) >> 4`. */
-const TABLE_LIMIT = 1024;
+export const TABLE_LIMIT = 1024;
 /** Slab sizes, smallest first: each class takes the smallest that holds at least {@link MIN_OBJECTS}. */
 export const SLAB_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024] as const;
 const MIN_OBJECTS = 8;
@@ -96,7 +96,7 @@ export const SIZE_CLASSES: readonly SizeClass[] = classSizes().map((size, i) => 
 export const CLASS_COUNT = SIZE_CLASSES.length;
 
 /** Class index for sizes up to 1 KiB, indexed by `(size + 15) >> 4`. */
-const SMALL_LOOKUP = (() => {
+export const SMALL_LOOKUP = (() => {
   const table = new Uint8Array(TABLE_LIMIT / MIN_BLOCK + 1);
   for (let slot = 0; slot < table.length; slot++) table[slot] = classOfLarger(Math.max(1, slot * MIN_BLOCK));
   return table;

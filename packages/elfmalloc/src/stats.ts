@@ -18,15 +18,7 @@ import {
 import { GRANULE } from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
 import { popcount } from "./slab.js";
-import {
-  BITS,
-  CLASS_OFFSETS,
-  COUNT,
-  LIVE_DELTA,
-  SLAB_FREES,
-  SLOT_CLOSING,
-  SLOT_LIVE,
-} from "./thread-cache.js";
+import { BITS, CLASS_OFFSETS, COUNT, SLAB_FREES, SLOT_CLOSING, SLOT_LIVE, TAKEN } from "./thread-cache.js";
 
 /** Per size class figures. */
 export interface ClassStats {
@@ -63,6 +55,15 @@ export interface ElfMallocStats {
   classes: ClassStats[];
 }
 
+/**
+ * The live blocks of class `cls` that the thread record at u32 index `rec` accounts for: those it took out of
+ * slabs and does not cache (negative when it freed more blocks that other threads allocated than it handed out).
+ */
+export function recordLive(u32: Uint32Array, rec: number, cls: number): number {
+  const at = rec + CLASS_OFFSETS[cls];
+  return (u32[rec + TAKEN + cls] | 0) - u32[at + COUNT] - popcount(u32[at + BITS]);
+}
+
 /** The thread table slots that are attached (live or being closed). */
 export function liveSlots(i32: Int32Array, root: number): number[] {
   const r = root >>> 2;
@@ -97,7 +98,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
     slabFrees += u32[rec + SLAB_FREES];
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
-      live[c.index] += i32[rec + LIVE_DELTA + c.index];
+      live[c.index] += recordLive(u32, rec, c.index);
       cached[c.index] += u32[at + COUNT] + popcount(u32[at + BITS]);
     }
   }

@@ -4,12 +4,17 @@
  * A thread record is owned by one thread, which reads and writes it with plain typed-array accesses: no other
  * thread touches it while the owner lives. Layout, in u32 words from the record's start:
  * ```
- * class 0:  slab | nextWord | bits | count | magazine[0 .. capacity0)
- * class 1:  slab | nextWord | bits | count | magazine[0 .. capacity1)
+ * class 0:  slab | nextWord | bits | limit | count | magazine[0 .. capacity0)
+ * class 1:  slab | nextWord | bits | limit | count | magazine[0 .. capacity1)
  * ...
- * liveDelta[0 .. CLASS_COUNT)     blocks of each class this thread allocated minus those it freed (i32)
+ * taken[0 .. CLASS_COUNT)        blocks of each class this thread took out of slab bit-sets minus those it
+ *                                 put back (i32)
  * slabFrees                        frees this thread made into slab bit-sets (u32, wraps)
+ * closed: limit 0 | count 0        a magazine that is always empty and always full (checked mode)
  * ```
+ * - `limit`: the magazine's capacity, written when a thread binds the record. The fast paths of malloc and
+ *   free address a class by the index of its `count` (the limit is the word before it, the items follow it);
+ *   in checked mode they are given `closed` for every class, so every call takes the slow path, which checks.
  * - `slab`: the slab this thread has claimed for the class (0: none); `bits`: free blocks of word
  *   `nextWord - 1` of that slab that this thread took with one exchange and has not handed out yet.
  * - `magazine`: a stack of `count` free blocks of the class, from any slab: freed by this thread (whoever
@@ -24,8 +29,9 @@ import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
 export const SLAB = 0;
 export const NEXT_WORD = 1;
 export const BITS = 2;
-export const COUNT = 3;
-export const ITEMS = 4;
+export const LIMIT = 3;
+export const COUNT = 4;
+export const ITEMS = 5;
 
 /** u32 offset of each class's part of a record. */
 export const CLASS_OFFSETS: Int32Array = (() => {
@@ -39,12 +45,19 @@ export const CLASS_OFFSETS: Int32Array = (() => {
 })();
 
 const CLASSES_WORDS = CLASS_OFFSETS[CLASS_COUNT - 1] + ITEMS + SIZE_CLASSES[CLASS_COUNT - 1].magazine;
-/** u32 offset of the per-class live counters. */
-export const LIVE_DELTA = CLASSES_WORDS;
+/**
+ * u32 offset of the per-class counts of blocks taken out of slabs. They change only when blocks move between
+ * slabs and this thread's caches, never in malloc or free from the magazine: the blocks of a class that are
+ * live are the retired count plus, over threads, `taken - count - popcount(bits)` (a block freed by another
+ * thread than the one that allocated it counts in both, once up and once down).
+ */
+export const TAKEN = CLASSES_WORDS;
 /** u32 offset of the count of frees into slabs. */
-export const SLAB_FREES = LIVE_DELTA + CLASS_COUNT;
+export const SLAB_FREES = TAKEN + CLASS_COUNT;
+/** u32 offset of the `count` of the closed magazine (its limit is the word before). */
+export const CLOSED_COUNT = SLAB_FREES + 2;
 /** Bytes of a thread record. */
-export const RECORD_BYTES = (SLAB_FREES + 1) * 4;
+export const RECORD_BYTES = (CLOSED_COUNT + 1) * 4;
 
 /** Thread table slot states. */
 export const SLOT_FREE = 0;

@@ -109,7 +109,14 @@ describe("malloc and free", () => {
     expect(() => h.calloc(8, Number.NaN)).toThrow(/^size must be/);
     expect(() => h.free(12345)).toThrow(RangeError);
     expect(() => h.free(-16)).toThrow(/^ptr must be/);
+    expect(() => h.free(16.5)).toThrow(/^ptr must be/);
     expect(() => h.usableSize(64)).toThrow(/not a block/);
+    // Beyond the heap's span: no page-map entry to read, still a RangeError (and one that names the pointer).
+    for (const far of [h.space.maxBytes, h.space.maxBytes + 65536, 2 ** 32 - 16]) {
+      expect(() => h.free(far)).toThrow(/not a block/);
+      expect(() => h.usableSize(far)).toThrow(/not a block/);
+    }
+    expect(h.check()).toEqual([]);
   });
 
   it("returns 0 for requests the heap cannot hold, and stays usable", () => {
@@ -255,6 +262,23 @@ describe("limits", () => {
     expect(stats.liveBytes).toBe(0);
     expect(stats.slabBytes).toBe(stats.pooledBytes);
     expect(after.check()).toEqual([]);
+  });
+});
+
+describe("growth", () => {
+  it("grows the buffer in steps of about 1/32 of it, not by half", () => {
+    for (const backing of ["shared", "local"] as const) {
+      const h = ElfMalloc.create({ maxBytes: 256 * MiB, backing });
+      heaps.push(h);
+      const blocks: number[] = [];
+      for (let live = 0; live < 24 * MiB; live += 3000) blocks.push(h.malloc(3000));
+      for (let i = 0; i < 4; i++) blocks.push(h.malloc(MAX_SMALL + 1 + i * 300_000));
+      const { heapBytes, mappedBytes } = h.stats();
+      const reserved = h.space.stats().reservedBytes;
+      expect(heapBytes - mappedBytes - reserved).toBeLessThanOrEqual(heapBytes / 32 + 2 * 65536);
+      for (const p of blocks) h.free(p);
+      expect(h.check()).toEqual([]);
+    }
   });
 });
 
