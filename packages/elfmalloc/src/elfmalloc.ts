@@ -5,7 +5,7 @@
  */
 
 import { BagPipe } from "@allocators/bagpipe";
-import { BsAlloc, SEGMENT_BYTES } from "@allocators/bsalloc";
+import { BsAlloc } from "@allocators/bsalloc";
 import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
 import {
   type Alloc,
@@ -20,7 +20,6 @@ import {
   type Ptr,
 } from "@allocators/object-alloc";
 import { checkHeap } from "./check.js";
-import { makeRoom } from "./growth.js";
 import {
   FLAG_CHECKED,
   LARGE_CACHE_SLOTS,
@@ -243,9 +242,6 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       bytes += alignUp(BagPipe.byteLength(shape), 64);
       return at;
     });
-    // Room for the tables, the bootstrap allocator's root page and its first segment (aligned to its size),
-    // which holds the thread records: what a new heap maps, without the address space's growth by half.
-    makeRoom(space, bytes + GRANULE + 2 * SEGMENT_BYTES, GRANULE);
     const root = space.map(bytes);
     if (root === NULL) throw new RangeError("maxBytes is too small for the heap's own tables");
     const meta = BsAlloc.create(space);
@@ -484,6 +480,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     Atomics.store(this.#i32, state, SLOT_CLOSING);
     this.#returnCaches(this.#rec);
     Atomics.store(this.#i32, state, SLOT_FREE);
+    // The address-space handle keeps a few free pages of its own (mmap-alloc's handle cache): give them back.
+    this.#space.detach();
     this.#slot = -1;
     this.#u32 = DETACHED;
     this.#buffer = undefined;
@@ -674,9 +672,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     }
   }
 
-  /** Maps `bytes` aligned to `align` from the address space, having made room in the buffer (see growth.ts). */
+  /** Maps `bytes` aligned to `align` from the address space. */
   #mapPages(bytes: number, align: number): Ptr {
-    makeRoom(this.#space, bytes + align - GRANULE, GRANULE);
     return this.#space.map(bytes, align);
   }
 

@@ -80,10 +80,12 @@ describe("many workers on one heap", () => {
     // The victims' own live blocks leak (nobody holds their pointers) but stay counted as live. A victim killed
     // in the middle of a free into a slab leaves that one slab's count above its free bits, and blocks counted
     // neither live nor free; killed between a large block's page-map entries and the large counters (or the
-    // large-block cache's slot), it leaves those off by one block. At most two such problems per kill, and
-    // nothing else may be wrong.
+    // large-block cache's slot), it leaves those off by one block; killed while taking a slab from a pool,
+    // or writing or clearing a new or unmapped slab's page-map entries, that slab leaks, with its entries or
+    // the slab and pool counters off by it. At most two such problems per kill, and nothing else may be wrong.
     const problems = heap.check();
-    const bounded = /blocks out of slabs|free bits|large granules|large blocks|cached/;
+    const bounded =
+      /blocks out of slabs|free bits|large granules|large blocks|cached|page map: granule \d+ disagrees|(pooled|slab) granules/;
     expect(problems.filter((p) => !bounded.test(p))).toEqual([]);
     expect(problems.length).toBeLessThanOrEqual(6);
     heap.detach();
