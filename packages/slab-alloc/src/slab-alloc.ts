@@ -66,7 +66,10 @@ export interface SlabAllocOptions {
   slabBytes?: number;
   /** Aligned slabs (header inside, found by masking) or large slabs (header out of line, found by a page map). Default: aligned up to an eighth of a page. */
   kind?: SlabKind;
-  /** Checks every `dealloc` (foreign, interior and double frees throw). Default true. */
+  /**
+   * Detects double frees (a live bit per object). Foreign and interior pointers are rejected in either mode.
+   * Default false.
+   */
   checked?: boolean;
   /** Slab colouring (offsetting each slab's objects by a different multiple of a cache line). Default true. */
   colouring?: boolean;
@@ -108,7 +111,7 @@ const STACK = 2 * HEADER_WORDS;
 const DEFAULT_WINDOW_MS = 15_000;
 const HEADER_ALIGN = 8;
 /**
- * Tags tell allocators apart in checked mode. Random, not a counter: allocators of different workers may share
+ * Tags tell allocators apart, so that `dealloc` rejects another allocator's objects. Random, not a counter: allocators of different workers may share
  * one address space, and each worker would count from the same start.
  */
 function newTag(): number {
@@ -120,11 +123,11 @@ function newTag(): number {
  * Bonwick's slab allocator: fixed-size objects from slabs of pages, with constructed-object caching, slab
  * colouring, and empty slabs returned to the address space by a working-set policy.
  *
- * Checked mode (the default) validates every `dealloc`: a pointer that is not from this allocator, a pointer
- * inside an object, and a double free throw a `RangeError` and leave the allocator unchanged. It costs a bitmap
- * of one bit per object in each slab header, a bit flip per `alloc`, and a few loads and compares per
- * `dealloc`. Unchecked (`checked: false`), a bad pointer corrupts the allocator silently.
- *
+ * Every `dealloc` rejects a pointer that is not an object of this allocator, or points inside one, with a
+ * `RangeError`, and leaves the allocator unchanged: a tag, self-address and index test. Checked mode
+ * (`checked: true`) also rejects a double free: it costs a bitmap of one bit per object in each slab header,
+ * a bit set per `alloc` and a bit test per `dealloc`. Unchecked (the default, as the original and elfmalloc),
+ * a double free corrupts the allocator silently. *
  * @example
  * ```ts
  * const space = AddressSpace.create({ maxBytes: 1 << 24 });
@@ -182,7 +185,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
    * invalid, or when `init` and `zeroed` are both given.
    */
   constructor(space: PageSource, options: SlabAllocOptions) {
-    const { size, init = null, destroy = null, zeroed = false, checked = true, colouring = true } = options;
+    const { size, init = null, destroy = null, zeroed = false, checked = false, colouring = true } = options;
     assertSize(size, "size");
     const align = options.align ?? naturalAlign(size);
     assertAlign(align, "align");
@@ -257,8 +260,8 @@ export class SlabAlloc implements UntypedObjectAlloc {
 
   /**
    * Returns the object `ptr`, which stays constructed for the next `alloc`. `dealloc(NULL)` does nothing.
-   * @throws RangeError naming `ptr` in checked mode for a pointer that is not a live object of this
-   * allocator (foreign, interior, or already free); the allocator is unchanged then.
+   * @throws RangeError naming `ptr` for a pointer that is not an object of this allocator (foreign or
+   * interior), and in checked mode for one already free; the allocator is unchanged then.
    */
   dealloc(ptr: Ptr): void {
     if (ptr !== NULL) this.#free(ptr, 1);
@@ -272,7 +275,20 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const w = h >>> 2;
     const offset = ptr - u32[w + BASE];
     const index = Math.imul(offset >>> this.#strideShift, this.#strideInverse) >>> 0;
-    if (this.#checked) this.#validate(u32, ptr, h, offset, index);
+    // Enough to refuse any pointer that is not an object of ours: `SELF === h` also refuses one that is not a
+    // u32 integer (a fraction, a negative number, NaN or 2^32 and above give an `h` no header holds as its
+    // own address); with `offset` a multiple of 2^strideShift, the multiplicative inverse gives `index < n`
+    // exactly when `offset` is a multiple of the stride from 0 below the span (any other offset, a negative
+    // one wrapped to u32 included, maps to an index of at least 2^32 / stride). Messages are built out of line.
+    if (
+      u32[w + TAG] !== this.#tag ||
+      u32[w + SELF] !== h ||
+      (offset & this.#strideLowBits) !== 0 ||
+      index >= this.#n
+    ) {
+      throw this.#misuse(u32, ptr, h);
+    }
+    if (this.#checked) this.#clearLiveBit(u32, ptr, w, index);
     const free = u32[w + FREE];
     this.#u16[(h >>> 1) + STACK + free] = index * 2 + constructed;
     u32[w + FREE] = free + 1;
@@ -495,45 +511,25 @@ export class SlabAlloc implements UntypedObjectAlloc {
   }
 
   /**
-   * Throws unless `ptr` is a live object of this allocator: an integer pointer, in a slab whose header carries
-   * this allocator's tag and its own address, at the start of an object, whose live bit is set. Then clears
-   * the live bit. Nothing is written before every check has passed.
-   *
-   * Kept small so that V8 inlines `alloc`, `dealloc` and this into one caller (its inlining budget is counted
-   * in bytecode): the messages are built by {@link #misuse}, off the hot path. Why these tests suffice:
-   * - `SELF === h` also refuses a `ptr` that is not a u32 integer: a fraction, a negative number, NaN or a value
-   *   of 2^32 or more gives an `h` that no header holds as its own address;
-   * - with `offset` a multiple of 2^strideShift, the multiplicative inverse gives `index < n` exactly when
-   *   `offset` is a multiple of the stride from 0 below the span: any other offset, negative ones included
-   *   (they wrap to u32), maps to an index of at least 2^32 / stride.
+   * Checked mode: throws unless object `index` of the slab at word `w` is live, then clears its live bit.
+   * Small, with its message built out of line, so that V8 inlines `alloc`, `dealloc` and this into one caller
+   * (its inlining budget is counted in bytecode).
    */
-  #validate(u32: Uint32Array, ptr: Ptr, h: number, offset: number, index: number): void {
-    const w = h >>> 2;
+  #clearLiveBit(u32: Uint32Array, ptr: Ptr, w: number, index: number): void {
     const word = w + this.#bitmapWord + (index >>> 5);
     const bit = 1 << (index & 31);
-    if (
-      u32[w + TAG] !== this.#tag ||
-      u32[w + SELF] !== h ||
-      (offset & this.#strideLowBits) !== 0 ||
-      index >= this.#n ||
-      (u32[word] & bit) === 0
-    ) {
-      throw this.#misuse(u32, ptr, h, offset, index);
-    }
+    if ((u32[word] & bit) === 0) throw doubleFree(ptr);
     u32[word] ^= bit;
   }
 
-  /** The error for a `dealloc(ptr)` that {@link #validate} refused, naming what is wrong with `ptr`. */
-  #misuse(u32: Uint32Array, ptr: Ptr, h: number, offset: number, index: number): RangeError {
+  /** The error for a `dealloc(ptr)` whose pointer checks failed, naming what is wrong with `ptr`. */
+  #misuse(u32: Uint32Array, ptr: Ptr, h: number): RangeError {
     if (ptr >>> 0 !== ptr) assertPtr(ptr);
     const w = h >>> 2;
     if (u32[w + TAG] !== this.#tag || u32[w + SELF] !== h) {
       return new RangeError(`ptr must be an object of this SlabAlloc; got ${ptr}`);
     }
-    if (offset < 0 || (offset & this.#strideLowBits) !== 0 || index >= this.#n) {
-      return new RangeError(`ptr must point at the start of an object; got ${ptr}, inside slab ${h}`);
-    }
-    return new RangeError(`ptr must be a live object; got ${ptr} (double free)`);
+    return new RangeError(`ptr must point at the start of an object; got ${ptr}, inside slab ${h}`);
   }
 
   #isLive(u32: Uint32Array, w: number, index: number): boolean {
@@ -671,6 +667,10 @@ export class SlabAlloc implements UntypedObjectAlloc {
     this.#u32 = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
     return this.#u32;
   }
+}
+
+function doubleFree(ptr: Ptr): RangeError {
+  return new RangeError(`ptr must be a live object; got ${ptr} (double free)`);
 }
 
 /** The largest power of two dividing `size`, at most 8 (the alignment of a C struct of that size, roughly). */

@@ -263,10 +263,10 @@ describe("large-object slabs", () => {
   });
 });
 
-describe("checked mode", () => {
-  const options: SlabAllocOptions = { size: 24, align: 8 };
+describe("misuse", () => {
+  const options: SlabAllocOptions = { size: 24, align: 8, checked: true };
   for (const kind of ["aligned", "large"] as const) {
-    it(`rejects foreign, interior and double frees, and leaves the allocator unchanged (${kind})`, () => {
+    it(`checked mode rejects foreign, interior and double frees, and leaves the allocator unchanged (${kind})`, () => {
       const space = newSpace(1 << 22);
       const slab = new SlabAlloc(space, { ...options, kind });
       const other = new SlabAlloc(space, { ...options, kind });
@@ -290,6 +290,25 @@ describe("checked mode", () => {
       expect(other.owns(foreign)).toBe(true);
       slab.dealloc(b);
       slab.dealloc(0);
+      expect(slab.check()).toEqual([]);
+    });
+
+    it(`unchecked (the default) still rejects foreign and interior pointers, unchanged (${kind})`, () => {
+      const space = newSpace(1 << 22);
+      const slab = new SlabAlloc(space, { size: 24, align: 8, kind });
+      const other = new SlabAlloc(space, { size: 24, align: 8, kind });
+      expect(slab.stats().checked).toBe(false);
+      const a = slab.alloc();
+      const foreign = other.alloc();
+      const before = slab.stats();
+      expect(() => slab.dealloc(foreign)).toThrow(/ptr must be an object of this SlabAlloc/);
+      expect(() => slab.dealloc(a + 8)).toThrow(/ptr must/);
+      expect(() => slab.dealloc(a + 24 * 10_000)).toThrow(/ptr must/);
+      for (const bad of [123, -8, 1.5, 2 ** 40, Number.NaN]) expect(() => slab.dealloc(bad)).toThrow(/ptr/);
+      expect(slab.stats()).toEqual(before);
+      expect(slab.check()).toEqual([]);
+      slab.dealloc(a);
+      other.dealloc(foreign);
       expect(slab.check()).toEqual([]);
     });
   }

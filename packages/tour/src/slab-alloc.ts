@@ -17,6 +17,7 @@ export const slabAllocStop: Stop = {
         constructed++;
       },
       workingSetMs: 0,
+      checked: true, // double frees throw too (off by default: foreign and interior pointers always do)
     });
     const s = nodes.stats();
     print(
