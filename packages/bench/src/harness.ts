@@ -84,6 +84,29 @@ export interface Target {
   met(results: CaseResult[]): boolean | undefined;
 }
 
+/** Target: `contender` runs at least `rate` ops/s (its median), in `unit` (say "M pairs/s" for 1e6). */
+export function atLeastRate(contender: string, rate: number, unit: string, why: string): Target {
+  const scale = unit.startsWith("M ") ? 1e6 : 1;
+  return {
+    description: `${contender} ≥ ${rate / scale} ${unit} (${why})`,
+    met(results) {
+      const result = results.find((r) => r.name === contender);
+      return result ? result.median >= rate : undefined;
+    },
+  };
+}
+
+/** Target: `contender`'s peak committed bytes are at most `factor` times its peak live bytes. */
+export function committedAtMost(contender: string, factor: number, why: string): Target {
+  return {
+    description: `${contender} peak committed ≤ ${factor}× peak live (${why})`,
+    met(results) {
+      const memory = results.find((r) => r.name === contender)?.memory;
+      return memory ? memory.peakCommittedBytes <= factor * memory.peakLiveBytes : undefined;
+    },
+  };
+}
+
 /** Target: `contender` runs at least `factor` times as fast as `than` in this workload. */
 export function atLeast(contender: string, factor: number, than: string, why: string): Target {
   return {

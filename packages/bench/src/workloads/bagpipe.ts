@@ -10,7 +10,7 @@
 import { isMainThread, MessageChannel, type MessagePort, workerData } from "node:worker_threads";
 import { BagPipe, type Descriptor, EMPTY, Queue, Stack } from "@allocators/bagpipe";
 import { startWorker } from "@allocators/test-kit";
-import type { BenchCase, Workload } from "../harness.js";
+import { atLeast, type BenchCase, type Workload } from "../harness.js";
 
 interface RingBufferLike {
   push(elements: Uint32Array): number;
@@ -123,6 +123,7 @@ export const bagpipeProducerConsumer: Workload = {
   description:
     "u32 items from one worker to another (items/s): lock-free structures vs postMessage and ringbuf.js",
   baseline: "postMessage",
+  targets: [atLeast("Queue", 10, "postMessage", "issue #4: the MPMC queue between two workers")],
   iterations: { quick: 100_000, full: 500_000 },
   cases: cases(0, JOBS, 0),
 };
@@ -132,6 +133,7 @@ export const bagpipePairs: Workload = {
   name: "bagpipe-pairs",
   description: "2 workers each alternating push and pop on one shared structure (pairs/s), 1024 items in it",
   baseline: "Queue",
+  targets: [atLeast("BagPipe", 1, "Queue", "issue #4: BagPipe pairs at least match the queue, 2 workers")],
   iterations: { quick: 200_000, full: 1_000_000 },
   cases: cases(1024, ["Queue", "Stack", "BagPipe"], PAIRS),
 };

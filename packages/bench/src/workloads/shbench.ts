@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { THING } from "../adapters/contenders.js";
+import { ELFMALLOC, THING } from "../adapters/contenders.js";
 import { localWorkload } from "../cases.js";
+import { committedAtMost } from "../harness.js";
 import { type Kernel, num, outOfMemory } from "../kernel.js";
 import { Rng } from "../rng.js";
 
@@ -76,4 +77,5 @@ export const shbench = localWorkload({
   heapBytes: 1 << 25,
   iterations: { quick: 200_000, full: 2_000_000 },
   scale: { [THING]: 0.01 },
+  targets: [committedAtMost(ELFMALLOC, 1.3, "issue #7: peak committed at most 1.3x peak live on shbench")],
 });

@@ -1,6 +1,6 @@
 import { AddressSpace } from "@allocators/mmap-alloc";
 import { ObjectPool, SlabAlloc, struct } from "@allocators/slab-alloc";
-import type { BenchCase, Workload } from "../harness.js";
+import { atLeast, atLeastRate, type BenchCase, type Workload } from "../harness.js";
 
 /** Objects kept live in every slab, so the pairs run on a partly used slab, as in a real heap. */
 const RESIDENT = 100;
@@ -27,6 +27,9 @@ export const slabPairs: Workload = {
   description:
     "SlabAlloc alloc/free pairs (ops = pairs), 16 to 4096 B objects; default options (foreign and interior pointers rejected), checked mode (double frees too) where said; target 64 B >= 50 M/s",
   baseline: "SlabAlloc 64 B",
+  targets: [
+    atLeastRate("SlabAlloc 64 B", 50e6, "M pairs/s", "issue #6: 64 B alloc/free pairs on one thread"),
+  ],
   iterations: { quick: 2_000_000, full: 10_000_000 },
   cases() {
     const space = AddressSpace.create({ maxBytes: 256 << 20 });
@@ -222,6 +225,9 @@ export const poolChurn: Workload = {
   name: "pool-churn",
   description: `particle churn, ${LIVE_PARTICLES} live, one replaced per op; particles with 2 Float64Array(3) vectors; target ObjectPool >= 2x new, 0 GCs`,
   baseline: "new + GC, vector particles",
+  targets: [
+    atLeast("ObjectPool, vector particles", 2, "new + GC, vector particles", "issue #6: ObjectPool on churn"),
+  ],
   iterations: { quick: 500_000, full: 2_000_000 },
   cases() {
     const gcs = new GcCounter();
