@@ -1,21 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { AddressSpace } from "../src/index.js";
 import { PageZeroer } from "../src/zeroing.js";
+import { PAGE, zeroesExactly } from "./zeroing-checks.js";
 
 // A file of its own: the zeroing module compiles its wasm once per process and keeps the answer, so the
 // refusal must come before any other test compiles it.
-
-const PAGE = 4096;
-
-/** Fills the range and a page around it with 0xff, zeroes `[ptr, ptr + bytes)`, checks exactly that reads zero. */
-function zeroesExactly(zeroer: PageZeroer, source: { buffer: ArrayBufferLike }, ptr: number, bytes: number) {
-  new Uint8Array(source.buffer).fill(0xff, 0, ptr + bytes + PAGE);
-  zeroer.zero(ptr, bytes);
-  const u8 = new Uint8Array(source.buffer);
-  expect(u8[ptr - 1]).toBe(0xff);
-  expect(u8.subarray(ptr, ptr + bytes).every((b) => b === 0)).toBe(true);
-  expect(u8[ptr + bytes]).toBe(0xff);
-}
 
 describe("without WebAssembly compilation (e.g. a Content-Security-Policy)", () => {
   const compile = WebAssembly.Module;

@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AddressSpace } from "../src/index.js";
 import { PageZeroer } from "../src/zeroing.js";
-
-const PAGE = 4096;
+import { reusedRunsReadZero } from "./zeroing-checks.js";
 
 describe("zeroing in Chromium", () => {
   it("picks the method by backing: wasm memory.fill, fill on unshared memory, copies on a SharedArrayBuffer", () => {
@@ -18,16 +16,6 @@ describe("zeroing in Chromium", () => {
   });
 
   it.each(["shared", "local", "wasm"] as const)("%s: reused pages and runs read zero", (backing) => {
-    const space = AddressSpace.create({ maxBytes: 16 << 20, backing });
-    const page = space.map(PAGE);
-    const run = space.map(20 * PAGE);
-    space.u8.fill(0xee, page, page + PAGE);
-    space.u8.fill(0xee, run, run + 20 * PAGE);
-    space.unmap(page, PAGE);
-    space.unmap(run, 20 * PAGE);
-    expect(space.check()).toEqual([]);
-    expect([space.map(PAGE), space.map(20 * PAGE)]).toEqual([page, run]);
-    expect(space.u8.subarray(page, page + PAGE).every((b) => b === 0)).toBe(true);
-    expect(space.u8.subarray(run, run + 20 * PAGE).every((b) => b === 0)).toBe(true);
+    reusedRunsReadZero(backing);
   });
 });

@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { AddressSpace } from "../src/index.js";
 import { PageZeroer } from "../src/zeroing.js";
-
-const PAGE = 4096;
-
-/** Fills the range and a page around it with 0xff, zeroes `[ptr, ptr + bytes)`, and checks exactly that range reads zero. */
-function zeroesExactly(zeroer: PageZeroer, source: { buffer: ArrayBufferLike }, ptr: number, bytes: number) {
-  new Uint8Array(source.buffer).fill(0xff, 0, ptr + bytes + PAGE);
-  zeroer.zero(ptr, bytes);
-  const u8 = new Uint8Array(source.buffer);
-  expect(u8[ptr - 1]).toBe(0xff);
-  expect(u8.subarray(ptr, ptr + bytes).every((b) => b === 0)).toBe(true);
-  expect(u8[ptr + bytes]).toBe(0xff);
-}
+import { PAGE, reusedRunsReadZero, zeroesExactly } from "./zeroing-checks.js";
 
 const kinds = [
   {
@@ -55,18 +43,6 @@ describe("PageZeroer", () => {
 
 describe("AddressSpace zeroing on every backing", () => {
   it.each(["shared", "local", "wasm"] as const)("%s: a reused page and a reused run read zero", (backing) => {
-    const space = AddressSpace.create({ maxBytes: 16 << 20, backing });
-    const page = space.map(PAGE);
-    const run = space.map(20 * PAGE);
-    space.u8.fill(0xee, page, page + PAGE);
-    space.u8.fill(0xee, run, run + 20 * PAGE);
-    space.unmap(page, PAGE);
-    space.unmap(run, 20 * PAGE);
-    expect(space.check()).toEqual([]);
-    const again = space.map(PAGE);
-    const runAgain = space.map(20 * PAGE);
-    expect([again, runAgain]).toEqual([page, run]);
-    expect(space.u8.subarray(page, page + PAGE).every((b) => b === 0)).toBe(true);
-    expect(space.u8.subarray(run, run + 20 * PAGE).every((b) => b === 0)).toBe(true);
+    reusedRunsReadZero(backing);
   });
 });
