@@ -80,8 +80,32 @@ export interface Workload {
 /** A performance target: a claim about a workload's results that the run checks and the report lists. */
 export interface Target {
   description: string;
-  /** true when met, false when missed, undefined when the run lacks a case it needs. */
-  met(results: CaseResult[]): boolean | undefined;
+  /**
+   * true when met, false when missed, undefined when the run lacks a case it needs. `earlier` holds the
+   * results of the workloads run before this one, by name, for targets that compare across workloads.
+   */
+  met(results: CaseResult[], earlier: ReadonlyMap<string, CaseResult[]>): boolean | undefined;
+}
+
+/**
+ * Target across workloads: `contender` here runs at least `factor` times `other` in the earlier workload
+ * `workload` (undefined when that workload did not run first, as under `--filter`).
+ */
+export function atLeastEarlier(
+  contender: string,
+  factor: number,
+  workload: string,
+  other: string,
+  why: string,
+): Target {
+  return {
+    description: `${contender} ≥ ${factor}× ${other} in ${workload} (${why})`,
+    met(results, earlier) {
+      const a = results.find((r) => r.name === contender);
+      const b = earlier.get(workload)?.find((r) => r.name === other);
+      return a && b ? a.median >= factor * b.median : undefined;
+    },
+  };
 }
 
 /** Target: `contender` runs at least `rate` ops/s (its median), in `unit` (say "M pairs/s" for 1e6). */

@@ -56,7 +56,11 @@ for (const [n, workload] of selected.entries()) {
   if (process.stderr.isTTY) process.stderr.write("\x1b[2K");
   if (!cases) continue;
   printTable(cases, workload.baseline, workload.unit ?? "ops");
-  const targets = (workload.targets ?? []).map((t) => ({ description: t.description, met: t.met(cases) }));
+  const earlier = new Map(results.map((r) => [r.workload.name, r.cases]));
+  const targets = (workload.targets ?? []).map((t) => ({
+    description: t.description,
+    met: t.met(cases, earlier),
+  }));
   for (const t of targets) console.log(`  target ${TARGET_STATE[String(t.met)]}: ${t.description}`);
   console.log(`  (${((Date.now() - workloadStart) / 1000).toFixed(1)} s)`);
   results.push({ workload, cases, targets });

@@ -17,6 +17,8 @@ export const ELFMALLOC = "elfmalloc";
 export const THING = "@thi.ng/malloc";
 export const THING_LOCKED = "@thi.ng/malloc + lock";
 export const TLSF = "AssemblyScript TLSF (wasm)";
+/** elfmalloc's label in multi-worker tables (see {@link workerLabel}). */
+export const SHARED_ELFMALLOC = `${ELFMALLOC} (shared)`;
 
 /** A contender plus how to open a heap of it on the main thread, for single-threaded workloads. */
 export interface LocalContender extends Contender {

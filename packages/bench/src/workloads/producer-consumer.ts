@@ -9,8 +9,9 @@
  */
 import { availableParallelism } from "node:os";
 import { RingBuffer } from "ringbuf.js";
-import { THING, THING_LOCKED } from "../adapters/contenders.js";
+import { SHARED_ELFMALLOC, THING, THING_LOCKED } from "../adapters/contenders.js";
 import { workerWorkload } from "../cases.js";
+import { atLeastEarlier } from "../harness.js";
 import { type Kernel, num, outOfMemory } from "../kernel.js";
 
 const BATCH = 32;
@@ -111,6 +112,19 @@ export const producerConsumer = [...new Set([2, 2 * cores])].map((workers) =>
     crossThread: true,
     iterations: { quick: 50_000, full: 500_000 },
     unit: "blocks passed",
+    // A block passed is one malloc and one free, two threadtest ops: half the thread-local rate is 0.25x its ops.
+    targets:
+      workers === 2
+        ? [
+            atLeastEarlier(
+              SHARED_ELFMALLOC,
+              0.25,
+              "threadtest-w1",
+              SHARED_ELFMALLOC,
+              "issue #7: producer-consumer at least half the thread-local malloc+free pairs",
+            ),
+          ]
+        : [],
     scale: { [THING]: 0.2, [THING_LOCKED]: 0.2 },
   }),
 );

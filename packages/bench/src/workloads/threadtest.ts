@@ -6,8 +6,9 @@
  *
  * @module
  */
-import { THING } from "../adapters/contenders.js";
+import { SHARED_ELFMALLOC, THING } from "../adapters/contenders.js";
 import { localWorkload, workerWorkload } from "../cases.js";
+import { atLeastEarlier } from "../harness.js";
 import { type Kernel, num, outOfMemory } from "../kernel.js";
 import { WORKER_COUNTS } from "./scaling.js";
 
@@ -57,6 +58,18 @@ export const threadtest = [
       workers,
       crossThread: false,
       iterations: { quick: 100_000, full: 1_000_000 },
+      targets:
+        workers === 2
+          ? [
+              atLeastEarlier(
+                SHARED_ELFMALLOC,
+                1.7,
+                "threadtest-w1",
+                SHARED_ELFMALLOC,
+                "issue #7: 2 workers vs 1",
+              ),
+            ]
+          : [],
     }),
   ),
 ];
