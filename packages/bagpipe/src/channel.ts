@@ -29,6 +29,9 @@
  */
 import { CLOSED, EMPTY, Region, SIGNAL, SLEEPERS } from "./region.js";
 
+/** What {@link Channel}'s sleep preparation returns when the pop must sleep (items are u32, EMPTY is -1). */
+const SLEEP = -2;
+
 /** tryPop attempts of a blocking pop before it goes to sleep. */
 const SPINS_BEFORE_SLEEP = 256;
 
@@ -49,6 +52,9 @@ export abstract class Channel extends Region {
    * older lap's ABANDONED mark in a ring cannot be marked for a wake-up).
    */
   protected lateWriter = false;
+  /** The SIGNAL value and the milliseconds (undefined: no limit) of the sleep {@link #beforeSleep} prepared. */
+  #generation = 0;
+  #sleepFor: number | undefined;
 
   /** One non-blocking attempt to take an item; {@link EMPTY} when there is none. */
   abstract tryPop(): number;
@@ -90,16 +96,9 @@ export abstract class Channel extends Region {
     if (first !== EMPTY) return first;
     const deadline = performance.now() + timeout;
     for (;;) {
-      const item = this.#spinPop();
-      if (item !== EMPTY) return item;
-      const i32 = this.view();
-      const generation = Atomics.load(i32, this.base + SIGNAL);
-      this.announceSleep(i32);
-      const again = this.tryPop();
-      if (again !== EMPTY || this.closed) return this.#awake(again);
-      const left = deadline - performance.now();
-      if (left <= 0) return this.#awake(this.tryPop());
-      Atomics.wait(i32, this.base + SIGNAL, generation, this.#sleepMs(left));
+      const item = this.#beforeSleep(deadline);
+      if (item !== SLEEP) return item;
+      Atomics.wait(this.view(), this.base + SIGNAL, this.#generation, this.#sleepFor);
       this.leaveSleep(this.view());
     }
   }
@@ -111,16 +110,10 @@ export abstract class Channel extends Region {
   async popAsync(options: PopOptions = {}): Promise<number> {
     const deadline = performance.now() + timeoutOf(options);
     for (;;) {
-      const item = this.#spinPop();
-      if (item !== EMPTY) return item;
-      const i32 = this.view();
-      const generation = Atomics.load(i32, this.base + SIGNAL);
-      this.announceSleep(i32);
-      const again = this.tryPop();
-      if (again !== EMPTY || this.closed) return this.#awake(again);
-      const left = deadline - performance.now();
-      if (left <= 0) return this.#awake(this.tryPop());
-      await waitAsync(i32, this.base + SIGNAL, generation, this.#sleepMs(left) ?? Number.POSITIVE_INFINITY);
+      const item = this.#beforeSleep(deadline);
+      if (item !== SLEEP) return item;
+      const timeout = this.#sleepFor ?? Number.POSITIVE_INFINITY;
+      await waitAsync(this.view(), this.base + SIGNAL, this.#generation, timeout);
       this.leaveSleep(this.view());
     }
   }
@@ -166,9 +159,25 @@ export abstract class Channel extends Region {
     return item;
   }
 
-  #sleepMs(left: number): number | undefined {
+  /**
+   * What pop and popAsync do before each sleep: spin, then announce the sleep and look once more. Returns
+   * the item to return ({@link EMPTY} once closed and drained or out of time), or SLEEP with
+   * {@link #generation} and {@link #sleepFor} set for the wait that follows at once (synchronously, so two
+   * popAsync calls on one handle cannot mix them up).
+   */
+  #beforeSleep(deadline: number): number {
+    const item = this.#spinPop();
+    if (item !== EMPTY) return item;
+    const i32 = this.view();
+    this.#generation = Atomics.load(i32, this.base + SIGNAL);
+    this.announceSleep(i32);
+    const again = this.tryPop();
+    if (again !== EMPTY || this.closed) return this.#awake(again);
+    const left = deadline - performance.now();
+    if (left <= 0) return this.#awake(this.tryPop());
     const ms = this.lateWriter ? Math.min(left, LATE_WRITER_WAIT_MS) : left;
-    return ms === Number.POSITIVE_INFINITY ? undefined : ms;
+    this.#sleepFor = ms === Number.POSITIVE_INFINITY ? undefined : ms;
+    return SLEEP;
   }
 
   #awake(item: number): number {
