@@ -38,6 +38,11 @@ export interface BenchCase {
    * operations and the seconds it measured itself.
    */
   run(iterations: number): number | Measured | Promise<number | Measured>;
+  /**
+   * Called before each measured run, untimed: collects the garbage earlier runs (of any case) left, so that
+   * its collection is not charged to this run.
+   */
+  settle?(): void | Promise<void>;
   /** Called once after the last repetition (stop workers, free memory). */
   teardown?(): void | Promise<void>;
   /** Multiplies the workload's iterations for this case (for peers far slower than the rest); default 1. */
@@ -168,15 +173,12 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
   const samples = cases.map(() => [] as number[]);
   const scaled = (c: BenchCase, n: number) => Math.max(1, Math.round(n * (c.scale ?? 1)));
   const perCase = cases.map((c) => scaled(c, iterations));
+  const warmUpSeconds = WARM_UP_SECONDS * (workload.workers ?? 1) * (options.quick ? 0.2 : 1);
   for (const [i, c] of cases.entries()) {
     options.progress(`${workload.name}: warm-up ${c.name}`);
-    const warmUp = scaled(c, iterations / 10);
-    await c.run(warmUp); // warm-up: JIT, pools, workers' heaps
+    const { iterations: warmUp, seconds } = await warmUpCase(c, scaled(c, iterations / 10), warmUpSeconds);
     if (workload.targetSeconds) {
       const target = workload.targetSeconds * (options.quick ? 0.2 : 1);
-      const start = performance.now();
-      await c.run(warmUp);
-      const seconds = Math.max((performance.now() - start) / 1000, 1e-4);
       perCase[i] = Math.max(1, Math.min(Math.round((warmUp * target) / seconds), 100 * perCase[i]));
     }
   }
@@ -184,6 +186,7 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
     for (let k = 0; k < cases.length; k++) {
       const i = (k + rep) % cases.length;
       options.progress(`${workload.name}: repetition ${rep + 1}/${options.repetitions}, ${cases[i].name}`);
+      await cases[i].settle?.();
       const start = performance.now();
       const done = await cases[i].run(perCase[i]);
       const seconds = (performance.now() - start) / 1000;
@@ -200,6 +203,30 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
     await c.teardown?.();
   }
   return results;
+}
+
+/**
+ * Seconds of warm-up runs before a case is measured, per worker. Time, not a count of runs: V8 compiles hot
+ * code on background threads, which have no core of their own while every core runs a worker, so the first
+ * runs of a multi-worker case measured its interpreter (and sized the measured runs from that).
+ */
+const WARM_UP_SECONDS = 0.3;
+
+/**
+ * Runs `c` once (which sets it up: workers' heaps and kernels), then for at least `minSeconds` (JIT, pools),
+ * doubling the runs' length while they are short; returns the last run's iterations and seconds, which size
+ * the measured runs.
+ */
+async function warmUpCase(c: BenchCase, iterations: number, minSeconds: number) {
+  await c.run(iterations);
+  let seconds = 0;
+  for (let spent = 0; ; spent += seconds) {
+    const start = performance.now();
+    await c.run(iterations);
+    seconds = Math.max((performance.now() - start) / 1000, 1e-4);
+    if (spent + seconds >= minSeconds) return { iterations, seconds };
+    if (seconds < minSeconds / 4) iterations *= 2;
+  }
 }
 
 function summarise(cases: BenchCase[], samples: number[][], baseline: string): CaseResult[] {
@@ -224,4 +251,9 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** A full garbage collection, when the process runs with `--expose-gc` (as `pnpm bench` does); else nothing. */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }

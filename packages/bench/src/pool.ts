@@ -22,6 +22,7 @@ export type PoolRequest =
       params: Record<string, unknown>;
     }
   | { type: "run"; id: number; iterations: number }
+  | { type: "settle" }
   | { type: "teardown"; id: number };
 
 export interface PoolReply {

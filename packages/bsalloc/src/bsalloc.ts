@@ -427,9 +427,8 @@ export class BsAlloc implements Alloc, BlockOwner {
   }
 
   #refresh(): void {
-    const buffer = this.space.buffer;
-    this.#u8 = new Uint8Array(buffer, 0, buffer.byteLength);
-    this.#i32 = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+    this.#u8 = this.space.u8;
+    this.#i32 = this.space.i32;
   }
 }
 

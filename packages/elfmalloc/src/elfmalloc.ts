@@ -172,7 +172,6 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   readonly #maxBytes: number;
   #u32: Uint32Array = DETACHED;
   #i32: Int32Array = new Int32Array(0);
-  #buffer: ArrayBufferLike | undefined;
   /** Room to sort a magazine's blocks by address before freeing them into slabs. */
   readonly #scratch = new Uint32Array(64);
   /** Byte offset of the page map. */
@@ -484,7 +483,6 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#space.detach();
     this.#slot = -1;
     this.#u32 = DETACHED;
-    this.#buffer = undefined;
   }
 
   /**
@@ -619,6 +617,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   /** An available slab of class `c`, a parked slab, or a newly mapped one; 0 when out of memory. */
   #acquireSlab(c: SizeClass): Ptr {
     const offered = this.#offers[c.index].tryPop();
+    // A slab from a bag or a pool may lie beyond this handle's views if another worker grew the heap for it.
+    this.#sync();
     if (offered > 0) {
       if (!claim(this.#i32, offered, c.slabBytes))
         throw new Error(`elfmalloc: slab ${offered} was offered while claimed`);
@@ -627,6 +627,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     }
     const base = this.#takePage(c.slabBytes);
     if (base === NULL) return NULL;
+    this.#sync();
     setEntries(this.#u32, this.#map, base, c.slabBytes, KIND_SLAB, c.index);
     initSlab(this.#i32, base, c, this.#slot);
     return base;
@@ -1038,12 +1039,12 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (this.#slot < 0 && this.#u32 === DETACHED && this.#map !== 0) {
       throw new Error("this ElfMalloc handle was detached");
     }
-    const buffer = this.#space.buffer;
-    const bytes = buffer.byteLength;
-    if (buffer !== this.#buffer || bytes !== this.#u32.byteLength) {
-      this.#buffer = buffer;
-      this.#u32 = new Uint32Array(buffer, 0, Math.floor(bytes / 4));
-      this.#i32 = new Int32Array(buffer, 0, Math.floor(bytes / 4));
+    // The address space's views: current after one load of its published length (no byteLength call, which
+    // workers of a growable SharedArrayBuffer contend on).
+    const u32 = this.#space.u32;
+    if (u32 !== this.#u32) {
+      this.#u32 = u32;
+      this.#i32 = this.#space.i32;
     }
   }
 }

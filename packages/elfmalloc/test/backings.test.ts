@@ -50,3 +50,26 @@ describe("backings", () => {
     heap.detach();
   });
 });
+
+describe("views after another handle grew the heap", () => {
+  it("covers slabs another handle mapped past the length this handle last saw, once they are reused here", () => {
+    const a = ElfMalloc.create({ maxBytes: 64 * MiB });
+    const b = ElfMalloc.attach(a.share());
+    const before = a.u8.length;
+    // b maps slabs past the buffer's length when a last looked at it, then frees them: back to the pool.
+    const blocks = Array.from({ length: 20_000 }, () => b.malloc(64));
+    expect(Math.max(...blocks)).toBeGreaterThan(before);
+    for (const p of blocks) b.free(p);
+    b.detach();
+    // a takes those slabs: its views must reach them.
+    const mine = Array.from({ length: 20_000 }, (_, i) => {
+      const p = a.malloc(64);
+      a.u8[p] = i & 255;
+      return p;
+    });
+    expect(Math.max(...mine)).toBeGreaterThan(before);
+    expect(mine.map((p) => a.u8[p])).toEqual(mine.map((_, i) => i & 255));
+    for (const p of mine) a.free(p);
+    expect(a.check()).toEqual([]);
+  });
+});

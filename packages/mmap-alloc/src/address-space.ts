@@ -24,6 +24,7 @@ import {
   H_GROWTHS,
   H_HOLDERS,
   H_LEAVES,
+  H_LENGTH16,
   H_LOCK,
   H_MAGIC,
   H_MAPPED,
@@ -176,7 +177,7 @@ export class AddressSpace implements Memory {
 
   private constructor(backing: BufferBacking, metaBase: number) {
     this.#backing = backing;
-    this.#views = new MemoryViews(backing);
+    this.#views = new MemoryViews(backing, { lengthWord: (metaBase >>> 2) + H_LENGTH16 });
     this.#metaBase = metaBase;
     const fits = backing.byteLength >= metaBase + 4 * HEADER_WORDS;
     const header = fits ? new Int32Array(backing.buffer, metaBase, HEADER_WORDS) : undefined;
@@ -820,14 +821,19 @@ export class AddressSpace implements Memory {
 
   /** Grows the buffer (lock held) to hold `bytes`, by at least {@link GROWTH_FACTOR}; false when it cannot. */
   #ensureLength(bytes: number): boolean {
+    // The published length first: unlike the buffer's byteLength, reading it costs no engine call.
+    if (bytes <= this.#metaView()[H_LENGTH16] * 16) return true;
     const length = this.#backing.byteLength;
-    if (bytes <= length) return true;
-    const granule = Math.max(this.pageSize, this.#backing.granule);
-    const cap = Math.min(this.#backing.limit, Math.ceil(this.maxBytes / granule) * granule);
-    const needed = Math.ceil(bytes / granule) * granule;
-    const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / granule) * granule);
-    if (!this.#backing.grow(Math.max(needed, step)) && !this.#backing.grow(needed)) return false;
-    this.#metaView()[H_GROWTHS]++;
+    if (bytes > length) {
+      const granule = Math.max(this.pageSize, this.#backing.granule);
+      const cap = Math.min(this.#backing.limit, Math.ceil(this.maxBytes / granule) * granule);
+      const needed = Math.ceil(bytes / granule) * granule;
+      const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / granule) * granule);
+      if (!this.#backing.grow(Math.max(needed, step)) && !this.#backing.grow(needed)) return false;
+      this.#metaView()[H_GROWTHS]++;
+    }
+    // Published before map returns any page of the new length (views that see it cover those pages).
+    Atomics.store(this.#metaView(), H_LENGTH16, Math.floor(this.#backing.byteLength / 16));
     return true;
   }
 }
@@ -912,6 +918,7 @@ function writeHeader(
   const tree = new PageTree(TREE_BASE, leaves);
   tree.assign(m, 0, firstPage, true);
   if (leaves > pages) tree.assign(m, pages, leaves - pages, true);
+  m[H_LENGTH16] = Math.floor(buffer.byteLength / 16);
   m[H_VERSION] = VERSION;
   // Last: an attacher that sees MAGIC sees everything above (Atomics.store is sequentially consistent).
   Atomics.store(m, H_MAGIC, MAGIC);

@@ -9,6 +9,7 @@ import {
   CACHED_TAG,
   COUNT_MASK,
   H_CACHE_COUNT,
+  H_LENGTH16,
   H_MAPPED,
   HANDLE_CACHE_SLOTS,
   HANDLE_CACHE_WORDS,
@@ -41,7 +42,7 @@ const BUSY_PAGE = 3;
 /**
  * Checks every invariant of a space whose lock the caller holds: the tree agrees with itself, every page below
  * `maxBytes` is reserved, free or in exactly one run, runs have matching head and tail tags and lie inside
- * the buffer, free runs are coalesced (the tree's longest free run is the real one), the mapped counter
+ * the buffer's published length, free runs are coalesced (the tree's longest free run is the real one), the mapped counter
  * matches, the page caches are consistent, and free pages read zero. Costs O(pages + committed bytes).
  * @returns the problems found; empty when the space is sound.
  */
@@ -52,7 +53,13 @@ export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
   s.tree.collect(m, used, problems);
   for (let p = 0; p < s.firstPage; p++) if (!used[p]) problems.push(`reserved page ${p} is free`);
   for (let p = s.pages; p < leaves; p++) if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
+  // Views trust the published length (header.ts): it must not exceed the buffer, and every run lies below it.
+  const published = m[H_LENGTH16] * 16;
+  if (published > s.buffer.byteLength) {
+    problems.push(`published length ${published} exceeds the buffer's ${s.buffer.byteLength} bytes`);
+  }
   const committedPages = Math.floor(s.buffer.byteLength / s.pageSize);
+  const publishedPages = Math.floor(Math.min(published, s.buffer.byteLength) / s.pageSize);
   let mapped = 0;
   let cached = 0;
   let longestFree = 0;
@@ -79,7 +86,7 @@ export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
       p++;
       continue;
     }
-    checkRun(s, m, used, p, count, committedPages, problems);
+    checkRun(s, m, used, p, count, publishedPages, problems);
     mapped += count;
     p += count;
   }
@@ -101,14 +108,15 @@ function checkRun(
   used: Uint8Array,
   start: number,
   count: number,
-  committedPages: number,
+  publishedPages: number,
   problems: string[],
 ): void {
   const last = start + count - 1;
   if (count > 1 && m[s.tags + last] !== -count) {
     problems.push(`run at page ${start} of ${count} pages has tail tag ${m[s.tags + last]}`);
   }
-  if (last >= committedPages) problems.push(`run at page ${start} reaches past the buffer`);
+  if (last >= publishedPages)
+    problems.push(`run at page ${start} reaches past the buffer's published length`);
   for (let p = start + 1; p < last; p++) {
     if (m[s.tags + p] !== 0) problems.push(`page ${p} inside a run has tag ${m[s.tags + p]}`);
   }

@@ -19,7 +19,7 @@ import { treeWords } from "./page-tree.js";
  *  5 FIRST_PAGE (first page after metadata)  6 LOCK (page-lock.ts)           7 HOLDERS (ids handed out)
  *  8 MAPPED (pages in runs and page caches)  9 GROWTHS
  * 10 LOG_ACTIVE  11 LOG_START  12 LOG_COUNT  13 LOG_USED  14 LOG_MAPPED  15..22 LOG_TAGS (4 x page, value)
- * 23 LOG_CACHE_AT  24 LOG_CACHE_COUNT
+ * 23 LOG_CACHE_AT  24 LOG_CACHE_COUNT  25 LENGTH16 (the buffer's length / 16 as last grown, see below)
  * 31 CACHE_COUNT, 32..63 CACHE: the shared page cache, a stack of CACHE_COUNT pages (page-cache.ts)
  * 64..1087 HANDLE_CACHES: 64 x 16 words: the owner's holder id (0 = free), then a stack: count, 8 pages
  * ```
@@ -35,7 +35,7 @@ import { treeWords } from "./page-tree.js";
  * page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
  */
 export const MAGIC = 0x6d6d6170; // "mmap"
-export const VERSION = 2;
+export const VERSION = 3;
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
 export const H_PAGE_SIZE = 2;
@@ -55,6 +55,13 @@ export const LOG_TAGS = 15;
 export const LOG_TAG_SLOTS = 4;
 export const LOG_CACHE_AT = 23;
 export const LOG_CACHE_COUNT = 24;
+/**
+ * `floor(byteLength / 16)` of the buffer, stored (under the lock) after every growth and before the new pages
+ * are handed out, so that every page of every run lies below it. Views compare it with their own length, one
+ * plain load, instead of reading the buffer's `byteLength`: an engine call that workers of a growable
+ * `SharedArrayBuffer` contend on (see object-alloc's `MemoryViews`).
+ */
+export const H_LENGTH16 = 25;
 /** The shared page cache: a stack at this word (its count, then its pages). */
 export const H_CACHE_COUNT = 31;
 export const CACHE_SLOTS = 32;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   H_LEAVES,
+  H_LENGTH16,
   H_LOCK,
   H_MAPPED,
   LOG_ACTIVE,
@@ -298,6 +299,29 @@ describe("check", () => {
     expect(problems.some((p) => p.includes("tail tag"))).toBe(true);
     expect(problems.some((p) => p.includes("is not zero"))).toBe(true);
     expect(problems.some((p) => p.includes("mapped counter"))).toBe(true);
+  });
+});
+
+describe("published length", () => {
+  it("covers every run after growth, so other handles' views reach them without a byteLength read", () => {
+    const space = AddressSpace.create({ maxBytes: 64 * MiB });
+    const other = AddressSpace.attach(space.share());
+    const before = other.u8.length;
+    const ptr = space.map(4 * MiB);
+    expect(ptr + 4 * MiB).toBeGreaterThan(before);
+    other.u8[ptr + 4 * MiB - 1] = 7;
+    expect(space.u8[ptr + 4 * MiB - 1]).toBe(7);
+    expect(space.check()).toEqual([]);
+  });
+
+  it("is audited: a published length beyond the buffer, or below a run, is reported", () => {
+    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const ptr = space.map(PAGE);
+    const meta = new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4);
+    meta[H_LENGTH16] = ptr / 16;
+    expect(space.check().some((p) => p.includes("published length"))).toBe(true);
+    meta[H_LENGTH16] = space.buffer.byteLength / 16 + 1;
+    expect(space.check().some((p) => p.includes("exceeds the buffer"))).toBe(true);
   });
 });
 

@@ -39,6 +39,13 @@ export interface BufferSource {
  * growable `SharedArrayBuffer` keeps its identity and changes its length) and rebuilds the views otherwise.
  * A view read once stays valid for the bytes it covers; read the property again after the heap may have grown.
  *
+ * That check is not free: reading `byteLength` is a call into the engine (about 13 ns on Node 20), and on a
+ * growable `SharedArrayBuffer` every worker that reads it writes the same shared counter, so two workers reading
+ * it in a loop each take twice as long. Two cases skip it: a buffer that can never change (neither growable nor
+ * resizable) is checked once; and an owner that publishes the length it grew the buffer to in a word of the
+ * buffer itself (`lengthWord`, e.g. mmap-alloc's address space) lets the getters compare that word with the
+ * views' length, one plain load, and check the buffer only when they differ.
+ *
  * @example
  * ```ts
  * const wasm = new WebAssembly.Memory({ initial: 1, maximum: 10 });
@@ -49,6 +56,8 @@ export interface BufferSource {
  */
 export class MemoryViews implements Memory {
   readonly #source: BufferSource;
+  /** The source is a buffer itself, not a holder whose buffer may be replaced (a `WebAssembly.Memory`). */
+  readonly #plain: boolean;
   #buffer: ArrayBufferLike | undefined;
   #byteLength = -1;
   #u8!: Uint8Array;
@@ -57,10 +66,22 @@ export class MemoryViews implements Memory {
   #f32!: Float32Array;
   #f64!: Float64Array;
   #view!: DataView;
+  /** The i32 index of the published length word, or -1; the views' length in its unit (16 bytes). */
+  readonly #lengthWord: number;
+  #length16 = -1;
+  /** True once the views cover a buffer that can never change. */
+  #final = false;
 
-  /** @param source a buffer (fixed, resizable or growable) or an object whose `buffer` is current. */
-  constructor(source: ArrayBufferLike | BufferSource) {
+  /**
+   * @param source a buffer (fixed, resizable or growable) or an object whose `buffer` is current.
+   * @param options.lengthWord the i32 index of a word holding `floor(byteLength / 16)` of the buffer as last
+   *   grown by its owner, who stores it after every growth and before handing out any of the new bytes. The
+   *   views then cover at least every byte so handed out, and are rebuilt only when the word exceeds them.
+   */
+  constructor(source: ArrayBufferLike | BufferSource, options: { lengthWord?: number } = {}) {
+    this.#plain = isBuffer(source);
     this.#source = isBuffer(source) ? { buffer: source } : source;
+    this.#lengthWord = options.lengthWord ?? -1;
   }
 
   get buffer(): ArrayBufferLike {
@@ -92,6 +113,15 @@ export class MemoryViews implements Memory {
   }
 
   #sync(): ArrayBufferLike {
+    // The views are current when they cover the published length; a view of a detached buffer (an unshared
+    // wasm memory that grew) reads undefined there, and undefined <= n is false.
+    if (this.#final || (this.#lengthWord >= 0 && this.#i32?.[this.#lengthWord] <= this.#length16)) {
+      return this.#buffer as ArrayBufferLike;
+    }
+    return this.#rebuild();
+  }
+
+  #rebuild(): ArrayBufferLike {
     const buffer = this.#source.buffer;
     const byteLength = buffer.byteLength;
     if (buffer !== this.#buffer || byteLength !== this.#byteLength) {
@@ -105,6 +135,8 @@ export class MemoryViews implements Memory {
       this.#buffer = buffer;
       this.#byteLength = byteLength;
     }
+    this.#length16 = Math.floor(byteLength / 16);
+    this.#final = this.#plain && isFixed(buffer);
     return buffer;
   }
 }
@@ -114,4 +146,9 @@ function isBuffer(source: ArrayBufferLike | BufferSource): source is ArrayBuffer
     source instanceof ArrayBuffer ||
     (typeof SharedArrayBuffer !== "undefined" && source instanceof SharedArrayBuffer)
   );
+}
+
+/** A buffer whose length can never change: neither a growable `SharedArrayBuffer` nor a resizable `ArrayBuffer`. */
+function isFixed(buffer: ArrayBufferLike): boolean {
+  return !(buffer as SharedArrayBuffer).growable && !(buffer as ArrayBuffer).resizable;
 }

@@ -49,3 +49,54 @@ describe("MemoryViews", () => {
     expect(memory.i32.length).toBe(49152);
   });
 });
+
+/** A buffer whose `byteLength` reads are counted (an own property shadowing the prototype's getter). */
+function counted<T extends ArrayBufferLike>(buffer: T): { buffer: T; reads: () => number } {
+  let reads = 0;
+  const proto = Object.getPrototypeOf(buffer);
+  const getter = Object.getOwnPropertyDescriptor(proto, "byteLength")?.get as () => number;
+  Object.defineProperty(buffer, "byteLength", {
+    get() {
+      reads++;
+      return getter.call(buffer);
+    },
+  });
+  return { buffer, reads: () => reads };
+}
+
+describe("MemoryViews without byteLength reads", () => {
+  it("checks a buffer that can never change once", () => {
+    const { buffer, reads } = counted(new SharedArrayBuffer(4096));
+    const memory = new MemoryViews(buffer);
+    for (let i = 0; i < 10; i++) memory.u8[i] = i;
+    expect(reads()).toBe(1);
+    expect(memory.u8[9]).toBe(9);
+  });
+
+  it("with a published length word, rebuilds only when the word exceeds the views", () => {
+    const { buffer, reads } = counted(new SharedArrayBuffer(4096, { maxByteLength: 65536 }));
+    const memory = new MemoryViews(buffer, { lengthWord: 3 });
+    new Int32Array(buffer)[3] = 4096 / 16;
+    expect(memory.u8.length).toBe(4096);
+    for (let i = 0; i < 10; i++) memory.u32[4 + i] = i;
+    expect(reads()).toBe(1);
+    // Grown but not yet published: the views still cover everything the owner handed out.
+    buffer.grow(8192);
+    expect(memory.u8.length).toBe(4096);
+    expect(reads()).toBe(1);
+    Atomics.store(memory.i32, 3, 8192 / 16);
+    expect(memory.u8.length).toBe(8192);
+    expect(memory.u32[13]).toBe(9);
+    expect(reads()).toBe(2);
+  });
+
+  it("with a published length word, still follows an unshared wasm memory whose old buffer detached", () => {
+    const wasm = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const memory = new MemoryViews(wasm, { lengthWord: 0 });
+    memory.i32[0] = 65536 / 16;
+    expect(memory.u8.length).toBe(65536);
+    wasm.grow(1);
+    expect(memory.u8.length).toBe(131072);
+    expect(memory.i32[0]).toBe(65536 / 16);
+  });
+});
