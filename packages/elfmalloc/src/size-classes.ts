@@ -24,12 +24,13 @@ export const SLAB_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024] as const;
 const MIN_OBJECTS = 8;
 /**
  * A slab becomes available to other threads again once this fraction of its objects is free (the original's
- * `cutoff_factor`, 0.6 there). Lower means half-used slabs are reused sooner instead of new ones being mapped:
- * on a mixed-size workload with 4.6 MiB live, 0.3 needed 12% fewer slab bytes than 0.6 (6.9 against 7.8 MiB)
- * at the same speed, and kept the heap a growth step smaller. A thread that claims a slab still gets at least
- * 30% of it to allocate from without touching shared state.
+ * `cutoff_factor`, 0.6 there). Lower means partly used slabs are reused sooner instead of new ones being mapped:
+ * on shbench (mixed sizes, 4.3 MiB live) 0.3 needed 12% fewer slab bytes than 0.6, and 0.15 another 0.5 MiB
+ * of peak heap (8.44 -> 7.88 MiB; random replace with 10k live blocks 3.06 -> 2.69 MiB), with threadtest,
+ * random replace and larson within run-to-run noise in alternating runs. A thread that claims a slab still
+ * gets at least 15% of it to allocate from without touching shared state.
  */
-const CUTOFF_FACTOR = 0.3;
+const CUTOFF_FACTOR = 0.15;
 
 /** The layout of one size class. */
 export interface SizeClass {

@@ -51,7 +51,9 @@ export const producerConsumerKernel: Kernel = ({ heap, index, shared, params }) 
   const consumePointers = (n: number) => {
     for (let done = 0, spins = 0; done < n; ) {
       const got = ptrRing.pop(ptrs, Math.min(BATCH, n - done));
-      if (got === 0) backoff(spins++);
+      // Spins count empty polls in a row: once past the limit, every further empty poll would sleep.
+      spins = got === 0 ? spins + 1 : 0;
+      if (got === 0) backoff(spins);
       for (let i = 0; i < got; i++) {
         if (heap.peek(ptrs[i]) !== (ptrs[i] & 255)) throw new Error(`block ${ptrs[i]} arrived corrupted`);
         heap.free(ptrs[i], size);
