@@ -173,13 +173,17 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
   const samples = cases.map(() => [] as number[]);
   const scaled = (c: BenchCase, n: number) => Math.max(1, Math.round(n * (c.scale ?? 1)));
   const perCase = cases.map((c) => scaled(c, iterations));
-  const warmUpSeconds = WARM_UP_SECONDS * (workload.workers ?? 1) * (options.quick ? 0.2 : 1);
+  const workers = workload.workers ?? 1;
+  const warmUpSeconds = workers > 1 ? WARM_UP_SECONDS * workers * (options.quick ? 0.2 : 1) : 0;
   for (const [i, c] of cases.entries()) {
     options.progress(`${workload.name}: warm-up ${c.name}`);
-    const { iterations: warmUp, seconds } = await warmUpCase(c, scaled(c, iterations / 10), warmUpSeconds);
+    const first = scaled(c, iterations / 10);
+    await c.run(first); // warm-up: set-up, JIT, pools, workers' heaps
+    if (workers === 1 && !workload.targetSeconds) continue;
+    const { iterations: n, seconds } = await timedWarmUp(c, first, warmUpSeconds);
     if (workload.targetSeconds) {
       const target = workload.targetSeconds * (options.quick ? 0.2 : 1);
-      perCase[i] = Math.max(1, Math.min(Math.round((warmUp * target) / seconds), 100 * perCase[i]));
+      perCase[i] = Math.max(1, Math.min(Math.round((n * target) / seconds), 100 * perCase[i]));
     }
   }
   for (let rep = 0; rep < options.repetitions; rep++) {
@@ -206,19 +210,21 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
 }
 
 /**
- * Seconds of warm-up runs before a case is measured, per worker. Time, not a count of runs: V8 compiles hot
- * code on background threads, which have no core of their own while every core runs a worker, so the first
- * runs of a multi-worker case measured its interpreter (and sized the measured runs from that).
+ * Seconds of timed warm-up runs, per worker, before a multi-worker case is measured. Time, not a count of
+ * runs: V8 compiles hot code on background threads, which have no core of their own while every core runs a
+ * worker, so the first runs of a multi-worker case measured its interpreter (threadtest on 2 workers: 3-6 M
+ * ops/s, then 90) and sized the measured runs from that. Cases on the main thread, whose compiler has a free
+ * core, keep one warm-up run (and one timed run to size the measured ones, for workloads with a target
+ * duration), as before: their figures depend on it (slab-pairs' five cases share SlabAlloc's methods, and a
+ * second warm-up run of each settled V8 on code 25% slower for all of them).
  */
 const WARM_UP_SECONDS = 0.3;
 
 /**
- * Runs `c` once (which sets it up: workers' heaps and kernels), then for at least `minSeconds` (JIT, pools),
- * doubling the runs' length while they are short; returns the last run's iterations and seconds, which size
- * the measured runs.
+ * Runs `c` for at least `minSeconds` (at least once), doubling the runs' length while they are short; returns
+ * the last run's iterations and seconds, which size the measured runs.
  */
-async function warmUpCase(c: BenchCase, iterations: number, minSeconds: number) {
-  await c.run(iterations);
+async function timedWarmUp(c: BenchCase, iterations: number, minSeconds: number) {
   let seconds = 0;
   for (let spent = 0; ; spent += seconds) {
     const start = performance.now();
