@@ -643,8 +643,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return parked;
     }
     const align = slabAlign(bytes);
-    let base = this.#mapPages(bytes, align);
-    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, align);
+    let base = this.#mapPages(bytes, align, true);
+    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, align, true);
     if (base === NULL) return NULL;
     this.#sync();
     Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
@@ -673,9 +673,13 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     }
   }
 
-  /** Maps `bytes` aligned to `align` from the address space. */
-  #mapPages(bytes: number, align: number): Ptr {
-    return this.#space.map(bytes, align);
+  /**
+   * Maps `bytes` aligned to `align` from the address space; zeroed for slabs, whose headers and bit-sets start
+   * from zero, not for large blocks, which malloc need not zero (calloc zeroes them itself): the pages of
+   * runs the space freed without zeroing then cost nothing to reuse.
+   */
+  #mapPages(bytes: number, align: number, zero: boolean): Ptr {
+    return this.#space.map(bytes, align, 0, zero);
   }
 
   #unmapSlab(base: number, bytes: number): void {
@@ -818,8 +822,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const alignment = Math.max(align, GRANULE);
     let base = alignment === GRANULE ? this.#takeCachedLarge(bytes) : NULL;
     const granules = base === NULL ? bytes / GRANULE : this.#cachedLength(base);
-    if (base === NULL) base = this.#mapPages(bytes, alignment);
-    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, alignment);
+    if (base === NULL) base = this.#mapPages(bytes, alignment, false);
+    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, alignment, false);
     if (base === NULL) return NULL;
     this.#sync();
     setEntries(this.#u32, this.#map, base, granules * GRANULE, KIND_LARGE);

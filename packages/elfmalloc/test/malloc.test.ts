@@ -157,6 +157,19 @@ describe("calloc and realloc", () => {
     }
   });
 
+  it("zeroes large blocks whose pages were unmapped without zeroing (more frees than the large cache holds)", () => {
+    const h = heap();
+    const size = 300_000;
+    const blocks = Array.from({ length: 16 }, () => h.malloc(size));
+    for (const p of blocks) h.u8.fill(0xee, p, p + size);
+    for (const p of blocks) h.free(p);
+    const zeroed = Array.from({ length: 16 }, () => h.calloc(1, size));
+    expect(zeroed.filter((p) => blocks.includes(p)).length).toBeGreaterThan(8);
+    for (const p of zeroed) expect(h.u8.subarray(p, p + size).every((b) => b === 0)).toBe(true);
+    for (const p of zeroed) h.free(p);
+    expect(h.check()).toEqual([]);
+  });
+
   it("grows and shrinks with contents kept, in place within a class", () => {
     const h = heap();
     let ptr = h.malloc(20);

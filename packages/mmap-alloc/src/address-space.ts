@@ -19,6 +19,7 @@ import {
   CACHE_SLOTS,
   CACHED_TAG,
   COUNT_MASK,
+  DIRTY_TAG,
   H_CACHE_COUNT,
   H_FIRST_PAGE,
   H_GROWTHS,
@@ -132,9 +133,11 @@ const NO_HANDLE_CACHE = -2;
  * half-done change from the redo log (see header.ts) and releases the lock; it also returns the dead
  * handle's page cache, as {@link AddressSpace.detach} does for a live one.
  *
- * Zeroing: unmap zeroes the pages it frees (zeroing.ts: wasm `memory.fill`, `fill` or copies from a zero block,
- * by backing), before taking the lock, while they still belong to the caller; so every free page reads zero,
- * a fresh page from growth is never written by map, and map never zeroes.
+ * Zeroing (zeroing.ts: wasm `memory.fill`, `fill` or copies from a zero block, by backing): a one-page unmap
+ * zeroes the page before it enters a page cache, so cached pages read zero. A longer unmap only tags its pages
+ * dirty (header.ts), and `map` zeroes the dirty pages of the run it hands out, after releasing the lock, so
+ * the cost falls on whoever needs zeroed pages: `map(bytes, align, label, false)` (a malloc's large blocks)
+ * skips it. A fresh page from growth reads zero and is never written by map.
  *
  * @example
  * ```ts
@@ -171,6 +174,8 @@ export class AddressSpace implements Memory {
   readonly #pageMask: number;
   /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; its tag; its size. */
   #local = UNCLAIMED;
+  /** Set by #mapLocked under the lock: bit 0 if the new run's first page was dirty, bit 1 its last page. */
+  #dirtyEnds = 0;
   #localTag = 0;
   readonly #localSlots: number;
   #meta: Int32Array;
@@ -290,11 +295,13 @@ export class AddressSpace implements Memory {
    * compact); for an alignment above the page size it needs `bytes + align - pageSize` free bytes, as the
    * original's large-align does.
    * @param label a number from 0 to 127 stored with the run ({@link AddressSpace.runLabel}); 0 by default.
+   * @param zero false when the caller does not need zeroed pages (a malloc's blocks): pages freed by a longer
+   *   unmap then keep their old bytes, which saves zeroing them (a fresh page still reads zero).
    * @returns the run's first byte, or 0 when `maxBytes` (or the engine) leaves no room.
    * @throws RangeError naming `bytes` (not an integer from 1 to 2^32), `align` or `label`.
    */
-  map(bytes: number, align = this.pageSize, label = 0): Ptr {
-    if (this.#isOnePage(bytes, align, label)) return this.#mapPage(label);
+  map(bytes: number, align = this.pageSize, label = 0, zero = true): Ptr {
+    if (this.#isOnePage(bytes, align, label)) return this.#mapPage(label, zero);
     assertBytes(bytes, "bytes");
     assertAlign(align);
     assertLabel(label);
@@ -302,11 +309,14 @@ export class AddressSpace implements Memory {
     const alignPages = align > this.pageSize ? align / this.pageSize : 1;
     if (pages + alignPages - 1 > this.#pages) return 0;
     const m = this.#lock();
+    let ptr: Ptr;
     try {
-      return this.#mapLocked(m, pages, alignPages, label);
+      ptr = this.#mapLocked(m, pages, alignPages, label);
     } finally {
       this.#unlock();
     }
+    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, pages, this.#dirtyEnds);
+    return ptr;
   }
 
   /**
@@ -331,7 +341,7 @@ export class AddressSpace implements Memory {
    * Maps one page: from this handle's cache (no lock: only this handle changes it), else from the shared
    * cache, else from the tree.
    */
-  #mapPage(label: number): Ptr {
+  #mapPage(label: number, zero: boolean): Ptr {
     const head = 1 | (label << LABEL_SHIFT);
     const local = this.#local;
     if (local >= 0) {
@@ -339,12 +349,15 @@ export class AddressSpace implements Memory {
       if (m[local] > 0) return popPage(m, local, this.#tags, head) * this.pageSize;
     }
     const m = this.#lock();
+    let ptr: Ptr;
     try {
-      if (m[H_CACHE_COUNT] === 0) return this.#mapLocked(m, 1, 1, label);
-      return popPage(m, H_CACHE_COUNT, this.#tags, head) * this.pageSize;
+      if (m[H_CACHE_COUNT] > 0) return popPage(m, H_CACHE_COUNT, this.#tags, head) * this.pageSize;
+      ptr = this.#mapLocked(m, 1, 1, label);
     } finally {
       this.#unlock();
     }
+    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, 1, this.#dirtyEnds);
+    return ptr;
   }
 
   /** Maps `pages` pages aligned to `alignPages` pages from the tree (lock held); 0 when there is no room. */
@@ -361,6 +374,7 @@ export class AddressSpace implements Memory {
     const start = Math.ceil(found / alignPages) * alignPages;
     if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
     m = this.#metaView();
+    this.#dirtyEnds = this.#endsDirty(m, start, pages);
     this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
     this.#stageRun(m, 0, start, pages, label);
     this.#apply(m);
@@ -369,7 +383,8 @@ export class AddressSpace implements Memory {
 
   /**
    * Unmaps `[ptr, ptr + bytes)`, `bytes` rounded up to pages: a whole run, or its first or last pages (the rest
-   * stays mapped). The pages are zeroed first, so they read zero when mapped again.
+   * stays mapped). One page is zeroed; longer ranges are tagged dirty and zeroed when mapped again (unless that
+   * map asks for no zeroing), so they read zero when mapped again.
    * @throws RangeError naming `ptr` when it is not page-aligned or the range is not the head or tail of one
    * mapped run (not mapped, already unmapped, spanning runs, or the middle of a run); naming `bytes` when
    * it is not an integer from 1 to 2^32. Nothing changes when it throws.
@@ -388,10 +403,12 @@ export class AddressSpace implements Memory {
     const head = m[this.#tags + runStart];
     const runPages = head & COUNT_MASK;
     const label = head >>> LABEL_SHIFT;
-    this.#zeroer.zero(ptr, pages * this.pageSize);
+    // The pages inside the range first, while they are the caller's (DIRTY_TAG inside a run is harmless); its
+    // head or tail page, which carries the run's tag, in the logged change.
+    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === 0) m[this.#tags + p] = DIRTY_TAG;
     const locked = this.#lock();
     try {
-      this.#unmapLocked(locked, runStart, runPages, label, first, pages);
+      this.#unmapLocked(locked, runStart, runPages, label, first, pages, DIRTY_TAG);
     } finally {
       this.#unlock();
     }
@@ -435,7 +452,7 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     try {
       if (m[H_CACHE_COUNT] < CACHE_SLOTS) pushPage(m, H_CACHE_COUNT, this.#tags, page, CACHED_TAG);
-      else this.#unmapLocked(m, page, 1, 0, page, 1);
+      else this.#unmapLocked(m, page, 1, 0, page, 1, 0);
     } finally {
       this.#unlock();
     }
@@ -693,35 +710,68 @@ export class AddressSpace implements Memory {
     label: number,
     first: number,
     pages: number,
+    freedTag: number,
   ) {
     this.#stage(m, first, pages, false, m[H_MAPPED] - pages);
     if (runStart === first) {
-      this.#stageTag(m, 0, first, 0);
-      if (pages === runPages) this.#stageTag(m, 1, first + pages - 1, 0);
+      this.#stageTag(m, 0, first, freedTag);
+      if (pages === runPages) this.#stageTag(m, 1, first + pages - 1, freedTag);
       else this.#stageRun(m, 1, first + pages, runPages - pages, label);
     } else {
-      this.#stageTag(m, 0, runStart + runPages - 1, 0);
+      this.#stageTag(m, 0, runStart + runPages - 1, freedTag);
       this.#stageRun(m, 1, runStart, runPages - pages, label);
     }
     this.#apply(m);
   }
 
+  /** Bit 0: the first page of `[start, start + pages)` is dirty; bit 1: its last (lock held, before staging). */
+  #endsDirty(m: Int32Array, start: number, pages: number): number {
+    const tags = this.#tags;
+    return (m[tags + start] === DIRTY_TAG ? 1 : 0) | (m[tags + start + pages - 1] === DIRTY_TAG ? 2 : 0);
+  }
+
+  /**
+   * Zeroes the dirty pages of the run `[start, start + pages)` that this thread has just mapped (lock released:
+   * the run is its own), clearing their tags; `ends` tells whether the first and last page were dirty, as
+   * their tags may now hold the run's. Consecutive dirty pages are zeroed in one call.
+   */
+  #zeroDirty(start: number, pages: number, ends: number): void {
+    const m = this.#metaView();
+    const last = start + pages - 1;
+    let from = -1;
+    for (let p = start; p <= last + 1; p++) {
+      let dirty = p <= last && ((p === start && (ends & 1) !== 0) || (p === last && (ends & 2) !== 0));
+      if (p <= last && m[this.#tags + p] === DIRTY_TAG) {
+        m[this.#tags + p] = 0;
+        dirty = true;
+      }
+      if (dirty && from < 0) from = p;
+      if (!dirty && from >= 0) {
+        this.#zeroer.zero(from * this.pageSize, (p - from) * this.pageSize);
+        from = -1;
+      }
+    }
+  }
+
   /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
   #extend(first: number, oldPages: number, newPages: number, label: number): boolean {
     let m = this.#lock();
+    const added = newPages - oldPages;
+    let ends: number;
     try {
-      const added = newPages - oldPages;
       if (first + newPages > this.#pages || !this.#tree.isFree(m, first + oldPages, added)) return false;
       if (!this.#ensureLength((first + newPages) * this.pageSize)) return false;
       m = this.#metaView();
+      ends = this.#endsDirty(m, first + oldPages, added);
       this.#stage(m, first + oldPages, added, true, m[H_MAPPED] + added);
       this.#stageTag(m, 0, first + oldPages - 1, 0);
       this.#stageRun(m, 1, first, newPages, label);
       this.#apply(m);
-      return true;
     } finally {
       this.#unlock();
     }
+    this.#zeroDirty(first + oldPages, added, ends);
+    return true;
   }
 
   #assertMapped(ptr: Ptr, bytes: number): void {

@@ -8,6 +8,7 @@ import {
   CACHE_SLOTS,
   CACHED_TAG,
   COUNT_MASK,
+  DIRTY_TAG,
   H_CACHE_COUNT,
   H_LENGTH16,
   H_MAPPED,
@@ -38,12 +39,14 @@ export interface SpaceShape {
 const CACHED_PAGE = 2;
 /** ...and a page of the handle cache of another live handle, which may map or unmap it meanwhile. */
 const BUSY_PAGE = 3;
+/** A free page tagged dirty: unmapped without zeroing, so its bytes are not checked. */
+const DIRTY_PAGE = 4;
 
 /**
  * Checks every invariant of a space whose lock the caller holds: the tree agrees with itself, every page below
  * `maxBytes` is reserved, free or in exactly one run, runs have matching head and tail tags and lie inside
  * the buffer's published length, free runs are coalesced (the tree's longest free run is the real one), the mapped counter
- * matches, the page caches are consistent, and free pages read zero. Costs O(pages + committed bytes).
+ * matches, the page caches are consistent, and free pages not tagged dirty read zero. Costs O(pages + committed bytes).
  * @returns the problems found; empty when the space is sound.
  */
 export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
@@ -67,7 +70,8 @@ export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
   for (let p = s.firstPage; p < s.pages; ) {
     const tag = m[s.tags + p];
     if (!used[p]) {
-      if (tag !== 0) problems.push(`free page ${p} has run tag ${tag}`);
+      if (tag === DIRTY_TAG) used[p] = DIRTY_PAGE;
+      else if (tag !== 0) problems.push(`free page ${p} has run tag ${tag}`);
       longestFree = Math.max(longestFree, ++freeRun);
       p++;
       continue;
@@ -118,7 +122,8 @@ function checkRun(
   if (last >= publishedPages)
     problems.push(`run at page ${start} reaches past the buffer's published length`);
   for (let p = start + 1; p < last; p++) {
-    if (m[s.tags + p] !== 0) problems.push(`page ${p} inside a run has tag ${m[s.tags + p]}`);
+    const tag = m[s.tags + p];
+    if (tag !== 0 && tag !== DIRTY_TAG) problems.push(`page ${p} inside a run has tag ${tag}`);
   }
   for (let p = start; p <= last; p++) if (!used[p]) problems.push(`page ${p} of run ${start} is free`);
 }
@@ -186,12 +191,15 @@ function checkStack(
   }
 }
 
-/** Free and cached pages read zero (but those of another live handle's cache, which it may map meanwhile). */
+/**
+ * Free and cached pages read zero, but dirty free pages and those of another live handle's cache (which it may
+ * map meanwhile).
+ */
 function checkFreeZero(s: SpaceShape, used: Uint8Array, pages: number, problems: string[]): void {
   const words = s.pageSize / 8;
   const f64 = new Float64Array(s.buffer, 0, (pages * s.pageSize) / 8);
   for (let p = s.firstPage; p < pages; p++) {
-    if (used[p] === 1 || used[p] === BUSY_PAGE) continue;
+    if (used[p] === 1 || used[p] === BUSY_PAGE || used[p] === DIRTY_PAGE) continue;
     for (let w = p * words, end = w + words; w < end; w++) {
       if (f64[w] !== 0 || 1 / f64[w] < 0) {
         problems.push(`free page ${p} is not zero${used[p] === CACHED_PAGE ? " (cached)" : ""}`);

@@ -31,8 +31,15 @@ import { treeWords } from "./page-tree.js";
  * `detach` and on `recover` of its handle. So at most {@link CACHE_SLOTS} pages, plus
  * {@link HANDLE_CACHE_SLOTS} (and at most 1/1024 of the space) per other attached handle, are not coalesced.
  * Run tags: a mapped run of `n` pages starting at page `s` has `tag[s] = n | label << 24` and, when `n > 1`,
- * `tag[s + n - 1] = -n`; every other page (inside a run, or free) has tag 0. So a run is found from its first
- * page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
+ * `tag[s + n - 1] = -n`; every other page (inside a run, or free) has tag 0 or {@link DIRTY_TAG}. So a run is
+ * found from its first page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
+ *
+ * Dirty pages: unmapping a run of several pages does not zero it; it tags each freed page DIRTY_TAG (the
+ * pages inside the run before taking the lock, while they are still the caller's; its head and tail page in
+ * the logged change). A free page tagged 0 reads zero; `map` zeroes the dirty pages of the run it returns,
+ * after releasing the lock, unless asked not to. DIRTY_TAG inside a mapped run only says its bytes may be
+ * old (a run mapped without zeroing, or whose mapper died before zeroing): harmless, as its pages are
+ * tagged dirty again when unmapped.
  */
 export const MAGIC = 0x6d6d6170; // "mmap"
 export const VERSION = 3;
@@ -82,6 +89,8 @@ export const LABEL_SHIFT = 24;
 export const MAX_LABEL = 127;
 /** The tag of a page in the single-page cache: negative like a tail tag, but no run is that long. */
 export const CACHED_TAG = -0x40000000;
+/** The tag of a free page that was not zeroed when unmapped: -1, which no tail (-n for n >= 2) has. */
+export const DIRTY_TAG = -1;
 
 /** The word index of the first run tag. */
 export function tagBase(leaves: number): number {

@@ -201,6 +201,8 @@ describe("remap", () => {
     expect(space.u32[(moved + 3 * PAGE) / 4 - 1]).toBe(0xbeef);
     expect(isZero(space, moved + 3 * PAGE, 3 * PAGE)).toBe(true);
     expect(space.runSize(ptr)).toBe(0);
+    // The old pages were freed dirty: mapped again, they read zero.
+    expect(space.map(3 * PAGE)).toBe(ptr);
     expect(isZero(space, ptr, 3 * PAGE)).toBe(true);
     expect(space.remap(moved, 6 * PAGE, 2 * PAGE)).toBe(moved);
     expect(space.runSize(moved)).toBe(2 * PAGE);
@@ -299,6 +301,76 @@ describe("check", () => {
     expect(problems.some((p) => p.includes("tail tag"))).toBe(true);
     expect(problems.some((p) => p.includes("is not zero"))).toBe(true);
     expect(problems.some((p) => p.includes("mapped counter"))).toBe(true);
+  });
+});
+
+describe("dirty pages", () => {
+  /** A space with a 6-page run filled with 0xee, then unmapped: its pages are free and dirty. */
+  function freedDirty() {
+    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const run = space.map(6 * PAGE);
+    space.u8.fill(0xee, run, run + 6 * PAGE);
+    space.unmap(run, 6 * PAGE);
+    return { space, run };
+  }
+
+  it("unmap of several pages does not zero them; map zeroes them; check accepts them", () => {
+    const { space, run } = freedDirty();
+    expect(space.u8[run + 3 * PAGE]).toBe(0xee);
+    expect(space.check()).toEqual([]);
+    expect(space.map(6 * PAGE)).toBe(run);
+    expect(isZero(space, run, 6 * PAGE)).toBe(true);
+    expect(space.check()).toEqual([]);
+  });
+
+  it("map with zero = false hands dirty pages out as they are, and zeroes nothing fresh needs", () => {
+    const { space, run } = freedDirty();
+    expect(space.map(6 * PAGE, PAGE, 0, false)).toBe(run);
+    expect(space.u8[run]).toBe(0xee);
+    expect(space.u8[run + 6 * PAGE - 1]).toBe(0xee);
+    const fresh = space.map(4 * PAGE, PAGE, 0, false);
+    expect(isZero(space, fresh, 4 * PAGE)).toBe(true);
+    expect(space.check()).toEqual([]);
+    // Mapped without zeroing, then unmapped and mapped zeroed: every page reads zero.
+    space.unmap(run, 6 * PAGE);
+    expect(space.map(6 * PAGE)).toBe(run);
+    expect(isZero(space, run, 6 * PAGE)).toBe(true);
+  });
+
+  it("zeroes exactly the dirty pages of a run that spans dirty and clean ones", () => {
+    const { space, run } = freedDirty();
+    // The dirty pages run..run+6 are followed by clean, never used ones: a 10-page run covers both.
+    expect(space.map(10 * PAGE)).toBe(run);
+    expect(isZero(space, run, 10 * PAGE)).toBe(true);
+    expect(space.check()).toEqual([]);
+  });
+
+  it("head and tail unmaps leave dirty pages that a later map or in-place growth zeroes", () => {
+    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const run = space.map(8 * PAGE);
+    space.u8.fill(0xee, run, run + 8 * PAGE);
+    space.unmap(run, 2 * PAGE); // head
+    space.unmap(run + 6 * PAGE, 2 * PAGE); // tail
+    expect(space.check()).toEqual([]);
+    expect(space.map(2 * PAGE)).toBe(run);
+    expect(isZero(space, run, 2 * PAGE)).toBe(true);
+    const middle = run + 2 * PAGE;
+    expect(space.remap(middle, 4 * PAGE, 6 * PAGE)).toBe(middle);
+    expect(space.u8[middle]).toBe(0xee); // kept: the run's own bytes
+    expect(isZero(space, middle + 4 * PAGE, 2 * PAGE)).toBe(true);
+    expect(space.check()).toEqual([]);
+  });
+
+  it("a worker that died after tagging the pages inside its run, before unmapping it, leaves a sound space", () => {
+    const space = AddressSpace.create({ maxBytes: 8 * MiB });
+    const run = space.map(4 * PAGE);
+    const meta = new Int32Array(space.buffer, 0, space.stats().reservedBytes / 4);
+    const tags = tagBase(meta[H_LEAVES]);
+    meta[tags + run / PAGE + 1] = -1;
+    meta[tags + run / PAGE + 2] = -1;
+    expect(space.check()).toEqual([]);
+    space.unmap(run, 4 * PAGE);
+    expect(space.check()).toEqual([]);
   });
 });
 

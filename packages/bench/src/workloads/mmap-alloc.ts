@@ -107,7 +107,7 @@ const ISSUE_3 = "issue #3: single-page map+unmap pairs on one worker";
 export const mmapPairs: Workload = {
   name: "mmap-pairs",
   description:
-    "AddressSpace map+unmap pairs (unmap zeroes the run; single pages go through the page cache, larger runs through the page tree), 1 and 2 workers",
+    "AddressSpace map+unmap pairs (pages zeroed: a single page by unmap, into the page cache; larger runs by map, through the page tree), 1 and 2 workers",
   baseline: "1 page, 1 worker",
   iterations: { quick: 50_000, full: 400_000 },
   targets: [
