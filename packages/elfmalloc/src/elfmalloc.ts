@@ -22,14 +22,9 @@ import {
 import { checkHeap } from "./check.js";
 import {
   FLAG_CHECKED,
-  LARGE_CACHE_SLOTS,
   LAYOUT,
   MAGIC,
-  R_CACHED_GRANULES,
   R_FLAGS,
-  R_LARGE_BLOCKS,
-  R_LARGE_CACHE,
-  R_LARGE_GRANULES,
   R_LAYOUT,
   R_MAGIC,
   R_MAX_THREADS,
@@ -44,12 +39,12 @@ import {
   rootBytes,
   THREAD_WORDS,
 } from "./heap-root.js";
+import { LargeBlocks } from "./large-blocks.js";
 import {
   clearEntries,
   entryIndex,
   GRANULE,
   GRANULE_SHIFT,
-  KIND_CACHED,
   KIND_LARGE,
   KIND_MASK,
   KIND_SLAB,
@@ -151,7 +146,6 @@ const MAGAZINE_CAPACITY = Int32Array.from(SIZE_CLASSES, (c) => c.magazine);
 const CLASS_SIZE = Int32Array.from(SIZE_CLASSES, (c) => c.size);
 const DEFAULT_MAX_THREADS = 64;
 /** The largest block the large-block cache keeps (larger ones go straight back to the address space). */
-const LARGE_CACHE_MAX = 16 << 20;
 const MAX_THREADS = 1024;
 const DETACHED = new Uint32Array(0);
 
@@ -168,6 +162,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   readonly #root: number;
   readonly #offers: BagPipe[];
   readonly #pools: BagPipe[];
+  readonly #large: LargeBlocks;
   readonly #checked: boolean;
   readonly #maxBytes: number;
   #u32: Uint32Array = DETACHED;
@@ -207,6 +202,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#ptrMask = pointerMask(space.maxBytes);
     this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
     this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
+    this.#large = new LargeBlocks(space, root, this.#map);
     this.#offers = SIZE_CLASSES.map((c) => BagPipe.open(space, i32[r + R_OFFERS + c.index]));
     this.#bindThread(slot);
   }
@@ -384,7 +380,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (this.#fitsInPlace(ptr, usable, size, align)) return ptr;
     const entry = this.#u32[entryIndex(this.#map, ptr)];
     if ((entry & KIND_MASK) === KIND_LARGE && size > MAX_SMALL && align <= GRANULE) {
-      return this.#remapLarge(ptr, usable, size);
+      return this.#large.remap(ptr, usable, size);
     }
     const moved = this.alignedAlloc(align, size);
     if (moved === NULL) return NULL;
@@ -695,7 +691,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   #giveBack(): boolean {
     this.trim();
     const pools = this.#unmapPools();
-    return this.#flushLargeCache() || pools;
+    return this.#large.flushCache() || pools;
   }
 
   /** Gives every parked slab back to the address space; true if any was. */
@@ -809,7 +805,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return;
     }
     if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
-      this.#freeLarge(ptr, this.#u32[e + 1] * GRANULE);
+      this.#large.free(ptr, this.#u32[e + 1] * GRANULE);
       return;
     }
     throw notABlock(ptr);
@@ -818,104 +814,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   #allocLarge(size: number, align: number): Ptr {
     assertSize(size);
     if (size > this.#maxBytes) return NULL;
-    const bytes = alignUp(Math.max(size, 1), GRANULE);
-    const alignment = Math.max(align, GRANULE);
-    let base = alignment === GRANULE ? this.#takeCachedLarge(bytes) : NULL;
-    const granules = base === NULL ? bytes / GRANULE : this.#cachedLength(base);
-    if (base === NULL) base = this.#mapPages(bytes, alignment, false);
-    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, alignment, false);
-    if (base === NULL) return NULL;
-    this.#sync();
-    setEntries(this.#u32, this.#map, base, granules * GRANULE, KIND_LARGE);
-    const r = this.#root >>> 2;
-    Atomics.add(this.#i32, r + R_LARGE_GRANULES, granules);
-    Atomics.add(this.#i32, r + R_LARGE_BLOCKS, 1);
-    return base;
-  }
-
-  /**
-   * Frees a large block: into the large-block cache when it is at most {@link LARGE_CACHE_MAX} and a slot is
-   * free (no unmapping, so no zeroing of its pages, which costs more than the rest of a large malloc/free pair
-   * together), else back to the address space. The page map marks a cached block {@link KIND_CACHED} before
-   * its slot publishes it, so freeing it again is rejected.
-   */
-  #freeLarge(ptr: Ptr, bytes: number): void {
-    const r = this.#root >>> 2;
-    const granules = bytes / GRANULE;
-    Atomics.sub(this.#i32, r + R_LARGE_GRANULES, granules);
-    Atomics.sub(this.#i32, r + R_LARGE_BLOCKS, 1);
-    if (bytes <= LARGE_CACHE_MAX) {
-      setEntries(this.#u32, this.#map, ptr, bytes, KIND_CACHED);
-      Atomics.add(this.#i32, r + R_CACHED_GRANULES, granules);
-      for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-        if (Atomics.compareExchange(this.#i32, r + R_LARGE_CACHE + slot, 0, ptr) === 0) return;
-      }
-      Atomics.sub(this.#i32, r + R_CACHED_GRANULES, granules);
-    }
-    clearEntries(this.#u32, this.#map, ptr, bytes);
-    this.#space.unmap(ptr, bytes);
-  }
-
-  /**
-   * Takes a cached large block of at least `bytes` and at most twice that (a larger one would waste more than
-   * a fresh mapping), or returns 0. The slot's compare-exchange hands each block to one taker; its length is
-   * read again from the page map once taken, as the slot may have been emptied and refilled in between.
-   */
-  #takeCachedLarge(bytes: number): Ptr {
-    const r = this.#root >>> 2;
-    for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-      const base = Atomics.load(this.#i32, r + R_LARGE_CACHE + slot);
-      if (base === 0 || !this.#fitsCached(base, bytes)) continue;
-      if (Atomics.compareExchange(this.#i32, r + R_LARGE_CACHE + slot, base, 0) !== base) continue;
-      Atomics.sub(this.#i32, r + R_CACHED_GRANULES, this.#cachedLength(base));
-      if (this.#fitsCached(base, bytes)) return base;
-      this.#unmapCached(base);
-    }
-    return NULL;
-  }
-
-  #fitsCached(base: Ptr, bytes: number): boolean {
-    const length = this.#cachedLength(base) * GRANULE;
-    return length >= bytes && length <= 2 * bytes;
-  }
-
-  /** The length in granules of the cached large block at `base` (0 if it is not one). */
-  #cachedLength(base: Ptr): number {
-    this.#sync();
-    const e = entryIndex(this.#map, base);
-    return this.#u32[e] === base + KIND_CACHED ? this.#u32[e + 1] : 0;
-  }
-
-  #unmapCached(base: Ptr): void {
-    const bytes = this.#cachedLength(base) * GRANULE;
-    clearEntries(this.#u32, this.#map, base, bytes);
-    this.#space.unmap(base, bytes);
-  }
-
-  /** Gives every cached large block back to the address space; true if any was. */
-  #flushLargeCache(): boolean {
-    const r = this.#root >>> 2;
-    let any = false;
-    for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-      const base = Atomics.exchange(this.#i32, r + R_LARGE_CACHE + slot, 0);
-      if (base === 0) continue;
-      Atomics.sub(this.#i32, r + R_CACHED_GRANULES, this.#cachedLength(base));
-      this.#unmapCached(base);
-      any = true;
-    }
-    return any;
-  }
-
-  /** Grows or shrinks a large block through the address space (in place when the pages allow). */
-  #remapLarge(ptr: Ptr, usable: number, size: number): Ptr {
-    const bytes = alignUp(size, GRANULE);
-    const moved = this.#space.remap(ptr, usable, bytes);
-    if (moved === NULL) return NULL;
-    this.#sync();
-    clearEntries(this.#u32, this.#map, ptr, usable);
-    setEntries(this.#u32, this.#map, moved, bytes, KIND_LARGE);
-    Atomics.add(this.#i32, (this.#root >>> 2) + R_LARGE_GRANULES, (bytes - usable) / GRANULE);
-    return moved;
+    const base = this.#large.alloc(size, align);
+    if (base !== NULL || !this.#giveBack()) return base;
+    return this.#large.alloc(size, align);
   }
 
   /** True when `size` bytes at `align` fit the block at `ptr` without wasting more than its class would. */

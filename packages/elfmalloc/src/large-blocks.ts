@@ -1,0 +1,146 @@
+/**
+ * Large blocks: requests above the largest class (or with an alignment above a granule), mapped whole from the
+ * address space in 64 KiB granules, aligned to 64 KiB or more, and described only by the page map (no header):
+ *
+ * ```
+ * page map, granule g of a large block of n granules at `base`:
+ *   [2g] = base | KIND_LARGE     [2g + 1] = n        (every granule of the block; KIND_CACHED while parked)
+ * ```
+ *
+ * Freed blocks of at most {@link LARGE_CACHE_MAX} are parked in the root's 8-slot cache and reused for
+ * requests of half their size or more: reusing a parked block costs no call into the address space's lock.
+ * The page map marks a parked block KIND_CACHED before its slot publishes it (one compare-exchange from 0),
+ * so a second free of it is rejected; a taker empties the slot with one compare-exchange, then re-reads the
+ * block's length, since the slot may have been emptied and refilled in between. Blocks are mapped without
+ * zeroing (`calloc` zeroes what it hands out), so the pages of runs the address space freed earlier cost
+ * nothing to reuse.
+ *
+ * @module
+ */
+import type { AddressSpace } from "@allocators/mmap-alloc";
+import { alignUp, NULL, type Ptr } from "@allocators/object-alloc";
+import {
+  LARGE_CACHE_SLOTS,
+  R_CACHED_GRANULES,
+  R_LARGE_BLOCKS,
+  R_LARGE_CACHE,
+  R_LARGE_GRANULES,
+} from "./heap-root.js";
+import { clearEntries, entryIndex, GRANULE, KIND_CACHED, KIND_LARGE, setEntries } from "./page-map.js";
+
+/** The largest block the cache keeps: beyond, parking would hold too much memory back. */
+const LARGE_CACHE_MAX = 16 << 20;
+
+/** The large blocks of one heap, seen from one handle. Views come from the address space at each call. */
+export class LargeBlocks {
+  readonly #space: AddressSpace;
+  /** i32 index of the heap root, byte offset of the page map. */
+  readonly #r: number;
+  readonly #map: number;
+
+  constructor(space: AddressSpace, root: number, map: number) {
+    this.#space = space;
+    this.#r = root >>> 2;
+    this.#map = map;
+  }
+
+  /**
+   * A block of at least `size` bytes aligned to `align` (at least a granule): a parked block of the right size,
+   * or a new mapping; 0 when the address space has no room.
+   */
+  alloc(size: number, align: number): Ptr {
+    const bytes = alignUp(Math.max(size, 1), GRANULE);
+    const alignment = Math.max(align, GRANULE);
+    let base = alignment === GRANULE ? this.#takeCached(bytes) : NULL;
+    const granules = base === NULL ? bytes / GRANULE : this.#cachedLength(base);
+    if (base === NULL) base = this.#space.map(bytes, alignment, 0, false);
+    if (base === NULL) return NULL;
+    const i32 = this.#space.i32;
+    setEntries(this.#space.u32, this.#map, base, granules * GRANULE, KIND_LARGE);
+    Atomics.add(i32, this.#r + R_LARGE_GRANULES, granules);
+    Atomics.add(i32, this.#r + R_LARGE_BLOCKS, 1);
+    return base;
+  }
+
+  /**
+   * Frees the large block at `ptr` of `bytes`: into the cache when it is at most {@link LARGE_CACHE_MAX} and a
+   * slot is free, else back to the address space.
+   */
+  free(ptr: Ptr, bytes: number): void {
+    const i32 = this.#space.i32;
+    const granules = bytes / GRANULE;
+    Atomics.sub(i32, this.#r + R_LARGE_GRANULES, granules);
+    Atomics.sub(i32, this.#r + R_LARGE_BLOCKS, 1);
+    if (bytes <= LARGE_CACHE_MAX) {
+      setEntries(this.#space.u32, this.#map, ptr, bytes, KIND_CACHED);
+      Atomics.add(i32, this.#r + R_CACHED_GRANULES, granules);
+      for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+        if (Atomics.compareExchange(i32, this.#r + R_LARGE_CACHE + slot, 0, ptr) === 0) return;
+      }
+      Atomics.sub(i32, this.#r + R_CACHED_GRANULES, granules);
+    }
+    clearEntries(this.#space.u32, this.#map, ptr, bytes);
+    this.#space.unmap(ptr, bytes);
+  }
+
+  /** Grows or shrinks the block at `ptr` through the address space (in place when the pages allow), or 0. */
+  remap(ptr: Ptr, usable: number, size: number): Ptr {
+    const bytes = alignUp(size, GRANULE);
+    const moved = this.#space.remap(ptr, usable, bytes);
+    if (moved === NULL) return NULL;
+    const u32 = this.#space.u32;
+    clearEntries(u32, this.#map, ptr, usable);
+    setEntries(u32, this.#map, moved, bytes, KIND_LARGE);
+    Atomics.add(this.#space.i32, this.#r + R_LARGE_GRANULES, (bytes - usable) / GRANULE);
+    return moved;
+  }
+
+  /** Gives every parked block back to the address space; true if any was. */
+  flushCache(): boolean {
+    const i32 = this.#space.i32;
+    let any = false;
+    for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+      const base = Atomics.exchange(i32, this.#r + R_LARGE_CACHE + slot, 0);
+      if (base === 0) continue;
+      Atomics.sub(i32, this.#r + R_CACHED_GRANULES, this.#cachedLength(base));
+      this.#unmapCached(base);
+      any = true;
+    }
+    return any;
+  }
+
+  /**
+   * Takes a parked block of at least `bytes` and at most twice that (a larger one would waste more than a fresh
+   * mapping), or returns 0.
+   */
+  #takeCached(bytes: number): Ptr {
+    const i32 = this.#space.i32;
+    for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
+      const base = Atomics.load(i32, this.#r + R_LARGE_CACHE + slot);
+      if (base === 0 || !this.#fits(base, bytes)) continue;
+      if (Atomics.compareExchange(i32, this.#r + R_LARGE_CACHE + slot, base, 0) !== base) continue;
+      Atomics.sub(i32, this.#r + R_CACHED_GRANULES, this.#cachedLength(base));
+      if (this.#fits(base, bytes)) return base;
+      this.#unmapCached(base);
+    }
+    return NULL;
+  }
+
+  #fits(base: Ptr, bytes: number): boolean {
+    const length = this.#cachedLength(base) * GRANULE;
+    return length >= bytes && length <= 2 * bytes;
+  }
+
+  /** The length in granules of the parked block at `base` (0 if it is not one). */
+  #cachedLength(base: Ptr): number {
+    const u32 = this.#space.u32;
+    const e = entryIndex(this.#map, base);
+    return u32[e] === base + KIND_CACHED ? u32[e + 1] : 0;
+  }
+
+  #unmapCached(base: Ptr): void {
+    const bytes = this.#cachedLength(base) * GRANULE;
+    clearEntries(this.#space.u32, this.#map, base, bytes);
+    this.#space.unmap(base, bytes);
+  }
+}
