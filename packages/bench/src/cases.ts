@@ -8,7 +8,7 @@
 import type { AdapterSource, Contender, HeapAdapter } from "./adapters/adapter.js";
 import { GC, localContenders, workerContenders, workerLabel } from "./adapters/contenders.js";
 import type { BenchCase, LatencyFigures, MemoryFigures, Target, Workload } from "./harness.js";
-import { collectGarbage, quantile } from "./harness.js";
+import { quantile } from "./harness.js";
 import type { KernelInstance } from "./kernel.js";
 import { nativeCase } from "./native.js";
 import { ask } from "./pool.js";
@@ -68,7 +68,6 @@ export function localWorkload(spec: KernelWorkload): Workload {
             peakCommitted = Math.max(peakCommitted, heap.committedBytes());
             return ops;
           },
-          settle: collectGarbage,
           memory: (): MemoryFigures => ({
             peakCommittedBytes: peakCommitted,
             peakLiveBytes: open().kernel.peakLiveBytes?.() ?? 0,
@@ -181,10 +180,6 @@ function workerCase(
       const live = replies.reduce((sum, r) => sum + (r.peakLiveBytes ?? 0), 0);
       peak.peakLiveBytes = Math.max(peak.peakLiveBytes, live);
       return replies.reduce((sum, r) => sum + (r.ops ?? 0), 0);
-    },
-    async settle() {
-      await Promise.all(all.map((index) => ask(index, { type: "settle" })));
-      collectGarbage();
     },
     memory: () => (peak.peakLiveBytes > 0 ? peak : undefined),
     async teardown() {

@@ -38,11 +38,6 @@ export interface BenchCase {
    * operations and the seconds it measured itself.
    */
   run(iterations: number): number | Measured | Promise<number | Measured>;
-  /**
-   * Called before each measured run, untimed: collects the garbage earlier runs (of any case) left, so that
-   * its collection is not charged to this run.
-   */
-  settle?(): void | Promise<void>;
   /** Called once after the last repetition (stop workers, free memory). */
   teardown?(): void | Promise<void>;
   /** Multiplies the workload's iterations for this case (for peers far slower than the rest); default 1. */
@@ -190,7 +185,6 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
     for (let k = 0; k < cases.length; k++) {
       const i = (k + rep) % cases.length;
       options.progress(`${workload.name}: repetition ${rep + 1}/${options.repetitions}, ${cases[i].name}`);
-      await cases[i].settle?.();
       const start = performance.now();
       const done = await cases[i].run(perCase[i]);
       const seconds = (performance.now() - start) / 1000;
@@ -257,9 +251,4 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** A full garbage collection, when the process runs with `--expose-gc` (as `pnpm bench` does); else nothing. */
-export function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
 }

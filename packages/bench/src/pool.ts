@@ -22,7 +22,6 @@ export type PoolRequest =
       params: Record<string, unknown>;
     }
   | { type: "run"; id: number; iterations: number }
-  | { type: "settle" }
   | { type: "teardown"; id: number };
 
 export interface PoolReply {

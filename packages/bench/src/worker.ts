@@ -6,7 +6,6 @@
 import { parentPort } from "node:worker_threads";
 import type { HeapAdapter } from "./adapters/adapter.js";
 import { openAdapter } from "./adapters/contenders.js";
-import { collectGarbage } from "./harness.js";
 import type { KernelInstance } from "./kernel.js";
 import { loadKernel } from "./kernels.js";
 import type { PoolReply, PoolRequest } from "./pool.js";
@@ -31,9 +30,6 @@ async function serve(request: PoolRequest): Promise<PoolReply> {
       const peakLiveBytes = entry.kernel.peakLiveBytes?.() ?? 0;
       return { ops, committedBytes: entry.heap.committedBytes(), peakLiveBytes };
     }
-    case "settle":
-      collectGarbage();
-      return {};
     case "teardown": {
       const entry = running.get(request.id);
       running.delete(request.id);
