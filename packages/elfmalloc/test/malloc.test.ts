@@ -343,6 +343,18 @@ describe("large-block cache", () => {
     expect(h.check()).toEqual([]);
   });
 
+  it("holds at most an eighth of the live large bytes, or 8 MiB", () => {
+    const h = heap();
+    const blocks = [h.malloc(4 * MiB), h.malloc(4 * MiB), h.malloc(4 * MiB)];
+    for (const p of blocks) h.free(p);
+    expect(h.stats().largeCachedBytes).toBe(8 * MiB);
+    const live = Array.from({ length: 20 }, () => h.malloc(4 * MiB)); // 80 MiB live: room for 10 MiB
+    for (const p of live.slice(0, 4)) h.free(p);
+    expect(h.stats().largeCachedBytes).toBeLessThanOrEqual(Math.max(8 * MiB, h.stats().largeBytes / 8));
+    for (const p of live.slice(4)) h.free(p);
+    expect(h.check()).toEqual([]);
+  });
+
   it("gives cached blocks back to the address space before running out", () => {
     const h = heap(8 * MiB);
     const a = h.malloc(5 * MiB);

@@ -22,7 +22,9 @@ export const mmapAllocStop: Stop = {
     space.u8.fill(0xee, a, a + 3 * 4 * KiB);
     space.unmap(a, 3 * 4 * KiB);
     const again = space.map(2 * 4 * KiB);
-    print(`unmap then map 2 pages reuses ${again}: first byte ${space.u8[again]} (freed dirty, zeroed by map)`);
+    print(
+      `unmap then map 2 pages reuses ${again}: first byte ${space.u8[again]} (freed dirty, zeroed by map)`,
+    );
 
     space.u32[again >>> 2] = 42;
     const grown = space.remap(again, 2 * 4 * KiB, 3 * 4 * KiB);
