@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { checkBytes, type HeapAdapter, pokeBytes } from "./adapter.js";
+import { checkBytes, fillBytes, type HeapAdapter, pokeBytes } from "./adapter.js";
 
 /** The part of ElfMalloc's API the bench uses. */
 export interface ElfMallocHandle {
@@ -65,6 +65,7 @@ export class ElfMallocHeap implements HeapAdapter {
   readonly #heap: ElfMallocHandle;
   readonly #owned: boolean;
   #u8: Uint8Array = new Uint8Array(0);
+  #i32: Int32Array = new Int32Array(0);
 
   /** Wraps a handle (`owned`: this thread attached it and detaches it on dispose). */
   constructor(heap: ElfMallocHandle, owned: boolean) {
@@ -91,12 +92,15 @@ export class ElfMallocHeap implements HeapAdapter {
    * (the heap grew, possibly in another worker), as a program would (TLSF's adapter caches its view too).
    */
   #bytes(end: number): Uint8Array {
-    if (end > this.#u8.length) this.#u8 = this.#heap.u8;
+    if (end > this.#u8.length) {
+      this.#u8 = this.#heap.u8;
+      this.#i32 = new Int32Array(this.#u8.buffer, 0, this.#u8.length >>> 2);
+    }
     return this.#u8;
   }
 
   fill(ptr: number, size: number, value: number): void {
-    this.#bytes(ptr + size).fill(value, ptr, ptr + size);
+    fillBytes(this.#bytes(ptr + size), this.#i32, ptr, size, value);
   }
 
   poke(ptr: number, size: number, value: number): void {

@@ -5,12 +5,13 @@
  * @module
  */
 import { MemPool } from "@thi.ng/malloc";
-import { checkBytes, type HeapAdapter, pokeBytes } from "./adapter.js";
+import { checkBytes, fillBytes, type HeapAdapter, pokeBytes } from "./adapter.js";
 import { Mutex } from "./mutex.js";
 
 export class ThingHeap implements HeapAdapter {
   readonly #pool: MemPool;
   readonly #u8: Uint8Array;
+  readonly #i32: Int32Array;
   readonly #lock: Mutex | undefined;
   /** The highest `top` seen: blocks freed at the top go back to the bump region, so `top` falls again. */
   #peakTop = 0;
@@ -19,6 +20,7 @@ export class ThingHeap implements HeapAdapter {
   constructor(buffer: ArrayBufferLike, lock?: SharedArrayBuffer) {
     this.#pool = new MemPool({ buf: buffer as ArrayBuffer, skipInitialization: lock !== undefined });
     this.#u8 = new Uint8Array(buffer);
+    this.#i32 = new Int32Array(buffer, 0, this.#u8.length >>> 2);
     this.#lock = lock && new Mutex(lock);
   }
 
@@ -46,7 +48,7 @@ export class ThingHeap implements HeapAdapter {
   }
 
   fill(ptr: number, size: number, value: number): void {
-    this.#u8.fill(value, ptr, ptr + size);
+    fillBytes(this.#u8, this.#i32, ptr, size, value);
   }
 
   poke(ptr: number, size: number, value: number): void {

@@ -18,14 +18,26 @@ const BATCH = 32;
 const PTR_RING = 4096;
 const BYTE_RING = 1 << 16;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const cores = availableParallelism();
 
-/** Spins a little, then sleeps 20 µs at a time, while the ring is full or empty. */
-function backoff(spins: number): void {
-  if (spins > 64) Atomics.wait(sleepCell, 0, 0, 0.02);
+/**
+ * Polls of a full or empty ring before sleeping. A sleep (20 µs asked, 50-100 µs taken) is about as long as
+ * the ring takes to fill or drain, so sleeping early made both sides of a pair take turns sleeping: the runs
+ * were bimodal (6 or 16 M blocks/s). So a pair spins while every worker has a core of its own, and sleeps
+ * early only when workers share cores (then spinning would take the core of the side it waits for).
+ */
+function spinLimit(workers: number): number {
+  return workers <= cores ? 1 << 20 : 64;
 }
 
-export const producerConsumerKernel: Kernel = ({ heap, index, shared, params }) => {
+/** Sleeps 20 µs once `spins` polls in a row found the ring full or empty. */
+function backoff(spins: number, limit: number): void {
+  if (spins > limit) Atomics.wait(sleepCell, 0, 0, 0.02);
+}
+
+export const producerConsumerKernel: Kernel = ({ heap, index, workers, shared, params }) => {
   const size = num(params, "size");
+  const limit = spinLimit(workers);
   const pair = index >> 1;
   const producer = (index & 1) === 0;
   const ptrRing = new RingBuffer((params.ptrRings as SharedArrayBuffer[])[pair], Uint32Array);
@@ -43,7 +55,7 @@ export const producerConsumerKernel: Kernel = ({ heap, index, shared, params }) 
       }
       for (let pushed = 0, spins = 0; pushed < count; spins++) {
         pushed += ptrRing.push(ptrs, count - pushed, pushed);
-        backoff(spins);
+        backoff(spins, limit);
       }
       done += count;
     }
@@ -53,7 +65,7 @@ export const producerConsumerKernel: Kernel = ({ heap, index, shared, params }) 
       const got = ptrRing.pop(ptrs, Math.min(BATCH, n - done));
       // Spins count empty polls in a row: once past the limit, every further empty poll would sleep.
       spins = got === 0 ? spins + 1 : 0;
-      if (got === 0) backoff(spins);
+      if (got === 0) backoff(spins, limit);
       for (let i = 0; i < got; i++) {
         if (heap.peek(ptrs[i]) !== (ptrs[i] & 255)) throw new Error(`block ${ptrs[i]} arrived corrupted`);
         heap.free(ptrs[i], size);
@@ -69,7 +81,7 @@ export const producerConsumerKernel: Kernel = ({ heap, index, shared, params }) 
       const bytes = heap.view(ptr, size);
       for (let pushed = 0, spins = 0; pushed < size; spins++) {
         pushed += byteRing.push(bytes, size - pushed, pushed);
-        backoff(spins);
+        backoff(spins, limit);
       }
       heap.free(ptr, size);
     }
@@ -81,7 +93,7 @@ export const producerConsumerKernel: Kernel = ({ heap, index, shared, params }) 
       const bytes = heap.view(ptr, size);
       for (let popped = 0, spins = 0; popped < size; spins++) {
         popped += byteRing.pop(bytes, size - popped, popped);
-        backoff(spins);
+        backoff(spins, limit);
       }
       if (bytes[0] !== (done & 255)) throw new Error(`copy ${done} arrived corrupted`);
       heap.free(ptr, size);
@@ -95,8 +107,6 @@ export const producerConsumerKernel: Kernel = ({ heap, index, shared, params }) 
     },
   };
 };
-
-const cores = availableParallelism();
 
 export const producerConsumer = [...new Set([2, 2 * cores])].map((workers) =>
   workerWorkload({
