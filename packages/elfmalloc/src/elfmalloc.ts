@@ -639,10 +639,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return parked;
     }
     const align = slabAlign(bytes);
-    let base = this.#mapPages(bytes, align, true);
-    if (base === NULL && this.#giveBack()) base = this.#mapPages(bytes, align, true);
+    // Zeroed: a new slab's header and bit-sets start from zero.
+    let base = this.#space.map(bytes, align);
+    if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, align);
     if (base === NULL) return NULL;
-    this.#sync();
     Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
     return base;
   }
@@ -667,15 +667,6 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
       this.#unmapSlab(base, c.slabBytes);
     }
-  }
-
-  /**
-   * Maps `bytes` aligned to `align` from the address space; zeroed for slabs, whose headers and bit-sets start
-   * from zero, not for large blocks, which malloc need not zero (calloc zeroes them itself): the pages of
-   * runs the space freed without zeroing then cost nothing to reuse.
-   */
-  #mapPages(bytes: number, align: number, zero: boolean): Ptr {
-    return this.#space.map(bytes, align, 0, zero);
   }
 
   #unmapSlab(base: number, bytes: number): void {

@@ -739,9 +739,9 @@ export class AddressSpace implements Memory {
     const m = this.#metaView();
     const last = start + pages - 1;
     let from = -1;
-    for (let p = start; p <= last + 1; p++) {
-      let dirty = p <= last && ((p === start && (ends & 1) !== 0) || (p === last && (ends & 2) !== 0));
-      if (p <= last && m[this.#tags + p] === DIRTY_TAG) {
+    for (let p = start; p <= last; p++) {
+      let dirty = (p === start && (ends & 1) !== 0) || (p === last && (ends & 2) !== 0);
+      if (m[this.#tags + p] === DIRTY_TAG) {
         m[this.#tags + p] = 0;
         dirty = true;
       }
@@ -751,6 +751,7 @@ export class AddressSpace implements Memory {
         from = -1;
       }
     }
+    if (from >= 0) this.#zeroer.zero(from * this.pageSize, (last + 1 - from) * this.pageSize);
   }
 
   /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
