@@ -98,13 +98,21 @@ export class LargeBlocks {
     return (cached + granules) * 8 <= Math.max(live, CACHE_FLOOR_GRANULES * 8);
   }
 
-  /** Grows or shrinks the block at `ptr` through the address space (in place when the pages allow), or 0. */
+  /**
+   * Grows or shrinks the block at `ptr` through the address space (in place when the pages allow), or 0 (the
+   * block stays as it was). The block's entries are cleared before the call: the address space frees the pages
+   * a shrink or a move gives up before it returns, and another worker may map them and write its own entries at
+   * once, which a clear after the call would wipe. Only this block's owner reads its entries meanwhile.
+   */
   remap(ptr: Ptr, usable: number, size: number): Ptr {
     const bytes = alignUp(size, GRANULE);
+    clearEntries(this.#space.u32, this.#map, ptr, usable);
     const moved = this.#space.remap(ptr, usable, bytes);
-    if (moved === NULL) return NULL;
     const u32 = this.#space.u32;
-    clearEntries(u32, this.#map, ptr, usable);
+    if (moved === NULL) {
+      setEntries(u32, this.#map, ptr, usable, KIND_LARGE);
+      return NULL;
+    }
     setEntries(u32, this.#map, moved, bytes, KIND_LARGE);
     Atomics.add(this.#space.i32, this.#r + R_LARGE_GRANULES, (bytes - usable) / GRANULE);
     return moved;

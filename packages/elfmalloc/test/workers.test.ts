@@ -91,3 +91,23 @@ describe("many workers on one heap", () => {
     heap.detach();
   });
 });
+
+describe("large blocks", () => {
+  it("a realloc that frees pages never clears the page-map entries of a block another worker just got", async () => {
+    const remapRace = new URL("./workers/remap-race.ts", import.meta.url);
+    const heap = ElfMalloc.create({ maxBytes: 256 << 20 });
+    const [remapper, mapper] = await Promise.all(
+      (["remap", "map"] as const).map((role) =>
+        runWorker<{ unknown: number; rounds: number }>(remapRace, {
+          heap: heap.shareThread(),
+          role,
+          ms: 1000,
+        }),
+      ),
+    );
+    expect(remapper.rounds).toBeGreaterThan(1000);
+    expect(mapper.unknown).toBe(0);
+    expect(heap.check()).toEqual([]);
+    heap.detach();
+  });
+});
