@@ -5,8 +5,10 @@
  * @module
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
+import { availableCount, forEachAvailable } from "./available-slabs.js";
 import {
   LARGE_CACHE_SLOTS,
+  R_AVAILABLE,
   R_CACHED_GRANULES,
   R_LARGE_BLOCKS,
   R_LARGE_CACHE,
@@ -102,6 +104,8 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
   for (const base of cached)
     problems.push(`large-block cache slot holds ${base}, which the page map does not mark cached`);
 
+  for (const c of SIZE_CLASSES) checkAvailable(c.index);
+
   const live = new Float64Array(CLASS_COUNT);
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   const cachedBlocks = new Set<number>();
@@ -130,6 +134,29 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     }
   }
   return problems;
+
+  /** Every slab in the class's available set is an unclaimed slab of the class with `cutoff` free blocks. */
+  function checkAvailable(cls: number): void {
+    const set = i32[r + R_AVAILABLE + cls] >>> 2;
+    const c = SIZE_CLASSES[cls];
+    let slabs = 0;
+    forEachAvailable(i32, set, (base) => {
+      slabs++;
+      const e = entryIndex(map, base);
+      const slab = readSlab(i32, base, c.slabBytes);
+      if (u32[e] !== base + KIND_SLAB || u32[e + 1] !== cls || slab.cls !== cls) {
+        problems.push(`available slabs of class ${c.size}: ${base} is not a slab of the class`);
+      } else if (slab.claimed || slab.count < c.cutoff) {
+        problems.push(
+          `available slabs of class ${c.size}: ${base} is claimed or has ${slab.count} free blocks`,
+        );
+      }
+    });
+    const counted = availableCount(i32, set);
+    if (counted !== slabs) {
+      problems.push(`available slabs of class ${c.size}: counter says ${counted}, the set holds ${slabs}`);
+    }
+  }
 
   function checkCached(ptr: number, cls: number, where: string): void {
     const e = entryIndex(map, ptr);

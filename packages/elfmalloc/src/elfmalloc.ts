@@ -19,17 +19,18 @@ import {
   NULL,
   type Ptr,
 } from "@allocators/object-alloc";
+import { availableSetBytes, initAvailableSet, offerSlab, revokeSlab, takeSlab } from "./available-slabs.js";
 import { checkHeap } from "./check.js";
 import {
   FLAG_CHECKED,
   LAYOUT,
   MAGIC,
+  R_AVAILABLE,
   R_FLAGS,
   R_LAYOUT,
   R_MAGIC,
   R_MAX_THREADS,
   R_META_ROOT,
-  R_OFFERS,
   R_PAGE_MAP,
   R_POOLED_GRANULES,
   R_POOLS,
@@ -69,12 +70,9 @@ import {
   claim,
   EMPTY,
   freeBlocks,
-  handleOffset,
   initSlab,
-  isEmpty,
   markFreed,
   markLive,
-  markUnoffered,
   OFFER,
   parkSlab,
   popcount,
@@ -82,7 +80,6 @@ import {
   returnBits,
   setOwner,
   slabClass,
-  takeUnoffered,
   takeWord,
   unclaim,
 } from "./slab.js";
@@ -160,7 +157,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   readonly #space: AddressSpace;
   readonly #meta: BsAlloc;
   readonly #root: number;
-  readonly #offers: BagPipe[];
+  /** i32 index of each class's set of available slabs. */
+  readonly #available: Int32Array;
   readonly #pools: BagPipe[];
   readonly #large: LargeBlocks;
   readonly #checked: boolean;
@@ -203,7 +201,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
     this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
     this.#large = new LargeBlocks(space, root, this.#map);
-    this.#offers = SIZE_CLASSES.map((c) => BagPipe.open(space, i32[r + R_OFFERS + c.index]));
+    this.#available = Int32Array.from(SIZE_CLASSES, (c) => i32[r + R_AVAILABLE + c.index] >>> 2);
     this.#bindThread(slot);
   }
 
@@ -218,7 +216,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     // Pages of one granule: every slab and large block is a whole number of granules aligned to one, so no
     // mapping needs more than its own size of free space (an alignment above the page size needs up to
     // `bytes + align - page`, and the free runs it cannot use fragment the space), and the address space's
-    // own page state shrinks to 36 bytes per 64 KiB.
+    // own page state is 36 bytes per granule.
     const space = AddressSpace.create({
       pageSize: GRANULE,
       maxBytes: options.maxBytes,
@@ -226,15 +224,18 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       backing: options.backing,
       base: options.base,
     });
-    // The root, the page map and the bags share one mapping: a small heap's tables fit in one page.
-    const bags = [...SLAB_SIZES, ...SIZE_CLASSES.map((c) => c.slabBytes)].map((bytes) =>
-      bagShape(space, bytes),
-    );
+    // The root, the page map, the pools and the available sets share one mapping.
+    const pools = SLAB_SIZES.map((bytes) => bagShape(space, bytes));
     const pageMapAt = alignUp(rootBytes(maxThreads), 64);
     let bytes = pageMapAt + pageMapBytes(space.maxBytes);
-    const bagsAt = bags.map((shape) => {
+    const poolsAt = pools.map((shape) => {
       const at = bytes;
       bytes += alignUp(BagPipe.byteLength(shape), 64);
+      return at;
+    });
+    const setsAt = SIZE_CLASSES.map(() => {
+      const at = bytes;
+      bytes += alignUp(availableSetBytes(space.maxBytes), 64);
       return at;
     });
     const root = space.map(bytes);
@@ -247,10 +248,13 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     i32[r + R_MAX_THREADS] = maxThreads;
     i32[r + R_PAGE_MAP] = root + pageMapAt;
     i32[r + R_META_ROOT] = meta.root;
-    // The pools, then the offers: R_OFFERS follows R_POOLS.
-    bags.forEach((shape, k) => {
-      BagPipe.init(space, root + bagsAt[k], shape);
-      i32[r + R_POOLS + k] = root + bagsAt[k];
+    pools.forEach((shape, p) => {
+      BagPipe.init(space, root + poolsAt[p], shape);
+      i32[r + R_POOLS + p] = root + poolsAt[p];
+    });
+    setsAt.forEach((at, c) => {
+      initAvailableSet(i32, (root + at) >>> 2, space.maxBytes);
+      i32[r + R_AVAILABLE + c] = root + at;
     });
     Atomics.store(i32, r + R_MAGIC, MAGIC);
     return new ElfMalloc(space, root, undefined);
@@ -612,7 +616,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /** An available slab of class `c`, a parked slab, or a newly mapped one; 0 when out of memory. */
   #acquireSlab(c: SizeClass): Ptr {
-    const offered = this.#offers[c.index].tryPop();
+    const offered = takeSlab(this.#i32, this.#available[c.index]);
     // A slab from a bag or a pool may lie beyond this handle's views if another worker grew the heap for it.
     this.#sync();
     if (offered > 0) {
@@ -750,30 +754,20 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       this.#i32[this.#rec + TAKEN + c.index] += count;
       return;
     }
-    const transition = freeBlocks(this.#i32, base, c, w, mask, count);
-    if (transition === OFFER) this.#offer(base, c);
-    else if (transition === RELEASE || (transition === EMPTY && this.#takeBack(base, c)))
-      this.#releaseSlab(base, c);
+    this.#afterFree(base, c, freeBlocks(this.#i32, base, c, w, mask, count));
   }
 
   /**
-   * Offers an unclaimed slab to other threads. When the bag is full the slab is marked unoffered instead and
-   * waits, floating, until it is empty; if it became empty while this thread was pushing (the free that saw
-   * it empty found no offer to revoke), this thread returns it to the pool itself.
+   * Carries out what a free (or an unclaim) did to the slab's life cycle. An empty slab goes back to the pool
+   * only if this thread revokes its offer: when the revoke fails, another thread took the slab and will
+   * allocate from it, or the free that offered it has not offered it yet and will (an empty slab then waits in
+   * the available set for its class instead of in the pool).
    */
-  #offer(base: number, c: SizeClass): void {
-    if (this.#offers[c.index].push(base, handleOffset(base, c.slabBytes))) return;
-    markUnoffered(this.#i32, base, c.slabBytes);
-    if (isEmpty(this.#i32, base, c) && takeUnoffered(this.#i32, base, c.slabBytes))
+  #afterFree(base: number, c: SizeClass, transition: number): void {
+    const set = this.#available[c.index];
+    if (transition === OFFER) offerSlab(this.#i32, set, base);
+    else if (transition === RELEASE || (transition === EMPTY && revokeSlab(this.#i32, set, base)))
       this.#releaseSlab(base, c);
-  }
-
-  /** True when this thread may return the empty slab to the pool: it revoked the offer, or there was none. */
-  #takeBack(base: number, c: SizeClass): boolean {
-    return (
-      this.#offers[c.index].revoke(base, handleOffset(base, c.slabBytes)) ||
-      takeUnoffered(this.#i32, base, c.slabBytes)
-    );
   }
 
   /** Everything free() does not handle inline: a full magazine, checked mode, large blocks, stale views, errors. */
@@ -861,7 +855,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
           this.#i32[rec + TAKEN + c.index] -= popcount(bits);
         }
         const transition = unclaim(this.#i32, slab, c);
-        if (transition === OFFER) this.#offer(slab, c);
+        if (transition === OFFER) offerSlab(this.#i32, this.#available[c.index], slab);
         else if (transition === EMPTY) this.#releaseSlab(slab, c);
       }
       u32[at + SLAB] = 0;
@@ -946,14 +940,14 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 }
 
 /**
- * The shape of a bag for slabs of `slabBytes`: 4 rings with room together for every slab of that size the heap
- * can hold, up to 2048 (128 MiB of 64 KiB slabs; beyond, a full bag is handled: an available slab that finds
- * it full waits unoffered until it is empty, an empty slab that finds its pool full is unmapped). Four rings,
- * so that the first workers' handles start on different ones.
+ * The shape of the page pool for slabs of `slabBytes`: 4 rings with room together for the slabs of that size
+ * that fill an eighth of the heap, and at least 1 MiB of them: what {@link ElfMalloc}'s release policy lets the
+ * pools hold (an empty slab that finds its pool full anyway is unmapped). Four rings, so that the first workers'
+ * handles start on different ones.
  */
 function bagShape(space: AddressSpace, slabBytes: number): { pipes: number; capacity: number } {
   const pipes = 4;
-  const cells = Math.ceil(space.maxBytes / slabBytes);
+  const cells = Math.max(space.maxBytes / 8, 1 << 20) / slabBytes;
   return { pipes, capacity: Math.min(512, 2 ** Math.ceil(Math.log2(Math.max(8, cells / pipes)))) };
 }
 

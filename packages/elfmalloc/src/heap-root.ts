@@ -15,8 +15,8 @@
  *  7 slabGranules       granules held by slabs, parked ones included   (Atomics)
  *  8 pooledGranules     granules of slabs parked in the page pools     (Atomics)
  *  9 metaRoot           the bootstrap allocator's root (thread records, bag storage)
- * 10 pools[3]           byte offsets of the page pools, one per slab size
- * 13 offers[CLASS_COUNT]   byte offsets of the available-slab bags, one per class
+ * 10 pools[4]           byte offsets of the page pools, one per slab size
+ * 14 available[CLASS_COUNT]  byte offsets of the available-slab sets, one per class
  *    retired[CLASS_COUNT]  live blocks counted by threads that have gone (Atomics)
  *    largeCache[8]      byte offsets of free large blocks kept for reuse, 0 = empty slot (Atomics)
  *    cachedGranules     granules of the blocks in largeCache (Atomics)
@@ -25,10 +25,10 @@
  *
  * @module
  */
-import { CLASS_COUNT } from "./size-classes.js";
+import { CLASS_COUNT, SLAB_SIZES } from "./size-classes.js";
 
 export const MAGIC = 0x454c464d;
-const LAYOUT_VERSION = 3;
+const LAYOUT_VERSION = 4;
 export const LAYOUT = (CLASS_COUNT << 8) | LAYOUT_VERSION;
 
 export const R_MAGIC = 0;
@@ -42,8 +42,8 @@ export const R_SLAB_GRANULES = 7;
 export const R_POOLED_GRANULES = 8;
 export const R_META_ROOT = 9;
 export const R_POOLS = 10;
-export const R_OFFERS = R_POOLS + 3;
-export const R_RETIRED = R_OFFERS + CLASS_COUNT;
+export const R_AVAILABLE = R_POOLS + SLAB_SIZES.length;
+export const R_RETIRED = R_AVAILABLE + CLASS_COUNT;
 export const R_LARGE_CACHE = R_RETIRED + CLASS_COUNT;
 /** Slots of the large-block cache. */
 export const LARGE_CACHE_SLOTS = 8;

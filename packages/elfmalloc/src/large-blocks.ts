@@ -1,6 +1,6 @@
 /**
  * Large blocks: requests above the largest class (or with an alignment above a granule), mapped whole from the
- * address space in 64 KiB granules, aligned to 64 KiB or more, and described only by the page map (no header):
+ * address space in 16 KiB granules, aligned to 16 KiB or more, and described only by the page map (no header):
  *
  * ```
  * page map, granule g of a large block of n granules at `base`:

@@ -1,10 +1,10 @@
 /**
- * The page map: for every 64 KiB granule of the heap, what lives there. It is how `free(ptr)` finds the block's
+ * The page map: for every 16 KiB granule of the heap, what lives there. It is how `free(ptr)` finds the block's
  * class and slab without a size, in one load, for any pointer.
  *
- * Two u32 per granule `g = ptr >>> 16`:
+ * Two u32 per granule `g = ptr >>> 14`:
  * ```
- * [2g]     base | kind      base: the 64 KiB-aligned start of the slab or large block (low 16 bits free)
+ * [2g]     base | kind      base: the 16 KiB-aligned start of the slab or large block (low 14 bits free)
  *                           kind: 0 = not this heap's, 1 = slab, 2 = large block,
  *                                 3 = large block parked in the large-block cache (free, not a live block)
  * [2g + 1] slab: its class index;  large block: its length in granules
@@ -18,9 +18,9 @@
  */
 
 /** Bytes per granule: the unit of slabs and large blocks. */
-export const GRANULE = 65536;
+export const GRANULE = 16384;
 /** log2 of {@link GRANULE}. */
-export const GRANULE_SHIFT = 16;
+export const GRANULE_SHIFT = 14;
 
 /** Entry kinds. */
 export const KIND_MASK = 3;

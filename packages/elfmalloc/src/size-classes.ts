@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { GRANULE } from "./page-map.js";
 
 /** The smallest block, and the alignment of every block. */
 export const MIN_BLOCK = 16;
@@ -20,7 +21,7 @@ export const MAX_SMALL = 128 * 1024;
 /** Classes up to this size are found through a lookup table indexed by `(size + 15) >> 4`. */
 export const TABLE_LIMIT = 1024;
 /** Slab sizes, smallest first: each class takes the smallest that holds at least {@link MIN_OBJECTS}. */
-export const SLAB_SIZES = [64 * 1024, 256 * 1024, 1024 * 1024] as const;
+export const SLAB_SIZES = [16 * 1024, 64 * 1024, 256 * 1024, 1024 * 1024] as const;
 const MIN_OBJECTS = 8;
 /**
  * A slab becomes available to other threads again once this fraction of its objects is free (the original's
@@ -68,7 +69,9 @@ export function bitsetBytes(words: number): number {
 }
 
 function layoutClass(index: number, size: number): SizeClass {
-  const slabBytes = SLAB_SIZES.find((bytes) => Math.floor(bytes / size) >= MIN_OBJECTS + 1) ?? SLAB_SIZES[2];
+  const slabBytes =
+    SLAB_SIZES.find((bytes) => Math.floor(bytes / size) >= MIN_OBJECTS + 1) ??
+    SLAB_SIZES[SLAB_SIZES.length - 1];
   let objects = Math.floor((slabBytes - SLAB_HEADER_BYTES) / size);
   while (objects * size + SLAB_HEADER_BYTES + bitsetBytes(Math.ceil(objects / 32)) > slabBytes) objects--;
   return {
@@ -118,11 +121,11 @@ export function classOf(size: number): number {
 
 /**
  * The alignment slabs of `slabBytes` need: the largest power-of-two block size they hold (so that such blocks
- * are aligned to their size, which `alignedAlloc` relies on), and at least a granule (64 KiB, the page map's
- * unit). Only the 1 MiB slabs, which hold the 128 KiB class, need more than a granule.
+ * are aligned to their size, which `alignedAlloc` relies on), and at least a granule (16 KiB, the page map's
+ * unit). Only the 1 MiB slabs, which hold the classes from 32 KiB to 128 KiB, need more than a granule.
  */
 export function slabAlign(slabBytes: number): number {
-  let align = 65536;
+  let align = GRANULE;
   for (const c of SIZE_CLASSES) {
     if (c.slabBytes === slabBytes && (c.size & (c.size - 1)) === 0) align = Math.max(align, c.size);
   }

@@ -6,10 +6,11 @@
  * base                                                                     base + slabBytes
  * | block 0 | block 1 | ... | block n-1 | pad | free bits | live bits | header (64 B) |
  *                                              words × 4   words × 4
- * header, as i32 fields:  class | rc = claimed bit + free count | revocation handle | owner slot | ...
+ * header, as i32 fields:  class | rc = claimed bit + free count | owner slot | ...
  * ```
  * The header sits at the end so that blocks start at the aligned base; a pointer finds its slab through the
- * page map, not by masking.
+ * page map, not by masking. The revocation handle of an available slab is its own address: its bit in its
+ * class's available set (available-slabs.ts), so the header needs no field for it.
  *
  * The free bit-set holds a 1 for each free block that no thread holds privately. `rc` counts those bits
  * (`count`) and carries the CLAIMED bit while one thread owns the slab and allocates from it.
@@ -18,9 +19,9 @@
  * the owner first takes a whole word of bits with `Atomics.exchange(word, 0)`, then subtracts their number.
  * So `count` is never below the number of set bits, and the owner's subtraction never makes it negative.
  * Transitions are decided on the value `Atomics.add` returned, so exactly one free sees each crossing:
- * - the free that raises `count` of an unclaimed slab to `cutoff` or past it offers the slab to other threads;
- * - the free that raises it to `objects` (all free) revokes the offer and returns the slab to the page pool
- *   (directly, when that same free also crossed `cutoff`: then no offer exists).
+ * - the free that raises `count` of an unclaimed slab to `cutoff` or past it makes the slab available;
+ * - the free that raises it to `objects` (all free) revokes that and returns the slab to the page pool
+ *   (directly, when that same free also crossed `cutoff`: then the slab was never made available).
  *
  * @module
  */
@@ -34,27 +35,20 @@ export const COUNT_MASK = CLAIMED - 1;
 /** Header field indices, in i32 words from the header start. */
 const CLASS = 0;
 const RC = 1;
-const HANDLE = 2;
-const OWNER = 3;
+const OWNER = 2;
 
 /** The class field of a slab parked in the page pool. */
 export const POOLED = -1;
 
-/**
- * The revocation handle of a slab that should have been offered but whose bag was full. Nobody can claim such a
- * slab, so whoever sees it become empty returns it to the pool instead of revoking it (see {@link takeUnoffered}).
- */
-const UNOFFERED = -1;
-
 /** What a free or an unclaim did to a slab's life cycle: nothing to do. */
 export const STAY = 0;
-/** The unclaimed slab has `cutoff` free blocks or more: offer it to other threads. */
+/** The unclaimed slab has `cutoff` free blocks or more: make it available to other threads. */
 export const OFFER = 1;
-/** Every block of the unclaimed slab is free: take back any offer and return the slab to the pool. */
+/** Every block of the unclaimed slab is free: revoke its availability and return the slab to the pool. */
 export const EMPTY = 2;
 /**
- * One bulk free both raised the count past `cutoff` and made every block free: nobody saw the slab offerable,
- * so it is in no bag and the caller returns it to the pool directly.
+ * One bulk free both raised the count past `cutoff` and made every block free: nobody saw the slab available,
+ * so it is in no available set and the caller returns it to the pool directly.
  */
 export const RELEASE = 3;
 
@@ -71,11 +65,6 @@ export function freeBitsIndex(base: number, c: SizeClass): number {
 /** i32 index of the `rc` field. */
 export function rcIndex(base: number, slabBytes: number): number {
   return headerIndex(base, slabBytes) + RC;
-}
-
-/** Byte offset of the revocation handle, which the available-slab set writes. */
-export function handleOffset(base: number, slabBytes: number): number {
-  return (headerIndex(base, slabBytes) + HANDLE) << 2;
 }
 
 /** The class of the slab at `base` of `slabBytes`, or {@link POOLED}. */
@@ -95,7 +84,6 @@ export function initSlab(i32: Int32Array, base: number, c: SizeClass, owner: num
   i32.fill(0, bits + c.words, bits + 2 * c.words);
   const header = headerIndex(base, c.slabBytes);
   i32[header + CLASS] = c.index;
-  i32[header + HANDLE] = 0;
   i32[header + OWNER] = owner;
   Atomics.store(i32, header + RC, CLAIMED | c.objects);
 }
@@ -103,24 +91,6 @@ export function initSlab(i32: Int32Array, base: number, c: SizeClass, owner: num
 /** Marks the slab at `base` as parked in the page pool. */
 export function parkSlab(i32: Int32Array, base: number, slabBytes: number): void {
   i32[headerIndex(base, slabBytes) + CLASS] = POOLED;
-}
-
-/** Marks a slab that could not be offered (its bag was full). */
-export function markUnoffered(i32: Int32Array, base: number, slabBytes: number): void {
-  Atomics.store(i32, headerIndex(base, slabBytes) + HANDLE, UNOFFERED);
-}
-
-/**
- * True for exactly one caller, and only when the slab is marked unoffered: that caller may return the empty
- * slab to the pool (one compare-exchange, so two threads can never both release it).
- */
-export function takeUnoffered(i32: Int32Array, base: number, slabBytes: number): boolean {
-  return Atomics.compareExchange(i32, headerIndex(base, slabBytes) + HANDLE, UNOFFERED, 0) === UNOFFERED;
-}
-
-/** Whether every block of the slab is free, by its count. */
-export function isEmpty(i32: Int32Array, base: number, c: SizeClass): boolean {
-  return (Atomics.load(i32, rcIndex(base, c.slabBytes)) & ~CLAIMED) === c.objects;
 }
 
 /** Records `owner` as the slab's owner (for stats and check). */

@@ -259,14 +259,24 @@ describe("limits", () => {
     expect(h.check()).toEqual([]);
   });
 
-  it("keeps slabs whose offer found the bag full, and returns them once empty", () => {
-    // 4300 slabs of 128 B blocks, each left 70% free: more offers than one class's bag holds (4 x 1024).
+  it("reuses the free blocks of every partly free slab, however many, lowest address first, and returns them once empty", () => {
+    // 8000 slabs of 128 B blocks, each left 70% free: all of them available at once.
     const h = heap(1024 * MiB);
     const perSlab = SIZE_CLASSES[classOf(128)].objects;
-    const blocks = new Uint32Array(4300 * perSlab);
+    const blocks = new Uint32Array(8000 * perSlab);
     for (let i = 0; i < blocks.length; i++) blocks[i] = h.malloc(128);
     for (let i = 0; i < blocks.length; i++) if (i % 10 < 7) h.free(blocks[i]);
     expect(h.check()).toEqual([]);
+    h.trim();
+    const slabBytes = h.stats().slabBytes;
+    const again = new Uint32Array(Math.floor(blocks.length * 0.69));
+    for (let i = 0; i < again.length; i++) again[i] = h.malloc(128);
+    expect(h.stats().slabBytes).toBe(slabBytes);
+    const lowest = Math.min(...blocks.subarray(0, 10 * perSlab));
+    expect(Math.min(...again.subarray(0, perSlab))).toBeLessThan(
+      lowest + 10 * SIZE_CLASSES[classOf(128)].slabBytes,
+    );
+    for (const p of again) h.free(p);
     for (let i = 0; i < blocks.length; i++) if (i % 10 >= 7) h.free(blocks[i]);
     h.detach();
     const after = ElfMalloc.attach(h.share());

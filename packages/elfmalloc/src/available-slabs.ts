@@ -1,0 +1,120 @@
+/**
+ * The available slabs of one size class: unclaimed slabs with enough free blocks to be worth claiming, as a
+ * lock-free set with one bit per granule of the heap (a slab is named by its first granule).
+ *
+ * Layout, in i32 words from the set's start:
+ * ```
+ * 0                 count          slabs in the set, or more while an offer is in flight (a hint: 0 skips the scan)
+ * 1                 words          words of the bit-set
+ * 2 .. 2+S          summary[S]     bit j set: word j of the bit-set may be non-zero      S = ceil(words / 32)
+ * 2+S .. 2+S+words  bits[words]    bit g set: the slab at granule g is available
+ * ```
+ * Why a bit-set and not a ring (the original's BagPipe): every slab of the heap fits, so an offer never fails
+ * and never leaves a partly free slab unusable; revoking is one `Atomics.and` whose old value says who won,
+ * so the slab header needs no revocation handle; a slab costs one bit per class (512 B per class for a 64 MiB
+ * heap, where a ring cost 9 bytes per slab); and taking the lowest set bit hands out the lowest-addressed slab
+ * first, which packs live blocks low and lets the slabs above drain back to the page pool.
+ *
+ * Order of operations. An offer adds to `count`, sets the slab's bit, then its word's summary bit; a take
+ * clears a bit with `Atomics.and` and owns the slab only if that returned the bit set (so exactly one of takes
+ * and revokes wins each offer), then subtracts from `count`: `count` is never below the number of set bits.
+ * A take that finds a word empty clears the word's summary bit and then reads the word again, setting the
+ * summary bit back if an offer came in between: an offer sets its summary bit after its word bit, so either the
+ * second read sees the word bit, or the offer's summary bit lands after the clear. A summary bit may stay set
+ * over an empty word (a revoke does not clear it); the next take that passes clears it.
+ *
+ * @module
+ */
+import { GRANULE, GRANULE_SHIFT } from "./page-map.js";
+
+const COUNT = 0;
+const WORDS = 1;
+const SUMMARY = 2;
+
+function summaryWords(words: number): number {
+  return Math.ceil(words / 32);
+}
+
+/** Bytes of a set for a heap of `maxBytes`. */
+export function availableSetBytes(maxBytes: number): number {
+  const words = Math.ceil(maxBytes / GRANULE / 32);
+  return (SUMMARY + summaryWords(words) + words) * 4;
+}
+
+/** Formats an empty set at i32 index `set` (the memory must be zero, as freshly mapped pages are). */
+export function initAvailableSet(i32: Int32Array, set: number, maxBytes: number): void {
+  i32[set + WORDS] = Math.ceil(maxBytes / GRANULE / 32);
+}
+
+/** Adds the unclaimed slab at `base` to the set. */
+export function offerSlab(i32: Int32Array, set: number, base: number): void {
+  const g = base >>> GRANULE_SHIFT;
+  const j = g >>> 5;
+  Atomics.add(i32, set + COUNT, 1);
+  Atomics.or(i32, bitsIndex(i32, set) + j, 1 << (g & 31));
+  Atomics.or(i32, set + SUMMARY + (j >>> 5), 1 << (j & 31));
+}
+
+/** Takes the slab at `base` out of the set; true only for the one caller that removed it (take or revoke). */
+export function revokeSlab(i32: Int32Array, set: number, base: number): boolean {
+  const g = base >>> GRANULE_SHIFT;
+  const bit = 1 << (g & 31);
+  if ((Atomics.and(i32, bitsIndex(i32, set) + (g >>> 5), ~bit) & bit) === 0) return false;
+  Atomics.sub(i32, set + COUNT, 1);
+  return true;
+}
+
+/** Takes the lowest-addressed slab of the set and returns its base, or 0 when the set is empty. */
+export function takeSlab(i32: Int32Array, set: number): number {
+  if (Atomics.load(i32, set + COUNT) <= 0) return 0;
+  const bits = bitsIndex(i32, set);
+  const summaries = summaryWords(i32[set + WORDS]);
+  for (let s = 0; s < summaries; s++) {
+    let pending = Atomics.load(i32, set + SUMMARY + s);
+    while (pending !== 0) {
+      const j = (s << 5) + lowestBit(pending);
+      const g = takeFromWord(i32, bits + j);
+      if (g >= 0) {
+        Atomics.sub(i32, set + COUNT, 1);
+        return ((j << 5) + g) * GRANULE;
+      }
+      const mark = 1 << (j & 31);
+      Atomics.and(i32, set + SUMMARY + s, ~mark);
+      if (Atomics.load(i32, bits + j) === 0) pending &= ~mark;
+      else Atomics.or(i32, set + SUMMARY + s, mark);
+    }
+  }
+  return 0;
+}
+
+/** The number of slabs in the set (exact while no offer or take is in flight). */
+export function availableCount(i32: Int32Array, set: number): number {
+  return Atomics.load(i32, set + COUNT);
+}
+
+/** Calls `visit` with the base of every slab in the set, lowest first (for check and snapshots). */
+export function forEachAvailable(i32: Int32Array, set: number, visit: (base: number) => void): void {
+  const bits = bitsIndex(i32, set);
+  for (let j = 0, words = i32[set + WORDS]; j < words; j++) {
+    for (let word = Atomics.load(i32, bits + j); word !== 0; word &= word - 1) {
+      visit(((j << 5) + lowestBit(word)) * GRANULE);
+    }
+  }
+}
+
+function bitsIndex(i32: Int32Array, set: number): number {
+  return set + SUMMARY + summaryWords(i32[set + WORDS]);
+}
+
+/** Clears the lowest set bit of the word at `w` for this caller alone and returns its index, or -1 if none. */
+function takeFromWord(i32: Int32Array, w: number): number {
+  for (let word = Atomics.load(i32, w); word !== 0; word = Atomics.load(i32, w)) {
+    const bit = word & -word;
+    if (Atomics.and(i32, w, ~bit) & bit) return lowestBit(bit);
+  }
+  return -1;
+}
+
+function lowestBit(word: number): number {
+  return 31 - Math.clz32(word & -word);
+}
