@@ -23,9 +23,9 @@ describe("size classes", () => {
     }
   });
 
-  it("fit at least 7 blocks on each slab, bit-sets and header included", () => {
+  it("fit at least 4 blocks on each slab, bit-sets and header included", () => {
     for (const c of SIZE_CLASSES) {
-      expect(c.objects).toBeGreaterThanOrEqual(7);
+      expect(c.objects).toBeGreaterThanOrEqual(4);
       expect(c.objects * c.size + 64 + c.words * 8).toBeLessThanOrEqual(c.slabBytes);
       expect(c.cutoff).toBeGreaterThanOrEqual(1);
       expect(c.cutoff).toBeLessThan(c.objects);
