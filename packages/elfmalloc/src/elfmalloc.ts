@@ -100,6 +100,8 @@ import {
   SLOT_FREE,
   SLOT_LIVE,
   SLOT_RESERVED,
+  SPARE_SLOTS,
+  SPARES,
   TAKEN,
 } from "./thread-cache.js";
 
@@ -635,6 +637,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /** A parked slab of `bytes` or a new mapping; when the space is full, unparks every pool and retries once. */
   #takePage(bytes: number): Ptr {
+    if (bytes === SLAB_SIZES[0]) {
+      const spare = this.#takeSpare();
+      if (spare !== NULL) return spare;
+    }
     const p = SLAB_SIZES.indexOf(bytes as (typeof SLAB_SIZES)[number]);
     const r = this.#root >>> 2;
     const parked = this.#pools[p].tryPop();
@@ -652,24 +658,69 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
 
   /**
-   * Puts an empty slab in its page pool, or gives its pages back to the address space when the pools already
-   * hold more than an eighth of all slab memory (and more than 1 MiB): the dirty-page bound the original lacked.
+   * Puts an empty slab among this thread's spares (16 KiB slabs, while a slot is free), else in its page pool,
+   * or gives its pages back to the address space when the pools already hold more than an eighth of all slab
+   * memory (and more than 1 MiB): the dirty-page bound the original lacked.
    */
   #releaseSlab(base: number, c: SizeClass): void {
+    if (c.slabBytes !== SLAB_SIZES[0] || !this.#parkSpare(base)) this.#poolSlab(base, c.slabBytes);
+  }
+
+  /** Parks an empty slab of `bytes` in its page pool, or unmaps it (see {@link ElfMalloc.#releaseSlab}). */
+  #poolSlab(base: number, bytes: number): void {
     const r = this.#root >>> 2;
-    const granules = c.slabBytes / GRANULE;
+    const granules = bytes / GRANULE;
     const pooled = Atomics.add(this.#i32, r + R_POOLED_GRANULES, granules) + granules;
     const slabs = Atomics.load(this.#i32, r + R_SLAB_GRANULES);
-    const p = SLAB_SIZES.indexOf(c.slabBytes as (typeof SLAB_SIZES)[number]);
+    const p = SLAB_SIZES.indexOf(bytes as (typeof SLAB_SIZES)[number]);
     if (pooled * GRANULE > 1 << 20 && pooled * 8 > slabs) {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
-      this.#unmapSlab(base, c.slabBytes);
+      this.#unmapSlab(base, bytes);
       return;
     }
-    parkSlab(this.#i32, base, c.slabBytes);
+    parkSlab(this.#i32, base, bytes);
     if (!this.#pools[p].push(base)) {
       Atomics.sub(this.#i32, r + R_POOLED_GRANULES, granules);
-      this.#unmapSlab(base, c.slabBytes);
+      this.#unmapSlab(base, bytes);
+    }
+  }
+
+  /**
+   * Parks an empty 16 KiB slab in this thread's record, if a spare slot is free: no shared word is touched
+   * until the thread takes it back. Marked parked before the slot names it, so that a thread killed in between
+   * leaves a slab check() reports (pooled granules off by it), never one named twice.
+   */
+  #parkSpare(base: number): boolean {
+    const u32 = this.#u32;
+    for (let k = 0; k < SPARE_SLOTS; k++) {
+      if (u32[this.#rec + SPARES + k] === 0) {
+        parkSlab(this.#i32, base, SLAB_SIZES[0]);
+        u32[this.#rec + SPARES + k] = base;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A spare slab of this thread, or 0. */
+  #takeSpare(): Ptr {
+    const u32 = this.#u32;
+    for (let k = SPARE_SLOTS - 1; k >= 0; k--) {
+      const base = u32[this.#rec + SPARES + k];
+      if (base !== 0) {
+        u32[this.#rec + SPARES + k] = 0;
+        return base;
+      }
+    }
+    return NULL;
+  }
+
+  /** Puts the spare slabs of the record at u32 index `rec` in the shared page pool. */
+  #releaseSpares(rec: number): void {
+    for (let k = 0; k < SPARE_SLOTS; k++) {
+      const base = this.#u32[rec + SPARES + k];
+      this.#u32[rec + SPARES + k] = 0;
+      if (base !== 0) this.#poolSlab(base, SLAB_SIZES[0]);
     }
   }
 
@@ -866,6 +917,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       if (live !== 0) Atomics.add(this.#i32, r + R_RETIRED + c.index, live);
       this.#i32[rec + TAKEN + c.index] = 0;
     }
+    // Last: the slabs released above may have become this thread's spares.
+    this.#releaseSpares(rec);
   }
 
   /** Takes a thread slot for this handle (the reserved one, or any free one) with a record. */

@@ -16,9 +16,19 @@ import {
   THREAD_WORDS,
 } from "./heap-root.js";
 import { GRANULE } from "./page-map.js";
-import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
+import { CLASS_COUNT, SIZE_CLASSES, SLAB_SIZES } from "./size-classes.js";
 import { popcount } from "./slab.js";
-import { BITS, CLASS_OFFSETS, COUNT, SLAB_FREES, SLOT_CLOSING, SLOT_LIVE, TAKEN } from "./thread-cache.js";
+import {
+  BITS,
+  CLASS_OFFSETS,
+  COUNT,
+  SLAB_FREES,
+  SLOT_CLOSING,
+  SLOT_LIVE,
+  SPARE_SLOTS,
+  SPARES,
+  TAKEN,
+} from "./thread-cache.js";
 
 /** Per size class figures. */
 export interface ClassStats {
@@ -85,6 +95,13 @@ export function liveRecords(i32: Int32Array, root: number): number[] {
   return liveSlots(i32, root).map((slot) => recordOf(i32, root, slot));
 }
 
+/** The spare slabs (16 KiB, parked for the thread) of the record at u32 index `rec`. */
+export function spareSlabs(u32: Uint32Array, rec: number): number {
+  let n = 0;
+  for (let k = 0; k < SPARE_SLOTS; k++) if (u32[rec + SPARES + k] !== 0) n++;
+  return n;
+}
+
 export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   const i32 = space.i32;
   const u32 = space.u32;
@@ -93,9 +110,11 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   const live = new Float64Array(CLASS_COUNT);
   const cached = new Float64Array(CLASS_COUNT);
   let slabFrees = 0;
+  let spareGranules = 0;
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   for (const rec of records) {
     slabFrees += u32[rec + SLAB_FREES];
+    spareGranules += spareSlabs(u32, rec) * (SLAB_SIZES[0] / GRANULE);
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
       live[c.index] += recordLive(u32, rec, c.index);
@@ -117,7 +136,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
     largeBytes: largeGranules * GRANULE,
     largeBlocks,
     slabBytes: Atomics.load(i32, r + R_SLAB_GRANULES) * GRANULE,
-    pooledBytes: Atomics.load(i32, r + R_POOLED_GRANULES) * GRANULE,
+    pooledBytes: (Atomics.load(i32, r + R_POOLED_GRANULES) + spareGranules) * GRANULE,
     cachedBytes: sum((c) => c.cachedBlocks * c.size),
     largeCachedBytes: Atomics.load(i32, r + R_CACHED_GRANULES) * GRANULE,
     mappedBytes: space_.mappedBytes,

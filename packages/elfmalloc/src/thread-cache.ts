@@ -11,6 +11,7 @@
  *                                 put back (i32)
  * slabFrees                        frees this thread made into slab bit-sets (u32, wraps)
  * closed: limit 0 | count 0        a magazine that is always empty and always full (checked mode)
+ * spares[4]                        empty 16 KiB slabs parked for this thread (0: none)
  * ```
  * - `limit`: the magazine's capacity, written when a thread binds the record. The fast paths of malloc and
  *   free address a class by the index of its `count` (the limit is the word before it, the items follow it);
@@ -56,8 +57,16 @@ export const TAKEN = CLASSES_WORDS;
 export const SLAB_FREES = TAKEN + CLASS_COUNT;
 /** u32 offset of the `count` of the closed magazine (its limit is the word before). */
 export const CLOSED_COUNT = SLAB_FREES + 2;
+/**
+ * u32 offset of the thread's spare slabs: empty 16 KiB slabs it parked for itself instead of in the shared
+ * page pool (0: none). A thread that empties slabs and needs new ones at once (allocating and freeing batches)
+ * then cycles them without touching shared words.
+ */
+export const SPARES = CLOSED_COUNT + 1;
+/** How many spare slabs a thread keeps: 64 KiB of 16 KiB slabs. */
+export const SPARE_SLOTS = 4;
 /** Bytes of a thread record. */
-export const RECORD_BYTES = (CLOSED_COUNT + 1) * 4;
+export const RECORD_BYTES = (SPARES + SPARE_SLOTS) * 4;
 
 /** Thread table slot states. */
 export const SLOT_FREE = 0;

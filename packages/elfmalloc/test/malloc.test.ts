@@ -329,6 +329,28 @@ describe("stats and reclamation", () => {
     expect(stats.slabBytes).toBe(stats.pooledBytes);
     expect(other.check()).toEqual([]);
   });
+
+  it("parks a thread's emptied 16 KiB slabs as its spares, and pools them on trim", () => {
+    const h = heap();
+    const other = ElfMalloc.attach(h.share());
+    heaps.push(other);
+    const batch = (t: ElfMalloc) => Array.from({ length: 3000 }, () => t.malloc(64));
+    for (const ptr of batch(h)) h.free(ptr);
+    const emptied = h.stats();
+    // Its spares (4 slabs of 16 KiB) count as parked, and are its own: another thread maps new slabs instead.
+    expect(emptied.pooledBytes).toBeGreaterThanOrEqual(4 * 16384);
+    expect(h.check()).toEqual([]);
+    const theirs = batch(other);
+    expect(other.stats().slabBytes - emptied.slabBytes).toBeGreaterThanOrEqual(4 * 16384);
+    for (const ptr of theirs) other.free(ptr);
+    // Trimmed, they go to the shared pool, and the other thread's next batch maps nothing.
+    h.trim();
+    other.trim();
+    const trimmed = other.stats().slabBytes;
+    for (const ptr of batch(other)) other.free(ptr);
+    expect(other.stats().slabBytes).toBe(trimmed);
+    expect(h.check()).toEqual([]);
+  });
 });
 
 describe("large-block cache", () => {
