@@ -77,10 +77,13 @@ export abstract class Region {
   /** The region's first word: `byteOffset / 4`. */
   protected readonly base: number;
   #i32: Int32Array;
+  /** The memory when it is a `WebAssembly.Memory`, whose buffer growth may replace. */
+  readonly #wasm: WebAssembly.Memory | undefined;
 
   protected constructor(memory: MemoryLike | WebAssembly.Memory, byteOffset: number, kind: number) {
     assertByteOffset(byteOffset, 0);
     this.#memory = memory;
+    this.#wasm = memory instanceof WebAssembly.Memory ? memory : undefined;
     this.byteOffset = byteOffset;
     this.base = byteOffset >>> 2;
     this.#i32 = int32View(memory);
@@ -95,10 +98,22 @@ export abstract class Region {
    * memory's view only after a detach (or when `index` lies beyond a view taken before the memory grew).
    */
   protected view(index = 0): Int32Array {
+    const memory = this.#memory;
+    // A `Memory` keeps its own views current (object-alloc's MemoryViews): ask it every time.
+    if (isMemory(memory)) return memory.i32;
     const i32 = this.#i32;
-    if (i32.length > index && i32.length > 0) return i32;
-    this.#i32 = int32View(this.#memory);
+    if (i32.length > index && i32.length > 0 && !this.#replaced(i32)) return i32;
+    this.#i32 = int32View(memory);
     return this.#i32;
+  }
+
+  /**
+   * Whether a `WebAssembly.Memory` replaced the buffer under `i32`, checked by identity: V8's optimized code
+   * was seen reading the old length of a view whose unshared wasm memory had grown and detached it (Atomics
+   * on that view then threw), so a length of 0 is not a reliable sign.
+   */
+  #replaced(i32: Int32Array): boolean {
+    return this.#wasm !== undefined && i32.buffer !== this.#wasm.buffer;
   }
 
   /**

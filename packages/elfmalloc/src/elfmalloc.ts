@@ -603,8 +603,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       }
       const fresh = this.#acquireSlab(c);
       if (fresh === NULL) return false;
-      u32[at + SLAB] = fresh;
-      u32[at + NEXT_WORD] = 0;
+      // Through the current views: acquiring may have grown the buffer and detached `u32`.
+      this.#u32[at + SLAB] = fresh;
+      this.#u32[at + NEXT_WORD] = 0;
     }
   }
 
@@ -653,6 +654,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     let base = this.#space.map(bytes, align);
     if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, align);
     if (base === NULL) return NULL;
+    // The mapping may have grown the buffer, and growing an unshared wasm memory detaches the old views.
+    this.#sync();
     Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
     return base;
   }

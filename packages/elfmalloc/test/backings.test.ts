@@ -24,8 +24,8 @@ describe("backings", () => {
   });
 
   it("works single-threaded on a resizable ArrayBuffer and an unshared wasm memory that detaches", () => {
-    for (const backing of ["local", "wasm"] as const) {
-      const heap = ElfMalloc.create({ maxBytes: 64 * MiB, backing });
+    for (const backing of ["local", new WebAssembly.Memory({ initial: 1, maximum: 1024 })]) {
+      const heap = ElfMalloc.create({ maxBytes: 60 * MiB, backing });
       const blocks = Array.from({ length: 2000 }, (_, i) => heap.malloc(100 + (i % 500) * 37));
       for (const ptr of blocks) fillBlock(heap, ptr, 64);
       for (const ptr of blocks) expect(verifyBlock(heap, ptr)).toBe(true);
@@ -33,6 +33,20 @@ describe("backings", () => {
       expect(heap.check()).toEqual([]);
       heap.detach();
     }
+  });
+
+  it("loses no slab when a refill grows an unshared wasm memory (its old views detach)", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1024 });
+    const heap = ElfMalloc.create({ maxBytes: 60 * MiB, backing: memory });
+    for (const size of [64, 200, 1000, 3000]) {
+      const blocks = Array.from({ length: 4000 }, () => heap.malloc(size));
+      for (const ptr of blocks) heap.free(ptr);
+    }
+    heap.trim();
+    const stats = heap.stats();
+    expect(stats.liveBytes).toBe(0);
+    expect(stats.slabBytes).toBe(stats.pooledBytes);
+    heap.detach();
   });
 
   it("returns the thread's caches on dispose, and refuses use afterwards", () => {

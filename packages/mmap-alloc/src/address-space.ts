@@ -864,7 +864,9 @@ export class AddressSpace implements Memory {
 
   /** The metadata view, re-made when an unshared `WebAssembly.Memory` grew and detached its buffer. */
   #metaView(): Int32Array {
-    if (this.#meta.length === 0) {
+    // By identity, not by `length === 0`: V8's optimized code was seen reading the old length of a view whose
+    // unshared wasm memory had grown (the Atomics on it then threw "detached"). Other buffers never detach.
+    if (this.#backing.detaches && this.#meta.buffer !== this.#backing.buffer) {
       this.#meta = new Int32Array(this.#backing.buffer, this.#metaBase, this.#metaLength);
     }
     return this.#meta;

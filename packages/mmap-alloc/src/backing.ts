@@ -21,11 +21,14 @@ export interface BufferBacking extends BufferSource {
   grow(bytes: number): boolean;
   /** The object another worker needs to reach the same buffer, or undefined when it cannot be shared. */
   readonly shareable: SharedArrayBuffer | WebAssembly.Memory | undefined;
+  /** True when growth replaces the buffer and detaches the old one (an unshared `WebAssembly.Memory`). */
+  readonly detaches: boolean;
 }
 
 /** A growable (or fixed) SharedArrayBuffer. */
 export class SharedBacking implements BufferBacking {
   readonly granule = 1;
+  readonly detaches = false;
   constructor(readonly buffer: SharedArrayBuffer) {}
   get byteLength(): number {
     return this.buffer.byteLength;
@@ -51,6 +54,7 @@ export class SharedBacking implements BufferBacking {
 /** A resizable ArrayBuffer: one worker only. */
 export class LocalBacking implements BufferBacking {
   readonly granule = 1;
+  readonly detaches = false;
   readonly shareable = undefined;
   constructor(readonly buffer: ArrayBuffer) {}
   get byteLength(): number {
@@ -77,11 +81,14 @@ export class LocalBacking implements BufferBacking {
  */
 export class WasmBacking implements BufferBacking {
   readonly granule = WASM_PAGE;
+  readonly detaches: boolean;
   constructor(
     readonly memory: WebAssembly.Memory,
     /** The memory's maximum in bytes, as far as the space knows it. */
     readonly limit: number,
-  ) {}
+  ) {
+    this.detaches = !(memory.buffer instanceof SharedArrayBuffer);
+  }
   get buffer(): ArrayBufferLike {
     return this.memory.buffer;
   }
