@@ -79,6 +79,7 @@ import {
   RELEASE,
   returnBits,
   setOwner,
+  settled,
   slabClass,
   takeWord,
   unclaim,
@@ -666,6 +667,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * memory (and more than 1 MiB): the dirty-page bound the original lacked.
    */
   #releaseSlab(base: number, c: SizeClass): void {
+    if (!settled(this.#i32, base, c)) return;
     if (c.slabBytes !== SLAB_SIZES[0] || !this.#parkSpare(base)) this.#poolSlab(base, c.slabBytes);
   }
 

@@ -22,6 +22,9 @@
  * - the free that raises `count` of an unclaimed slab to `cutoff` or past it makes the slab available;
  * - the free that raises it to `objects` (all free) revokes that and returns the slab to the page pool
  *   (directly, when that same free also crossed `cutoff`: then the slab was never made available).
+ * Count first means that a free seeing `objects` may run ahead of other frees whose bits are still on their
+ * way: whoever releases an empty slab first waits until all its bits are set ({@link settled}), or those
+ * bits would land in the slab's next life, on live blocks.
  *
  * @module
  */
@@ -179,6 +182,27 @@ export function markLive(i32: Int32Array, base: number, c: SizeClass, index: num
 export function markFreed(i32: Int32Array, base: number, c: SizeClass, index: number): boolean {
   const bit = 1 << (index & 31);
   return (Atomics.and(i32, freeBitsIndex(base, c) + c.words + (index >>> 5), ~bit) & bit) !== 0;
+}
+
+/** How long {@link settled} waits for frees between their count and their bits: far longer than those two steps. */
+const SETTLE_SPINS = 1 << 16;
+
+/**
+ * Waits until every block of the empty slab at `base` has its free bit, and says whether they all came. A
+ * free adds to the count before it sets its bits, so the free that sees the count reach `objects` may run
+ * ahead of another free whose bits are still on their way; releasing the slab then would let those bits land
+ * in its next life, on blocks that are live there (two workers cycling 16 KiB slabs hit this within seconds).
+ * False only when a free never finishes (its worker was terminated between the two steps): the caller then
+ * keeps the slab out of use, and check() reports its count above its free bits.
+ */
+export function settled(i32: Int32Array, base: number, c: SizeClass): boolean {
+  const bits = freeBitsIndex(base, c);
+  for (let spins = 0; spins < SETTLE_SPINS; spins++) {
+    let set = 0;
+    for (let w = 0; w < c.words; w++) set += popcount(Atomics.load(i32, bits + w));
+    if (set === c.objects) return true;
+  }
+  return false;
 }
 
 /** A snapshot of a slab's header for check() and stats(). */

@@ -1,3 +1,4 @@
+import type { Backing } from "@allocators/mmap-alloc";
 import { describe, expect, it } from "vitest";
 import { ElfMalloc } from "../src/index.js";
 import { fillBlock, verifyBlock } from "./pattern.js";
@@ -24,7 +25,8 @@ describe("backings", () => {
   });
 
   it("works single-threaded on a resizable ArrayBuffer and an unshared wasm memory that detaches", () => {
-    for (const backing of ["local", new WebAssembly.Memory({ initial: 1, maximum: 1024 })]) {
+    const backings: Backing[] = ["local", new WebAssembly.Memory({ initial: 1, maximum: 1024 })];
+    for (const backing of backings) {
       const heap = ElfMalloc.create({ maxBytes: 60 * MiB, backing });
       const blocks = Array.from({ length: 2000 }, (_, i) => heap.malloc(100 + (i % 500) * 37));
       for (const ptr of blocks) fillBlock(heap, ptr, 64);

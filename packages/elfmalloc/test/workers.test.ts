@@ -94,6 +94,24 @@ describe("many workers on one heap", () => {
   });
 });
 
+describe("slabs emptied and refilled by two workers at once", () => {
+  it("are never reused while a free's bits are still on their way (counts and bit-sets agree)", async () => {
+    // Every slab life cycle crosses workers here; a slab released before another free's bits landed took
+    // those bits into its next life (counts drifted from bit-sets, and a worker spun forever within seconds).
+    const batches = new URL("./workers/batches.ts", import.meta.url);
+    for (let round = 0; round < 4; round++) {
+      const heap = ElfMalloc.create({ maxBytes: 64 << 20 });
+      const rounds = await Promise.all(
+        [0, 1].map(() => runWorker<number>(batches, { heap: heap.shareThread(), ms: 400 })),
+      );
+      expect(Math.min(...rounds)).toBeGreaterThan(10);
+      expect(heap.check()).toEqual([]);
+      expect(heap.stats().liveBytes).toBe(0);
+      heap.detach();
+    }
+  });
+});
+
 describe("large blocks", () => {
   it("a realloc that frees pages never clears the page-map entries of a block another worker just got", async () => {
     const remapRace = new URL("./workers/remap-race.ts", import.meta.url);
