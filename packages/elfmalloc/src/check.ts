@@ -62,12 +62,13 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
       g++;
       continue;
     }
+    // One problem per run, however many of its granules disagree (a worker killed while writing them).
+    let disagree = 0;
     for (let k = 1; k < granules; k++) {
       const other = entryIndex(map, (g + k) * GRANULE);
-      if (u32[other] !== entry || u32[other + 1] !== u32[e + 1]) {
-        problems.push(`page map: granule ${g + k} disagrees with the run at ${base}`);
-      }
+      if (u32[other] !== entry || u32[other + 1] !== u32[e + 1]) disagree++;
     }
+    if (disagree > 0) problems.push(`page map: ${disagree} granules disagree with the run at ${base}`);
     if (kind === KIND_LARGE) {
       largeGranules += granules;
       largeBlocks++;

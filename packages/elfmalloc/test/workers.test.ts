@@ -83,13 +83,13 @@ describe("many workers on one heap", () => {
     // large-block cache's slot), it leaves those off by one block; killed while taking a slab from a pool,
     // or writing or clearing a new or unmapped slab's page-map entries, that slab leaks, with its entries or
     // the slab and pool counters off by it; killed while making a slab available, that slab's word of the
-    // class's available set may lack its summary mark. At most two such problems per kill, and nothing else
-    // may be wrong.
+    // class's available set may lack its summary mark. At most three such problems per kill (a large block
+    // whose entries were half written: its run, and both large counters), and nothing else may be wrong.
     const problems = heap.check();
     const bounded =
-      /blocks out of slabs|free bits|large granules|large blocks|cached|page map: granule \d+ disagrees|(pooled|slab) granules|available slabs of class \d+: \d+ words/;
+      /blocks out of slabs|free bits|large granules|large blocks|cached|page map: \d+ granules disagree|(pooled|slab) granules|available slabs of class \d+: \d+ words/;
     expect(problems.filter((p) => !bounded.test(p))).toEqual([]);
-    expect(problems.length).toBeLessThanOrEqual(6);
+    expect(problems.length).toBeLessThanOrEqual(9);
     heap.detach();
   });
 });
