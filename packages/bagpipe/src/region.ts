@@ -77,13 +77,14 @@ export abstract class Region {
   /** The region's first word: `byteOffset / 4`. */
   protected readonly base: number;
   #i32: Int32Array;
-  /** The memory when it is a `WebAssembly.Memory`, whose buffer growth may replace. */
-  readonly #wasm: WebAssembly.Memory | undefined;
+  /** The memory when it is an unshared `WebAssembly.Memory`, whose growth detaches the buffer. */
+  readonly #detaching: WebAssembly.Memory | undefined;
 
   protected constructor(memory: MemoryLike | WebAssembly.Memory, byteOffset: number, kind: number) {
     assertByteOffset(byteOffset, 0);
     this.#memory = memory;
-    this.#wasm = memory instanceof WebAssembly.Memory ? memory : undefined;
+    const unshared = memory instanceof WebAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer);
+    this.#detaching = unshared ? memory : undefined;
     this.byteOffset = byteOffset;
     this.base = byteOffset >>> 2;
     this.#i32 = int32View(memory);
@@ -108,12 +109,13 @@ export abstract class Region {
   }
 
   /**
-   * Whether a `WebAssembly.Memory` replaced the buffer under `i32`, checked by identity: V8's optimized code
-   * was seen reading the old length of a view whose unshared wasm memory had grown and detached it (Atomics
-   * on that view then threw), so a length of 0 is not a reliable sign.
+   * Whether an unshared `WebAssembly.Memory` replaced the buffer under `i32`, checked by identity: V8's
+   * optimized code was seen reading the old length of a view whose memory had grown and detached it (Atomics
+   * on that view then threw), so a length of 0 is not a reliable sign. A shared memory's old views stay valid,
+   * and the length test above covers its growth without reading `memory.buffer` on every operation.
    */
   #replaced(i32: Int32Array): boolean {
-    return this.#wasm !== undefined && i32.buffer !== this.#wasm.buffer;
+    return this.#detaching !== undefined && i32.buffer !== this.#detaching.buffer;
   }
 
   /**

@@ -37,15 +37,20 @@ function summaryWords(words: number): number {
   return Math.ceil(words / 32);
 }
 
+/** Words of the bit-set of a heap of `maxBytes`: a bit per granule. */
+function bitWords(maxBytes: number): number {
+  return Math.ceil(maxBytes / GRANULE / 32);
+}
+
 /** Bytes of a set for a heap of `maxBytes`. */
 export function availableSetBytes(maxBytes: number): number {
-  const words = Math.ceil(maxBytes / GRANULE / 32);
+  const words = bitWords(maxBytes);
   return (SUMMARY + summaryWords(words) + words) * 4;
 }
 
 /** Formats an empty set at i32 index `set` (the memory must be zero, as freshly mapped pages are). */
 export function initAvailableSet(i32: Int32Array, set: number, maxBytes: number): void {
-  i32[set + WORDS] = Math.ceil(maxBytes / GRANULE / 32);
+  i32[set + WORDS] = bitWords(maxBytes);
 }
 
 /** Adds the unclaimed slab at `base` to the set. */

@@ -145,7 +145,6 @@ export type TypedArrayConstructor =
 const MAGAZINE_CAPACITY = Int32Array.from(SIZE_CLASSES, (c) => c.magazine);
 const CLASS_SIZE = Int32Array.from(SIZE_CLASSES, (c) => c.size);
 const DEFAULT_MAX_THREADS = 64;
-/** The largest block the large-block cache keeps (larger ones go straight back to the address space). */
 const MAX_THREADS = 1024;
 const DETACHED = new Uint32Array(0);
 
@@ -621,7 +620,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   /** An available slab of class `c`, a parked slab, or a newly mapped one; 0 when out of memory. */
   #acquireSlab(c: SizeClass): Ptr {
     const offered = takeSlab(this.#i32, this.#available[c.index]);
-    // A slab from a bag or a pool may lie beyond this handle's views if another worker grew the heap for it.
+    // A slab from the available set or a pool may lie beyond this handle's views if another worker grew the
+    // heap for it.
     this.#sync();
     if (offered > 0) {
       if (!claim(this.#i32, offered, c.slabBytes))
@@ -637,7 +637,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return base;
   }
 
-  /** A parked slab of `bytes` or a new mapping; when the space is full, unparks every pool and retries once. */
+  /**
+   * A spare slab of this thread (16 KiB), a parked slab of `bytes` or a new mapping; when the space is full,
+   * unparks every pool and retries once.
+   */
   #takePage(bytes: number): Ptr {
     if (bytes === SLAB_SIZES[0]) {
       const spare = this.#takeSpare();
@@ -655,9 +658,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     let base = this.#space.map(bytes, align);
     if (base === NULL && this.#giveBack()) base = this.#space.map(bytes, align);
     if (base === NULL) return NULL;
-    // The mapping may have grown the buffer, and growing an unshared wasm memory detaches the old views.
-    this.#sync();
-    Atomics.add(this.#i32, r + R_SLAB_GRANULES, bytes / GRANULE);
+    // The space's views: the mapping may have grown the buffer (an unshared wasm memory's old views detach);
+    // the caller syncs this handle's.
+    Atomics.add(this.#space.i32, r + R_SLAB_GRANULES, bytes / GRANULE);
     return base;
   }
 
@@ -814,7 +817,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
 
   /**
-   * Carries out what a free (or an unclaim) did to the slab's life cycle. An empty slab goes back to the pool
+   * Carries out what a free did to the slab's life cycle. An empty slab goes back to the pool
    * only if this thread revokes its offer: when the revoke fails, another thread took the slab and will
    * allocate from it, or the free that offered it has not offered it yet and will (an empty slab then waits in
    * the available set for its class instead of in the pool).

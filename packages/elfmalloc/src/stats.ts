@@ -95,11 +95,11 @@ export function liveRecords(i32: Int32Array, root: number): number[] {
   return liveSlots(i32, root).map((slot) => recordOf(i32, root, slot));
 }
 
-/** The spare slabs (16 KiB, parked for the thread) of the record at u32 index `rec`. */
-export function spareSlabs(u32: Uint32Array, rec: number): number {
+/** The granules of the spare slabs (16 KiB, parked for the thread) of the record at u32 index `rec`. */
+export function spareGranules(u32: Uint32Array, rec: number): number {
   let n = 0;
   for (let k = 0; k < SPARE_SLOTS; k++) if (u32[rec + SPARES + k] !== 0) n++;
-  return n;
+  return n * (SLAB_SIZES[0] / GRANULE);
 }
 
 export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
@@ -110,11 +110,11 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   const live = new Float64Array(CLASS_COUNT);
   const cached = new Float64Array(CLASS_COUNT);
   let slabFrees = 0;
-  let spareGranules = 0;
+  let spares = 0;
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   for (const rec of records) {
     slabFrees += u32[rec + SLAB_FREES];
-    spareGranules += spareSlabs(u32, rec) * (SLAB_SIZES[0] / GRANULE);
+    spares += spareGranules(u32, rec);
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
       live[c.index] += recordLive(u32, rec, c.index);
@@ -136,7 +136,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
     largeBytes: largeGranules * GRANULE,
     largeBlocks,
     slabBytes: Atomics.load(i32, r + R_SLAB_GRANULES) * GRANULE,
-    pooledBytes: (Atomics.load(i32, r + R_POOLED_GRANULES) + spareGranules) * GRANULE,
+    pooledBytes: (Atomics.load(i32, r + R_POOLED_GRANULES) + spares) * GRANULE,
     cachedBytes: sum((c) => c.cachedBlocks * c.size),
     largeCachedBytes: Atomics.load(i32, r + R_CACHED_GRANULES) * GRANULE,
     mappedBytes: space_.mappedBytes,
