@@ -13,16 +13,49 @@ import {
   R_LARGE_BLOCKS,
   R_LARGE_CACHE,
   R_LARGE_GRANULES,
+  R_MEDIUM_RETIRED,
   R_PAGE_MAP,
   R_POOLED_GRANULES,
   R_RETIRED,
   R_SLAB_GRANULES,
 } from "./heap-root.js";
-import { entryIndex, GRANULE, KIND_CACHED, KIND_LARGE, KIND_MASK, KIND_SLAB } from "./page-map.js";
+import {
+  CHUNK_BYTES,
+  forEachBlock,
+  headerBitsSet,
+  isFree,
+  isPending,
+  nextChunk,
+  ownerIndex,
+  remoteTop,
+  UNIT,
+} from "./medium-chunk.js";
+import { forEachListed, listHead, listMarked, listOf } from "./medium-index.js";
+import {
+  entryIndex,
+  GRANULE,
+  KIND_CACHED,
+  KIND_LARGE,
+  KIND_MASK,
+  KIND_MEDIUM,
+  KIND_SLAB,
+} from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
 import { freeBitsIndex, POOLED, readSlab } from "./slab.js";
-import { liveRecords, recordLive, spareGranules } from "./stats.js";
-import { BITS, CLASS_OFFSETS, COUNT, ITEMS, NEXT_WORD, SLAB } from "./thread-cache.js";
+import { liveRecords, liveSlots, recordLive, recordOf, spareGranules } from "./stats.js";
+import {
+  BITS,
+  CHUNK_COUNT,
+  CHUNKS,
+  CLASS_OFFSETS,
+  COUNT,
+  ITEMS,
+  MEDIUM_BLOCKS,
+  MEDIUM_INDEX,
+  MEDIUM_UNITS,
+  NEXT_WORD,
+  SLAB,
+} from "./thread-cache.js";
 
 export function checkHeap(space: AddressSpace, root: number): string[] {
   const problems = space.check().map((p) => `address space: ${p}`);
@@ -37,6 +70,7 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
   let largeBlocks = 0;
   let cachedGranules = 0;
   const cached = new Set<number>();
+  const chunks: number[] = [];
   for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
     const base = Atomics.load(i32, r + R_LARGE_CACHE + slot);
     if (base !== 0) cached.add(base);
@@ -57,6 +91,9 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
       continue;
     }
     const granules = kind === KIND_SLAB ? SIZE_CLASSES[u32[e + 1]]?.slabBytes / GRANULE : u32[e + 1];
+    if (kind === KIND_MEDIUM && granules !== CHUNK_BYTES / GRANULE) {
+      problems.push(`page map: medium chunk ${base} has length ${granules} granules`);
+    }
     if (!(granules >= 1)) {
       problems.push(`page map: granule ${g} has a bad class or length ${u32[e + 1]}`);
       g++;
@@ -72,6 +109,9 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     if (kind === KIND_LARGE) {
       largeGranules += granules;
       largeBlocks++;
+    } else if (kind === KIND_MEDIUM) {
+      slabGranules += granules;
+      chunks.push(base);
     } else if (kind === KIND_CACHED) {
       cachedGranules += granules;
       if (!cached.delete(base)) problems.push(`large block ${base} is marked cached but is in no cache slot`);
@@ -107,6 +147,7 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     problems.push(`large-block cache slot holds ${base}, which the page map does not mark cached`);
 
   for (const c of SIZE_CLASSES) checkAvailable(c.index);
+  problems.push(...checkMedium(i32, u32, root, map, chunks));
 
   const live = new Float64Array(CLASS_COUNT);
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
@@ -179,4 +220,101 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     }
     allocated[cls]--;
   }
+}
+
+/**
+ * Medium chunks: each block's units agree (all free or all live), pending bits mark exactly the remote stack's
+ * blocks, every free block of an attached owner is listed once in its index with its length (and nothing else
+ * is), each owner's chunk list names its chunks, and live blocks and units match the threads' counts.
+ */
+function checkMedium(
+  i32: Int32Array,
+  u32: Uint32Array,
+  root: number,
+  map: number,
+  chunks: number[],
+): string[] {
+  const problems: string[] = [];
+  const attached = new Set(liveSlots(i32, root));
+  const freeByOwner = new Map<number, Map<number, number>>();
+  let liveBlocks = 0;
+  let liveUnits = 0;
+  for (const base of chunks) {
+    const owner = u32[ownerIndex(base)];
+    if (owner !== 0 && !attached.has(owner - 1)) {
+      problems.push(`medium chunk ${base}: owned by slot ${owner - 1}, which is not attached`);
+    }
+    if (headerBitsSet(u32, base) !== 0) problems.push(`medium chunk ${base}: bits set in its header`);
+    const free = freeByOwner.get(owner) ?? new Map<number, number>();
+    freeByOwner.set(owner, free);
+    const pending = new Set<number>();
+    forEachBlock(u32, base, (unit, units, isFreeBlock) => {
+      const ptr = base + unit * UNIT;
+      let mixed = false;
+      for (let k = 1; k < units; k++) {
+        if (isFree(u32, base, unit + k) !== isFreeBlock) mixed = true;
+      }
+      if (mixed) problems.push(`medium chunk ${base}: block ${ptr} is part free, part live`);
+      if (isFreeBlock) free.set(ptr, units);
+      else {
+        liveBlocks++;
+        liveUnits += units;
+        if (isPending(i32, base, unit)) pending.add(ptr);
+      }
+    });
+    let stacked = 0;
+    for (let ptr = remoteTop(i32, base); ptr !== 0 && stacked <= pending.size; ptr = u32[ptr >>> 2]) {
+      if (!pending.has(ptr)) {
+        problems.push(`medium chunk ${base}: remote stack holds ${ptr}, not a pending live block`);
+        break;
+      }
+      stacked++;
+    }
+    if (stacked !== pending.size) {
+      problems.push(`medium chunk ${base}: ${pending.size} pending blocks, ${stacked} on the remote stack`);
+    }
+  }
+  for (const slot of attached) {
+    const rec = recordOf(i32, root, slot) >>> 2;
+    const free = freeByOwner.get(slot + 1) ?? new Map<number, number>();
+    const listed = new Set<number>();
+    forEachListed(u32, rec + MEDIUM_INDEX, (ptr, units, list) => {
+      if (free.get(ptr) !== units || listOf(units) !== list || listed.has(ptr)) {
+        problems.push(
+          `thread ${slot}: medium list ${list} names ${ptr} (${units} units), not one free block`,
+        );
+        return false;
+      }
+      listed.add(ptr);
+      return true;
+    });
+    for (let list = 0; list < 64; list++) {
+      if (listMarked(u32, rec + MEDIUM_INDEX, list) !== (listHead(u32, rec + MEDIUM_INDEX, list) !== 0))
+        problems.push(`thread ${slot}: medium list ${list} is marked wrongly`);
+    }
+    if (listed.size !== free.size) {
+      problems.push(`thread ${slot}: ${free.size} free medium blocks, ${listed.size} listed`);
+    }
+    let n = 0;
+    for (let base = u32[rec + CHUNKS]; base !== 0 && n <= chunks.length; base = nextChunk(u32, base)) {
+      if (u32[entryIndex(map, base)] !== base + KIND_MEDIUM || u32[ownerIndex(base)] !== slot + 1) break;
+      n++;
+    }
+    if (n !== u32[rec + CHUNK_COUNT]) {
+      problems.push(`thread ${slot}: lists ${n} medium chunks, counts ${u32[rec + CHUNK_COUNT]}`);
+    }
+    const owned = chunks.filter((base) => u32[ownerIndex(base)] === slot + 1).length;
+    if (owned !== n) problems.push(`thread ${slot}: owns ${owned} medium chunks, lists ${n}`);
+    liveBlocks -= i32[rec + MEDIUM_BLOCKS];
+    liveUnits -= i32[rec + MEDIUM_UNITS];
+  }
+  const r = root >>> 2;
+  liveBlocks -= Atomics.load(i32, r + R_MEDIUM_RETIRED);
+  liveUnits -= Atomics.load(i32, r + R_MEDIUM_RETIRED + 1);
+  if (liveBlocks !== 0 || liveUnits !== 0) {
+    problems.push(
+      `medium blocks: the chunks hold ${liveBlocks} blocks and ${liveUnits} units more than threads count`,
+    );
+  }
+  return problems;
 }

@@ -41,6 +41,8 @@ import {
   THREAD_WORDS,
 } from "./heap-root.js";
 import { LargeBlocks } from "./large-blocks.js";
+import { MediumBlocks } from "./medium-blocks.js";
+import { CHUNK_BYTES, MEDIUM_MAX, MEDIUM_MIN, UNIT } from "./medium-chunk.js";
 import {
   clearEntries,
   entryIndex,
@@ -48,6 +50,7 @@ import {
   GRANULE_SHIFT,
   KIND_LARGE,
   KIND_MASK,
+  KIND_MEDIUM,
   KIND_SLAB,
   pageMapBytes,
   pointerMask,
@@ -147,6 +150,8 @@ const CLASS_SIZE = Int32Array.from(SIZE_CLASSES, (c) => c.size);
 const DEFAULT_MAX_THREADS = 64;
 const MAX_THREADS = 1024;
 const DETACHED = new Uint32Array(0);
+/** The class a parked 64 KiB page is recorded under (see {@link ElfMalloc.#releaseChunk}). */
+const POOL_CLASS_64K = SIZE_CLASSES.findIndex((c) => c.slabBytes === CHUNK_BYTES);
 
 /**
  * A scalable malloc shared by many workers (see the package README for the design and guarantees).
@@ -163,6 +168,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   readonly #available: Int32Array;
   readonly #pools: BagPipe[];
   readonly #large: LargeBlocks;
+  readonly #medium: MediumBlocks;
   readonly #checked: boolean;
   readonly #maxBytes: number;
   #u32: Uint32Array = DETACHED;
@@ -203,6 +209,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
     this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
     this.#large = new LargeBlocks(space, root, this.#map);
+    this.#medium = new MediumBlocks(space, root, this.#map, {
+      takeChunk: () => this.#takeChunk(),
+      releaseChunk: (base) => this.#releaseChunk(base),
+    });
     this.#available = Int32Array.from(SIZE_CLASSES, (c) => i32[r + R_AVAILABLE + c.index] >>> 2);
     this.#bindThread(slot);
   }
@@ -405,8 +415,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     assertSize(size);
     const needed = Math.max(size, align);
     if (needed > MAX_SMALL) return this.#allocLarge(size, align);
+    // Medium blocks are aligned to their 64-byte unit.
+    if (align <= UNIT && needed >= MEDIUM_MIN && needed <= MEDIUM_MAX) return this.#mallocSlow(needed);
     // Power-of-two classes sit on slabs aligned to at least their size, so their blocks are aligned to it.
-    return this.malloc(2 ** Math.ceil(Math.log2(needed)));
+    return this.#allocClass(classOf(2 ** Math.ceil(Math.log2(needed))));
   }
 
   /**
@@ -420,6 +432,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const e = entryIndex(this.#map, ptr);
     const entry = this.#u32[e];
     if ((entry & KIND_MASK) === KIND_SLAB) return CLASS_SIZE[this.#u32[e + 1]];
+    if ((entry & KIND_MASK) === KIND_MEDIUM) return this.#medium.usableSize(ptr, entry - KIND_MEDIUM);
     if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) return this.#u32[e + 1] * GRANULE;
     throw notABlock(ptr);
   }
@@ -467,7 +480,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (ptr >>> 0 !== ptr || ptr >= this.#maxBytes) return false;
     this.#sync();
     const kind = this.#u32[entryIndex(this.#map, ptr)] & KIND_MASK;
-    return kind === KIND_SLAB || kind === KIND_LARGE;
+    return kind === KIND_SLAB || kind === KIND_MEDIUM || kind === KIND_LARGE;
   }
 
   /**
@@ -479,6 +492,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const slot = this.#slot;
     const state = this.#threadIndex(slot);
     Atomics.store(this.#i32, state, SLOT_CLOSING);
+    this.#medium.leave(this.#rec, slot);
     this.#returnCaches(this.#rec);
     Atomics.store(this.#i32, state, SLOT_FREE);
     // The address-space handle keeps a few free pages of its own (mmap-alloc's handle cache): give them back.
@@ -492,6 +506,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * attached. malloc does this by itself before it reports out of memory; call it when a thread goes idle.
    */
   trim(): void {
+    this.#sync();
+    this.#medium.trim();
     this.#returnCaches(this.#rec);
   }
 
@@ -514,6 +530,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (Atomics.compareExchange(this.#i32, state, SLOT_RESERVED, SLOT_FREE) === SLOT_RESERVED) return false;
     if (Atomics.compareExchange(this.#i32, state, SLOT_LIVE, SLOT_CLOSING) !== SLOT_LIVE) return false;
     this.#space.recover(this.#i32[state + 2]);
+    this.#medium.leave(this.#i32[state + 1] >>> 2, slot);
     this.#returnCaches(this.#i32[state + 1] >>> 2);
     Atomics.store(this.#i32, state, SLOT_FREE);
     return true;
@@ -546,7 +563,15 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   /** Everything malloc() does not handle inline: an empty magazine, larger sizes, checked mode, bad sizes. */
   #mallocSlow(size: number): Ptr {
     if (size >>> 0 !== size || size > MAX_SMALL) return this.#allocLarge(size, MIN_BLOCK);
-    const c = classOf(size);
+    if (size >= MEDIUM_MIN && size <= MEDIUM_MAX) {
+      this.#sync();
+      return this.#medium.alloc(size);
+    }
+    return this.#allocClass(classOf(size));
+  }
+
+  /** A block of class `c`: from the magazine, else from the claimed slab. */
+  #allocClass(c: number): Ptr {
     const at = this.#rec + CLASS_OFFSETS[c];
     const n = this.#u32[at + COUNT];
     let ptr: number;
@@ -662,6 +687,23 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     // the caller syncs this handle's.
     Atomics.add(this.#space.i32, r + R_SLAB_GRANULES, bytes / GRANULE);
     return base;
+  }
+
+  /** 64 KiB of pages for a medium chunk (see {@link ElfMalloc.#takePage}). */
+  #takeChunk(): Ptr {
+    const base = this.#takePage(CHUNK_BYTES);
+    this.#sync();
+    return base;
+  }
+
+  /**
+   * An empty medium chunk goes to the 64 KiB page pool as a parked slab: the page map names it a slab of the
+   * first class whose slabs are 64 KiB, as for every parked 64 KiB slab, before it is parked.
+   */
+  #releaseChunk(base: number): void {
+    this.#sync();
+    setEntries(this.#u32, this.#map, base, CHUNK_BYTES, KIND_SLAB, POOL_CLASS_64K);
+    this.#poolSlab(base, CHUNK_BYTES);
   }
 
   /**
@@ -848,6 +890,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       this.#u32[at + COUNT] = n + 1;
       return;
     }
+    if ((entry & KIND_MASK) === KIND_MEDIUM) {
+      this.#medium.free(ptr, entry - KIND_MEDIUM);
+      return;
+    }
     if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
       this.#large.free(ptr, this.#u32[e + 1] * GRANULE);
       return;
@@ -867,6 +913,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   #fitsInPlace(ptr: Ptr, usable: number, size: number, align: number): boolean {
     if (ptr % align !== 0 || size > usable) return false;
     if (usable > MAX_SMALL) return size > usable - GRANULE;
+    if ((this.#u32[entryIndex(this.#map, ptr)] & KIND_MASK) === KIND_MEDIUM) {
+      return size >= MEDIUM_MIN && size > usable - UNIT;
+    }
     return classOf(Math.max(size, align)) === classOf(usable);
   }
 
@@ -959,7 +1008,12 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       this.#u32[at + LIMIT] = c.magazine;
       this.#countByClass[c.index] = this.#checked ? this.#rec + CLOSED_COUNT : at + COUNT;
     }
-    for (let k = 0; k < SMALL_LOOKUP.length; k++) this.#countBySize[k] = this.#countByClass[SMALL_LOOKUP[k]];
+    // Medium sizes always take the slow path: the closed magazine is empty.
+    for (let k = 0; k < SMALL_LOOKUP.length; k++) {
+      this.#countBySize[k] =
+        k * MIN_BLOCK >= MEDIUM_MIN ? this.#rec + CLOSED_COUNT : this.#countByClass[SMALL_LOOKUP[k]];
+    }
+    this.#medium.bind(slot, this.#rec);
   }
 
   /** Finds a free slot and moves it to `state`; a RangeError when all are taken. */

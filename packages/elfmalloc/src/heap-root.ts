@@ -20,6 +20,7 @@
  *    retired[CLASS_COUNT]  live blocks counted by threads that have gone (Atomics)
  *    largeCache[8]      byte offsets of free large blocks kept for reuse, 0 = empty slot (Atomics)
  *    cachedGranules     granules of the blocks in largeCache (Atomics)
+ *    mediumRetired[2]   live medium blocks and their units counted by threads that have gone (Atomics)
  *    threads[maxThreads × 3]  state, record byte offset, the thread's address-space lock holder id
  * ```
  *
@@ -28,7 +29,7 @@
 import { CLASS_COUNT, SLAB_SIZES } from "./size-classes.js";
 
 export const MAGIC = 0x454c464d;
-const LAYOUT_VERSION = 4;
+const LAYOUT_VERSION = 5;
 export const LAYOUT = (CLASS_COUNT << 8) | LAYOUT_VERSION;
 
 export const R_MAGIC = 0;
@@ -48,7 +49,9 @@ export const R_LARGE_CACHE = R_RETIRED + CLASS_COUNT;
 /** Slots of the large-block cache. */
 export const LARGE_CACHE_SLOTS = 8;
 export const R_CACHED_GRANULES = R_LARGE_CACHE + LARGE_CACHE_SLOTS;
-export const R_THREADS = R_CACHED_GRANULES + 1;
+/** Live medium blocks, then their units, counted by threads that have gone. */
+export const R_MEDIUM_RETIRED = R_CACHED_GRANULES + 1;
+export const R_THREADS = R_MEDIUM_RETIRED + 2;
 
 export const FLAG_CHECKED = 1;
 

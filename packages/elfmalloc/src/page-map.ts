@@ -4,10 +4,11 @@
  *
  * Two u32 per granule `g = ptr >>> 14`:
  * ```
- * [2g]     base | kind      base: the 16 KiB-aligned start of the slab or large block (low 14 bits free)
+ * [2g]     base | kind      base: the 16 KiB-aligned start of the slab, chunk or large block (low 14 bits free)
  *                           kind: 0 = not this heap's, 1 = slab, 2 = large block,
- *                                 3 = large block parked in the large-block cache (free, not a live block)
- * [2g + 1] slab: its class index;  large block: its length in granules
+ *                                 3 = large block parked in the large-block cache (free, not a live block),
+ *                                 4 = medium chunk (medium-chunk.ts)
+ * [2g + 1] slab: its class index;  large block or chunk: its length in granules
  * ```
  * Every granule of a slab or large block carries the same entry, so an interior pointer still finds its
  * block. Entries are written with plain stores by the thread that maps the slab or block, before any pointer
@@ -23,10 +24,11 @@ export const GRANULE = 16384;
 export const GRANULE_SHIFT = 14;
 
 /** Entry kinds. */
-export const KIND_MASK = 3;
+export const KIND_MASK = 7;
 export const KIND_SLAB = 1;
 export const KIND_LARGE = 2;
 export const KIND_CACHED = 3;
+export const KIND_MEDIUM = 4;
 
 /**
  * The bytes the page map covers: `maxBytes` rounded up to a power of two, so that one mask tells whether a

@@ -9,12 +9,14 @@ import {
   R_LARGE_BLOCKS,
   R_LARGE_GRANULES,
   R_MAX_THREADS,
+  R_MEDIUM_RETIRED,
   R_POOLED_GRANULES,
   R_RETIRED,
   R_SLAB_GRANULES,
   R_THREADS,
   THREAD_WORDS,
 } from "./heap-root.js";
+import { UNIT } from "./medium-chunk.js";
 import { GRANULE } from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES, SLAB_SIZES } from "./size-classes.js";
 import { popcount } from "./slab.js";
@@ -22,6 +24,8 @@ import {
   BITS,
   CLASS_OFFSETS,
   COUNT,
+  MEDIUM_BLOCKS,
+  MEDIUM_UNITS,
   SLAB_FREES,
   SLOT_CLOSING,
   SLOT_LIVE,
@@ -41,12 +45,21 @@ export interface ClassStats {
 
 /** What {@link ElfMalloc.stats} reports. Sums over threads are exact when no thread is mid-call. */
 export interface ElfMallocStats {
-  /** Bytes of live blocks, counted at their class size (large blocks at their mapped size). */
+  /**
+   * Bytes of live blocks, counted at their class size (medium blocks at their 64-byte units, large blocks at
+   * their mapped size).
+   */
   liveBytes: number;
   liveBlocks: number;
+  /**
+   * Live medium blocks (257 B to 16 KiB) and their bytes, in 64-byte units. A block another thread freed counts
+   * as live until its chunk's owner takes it back (when it next needs memory, or on `trim()`).
+   */
+  mediumBytes: number;
+  mediumBlocks: number;
   largeBytes: number;
   largeBlocks: number;
-  /** Bytes of slabs, including those parked in the page pools. */
+  /** Bytes of slabs and medium chunks, including those parked in the page pools. */
   slabBytes: number;
   /** Bytes of empty slabs parked in the page pools. */
   pooledBytes: number;
@@ -111,10 +124,14 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   const cached = new Float64Array(CLASS_COUNT);
   let slabFrees = 0;
   let spares = 0;
+  let mediumBlocks = Atomics.load(i32, r + R_MEDIUM_RETIRED);
+  let mediumUnits = Atomics.load(i32, r + R_MEDIUM_RETIRED + 1);
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   for (const rec of records) {
     slabFrees += u32[rec + SLAB_FREES];
     spares += spareGranules(u32, rec);
+    mediumBlocks += i32[rec + MEDIUM_BLOCKS];
+    mediumUnits += i32[rec + MEDIUM_UNITS];
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
       live[c.index] += recordLive(u32, rec, c.index);
@@ -131,8 +148,10 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   const sum = (f: (c: ClassStats) => number) => classes.reduce((total, c) => total + f(c), 0);
   const space_ = space.stats();
   return {
-    liveBytes: sum((c) => c.liveBlocks * c.size) + largeGranules * GRANULE,
-    liveBlocks: sum((c) => c.liveBlocks) + largeBlocks,
+    liveBytes: sum((c) => c.liveBlocks * c.size) + mediumUnits * UNIT + largeGranules * GRANULE,
+    liveBlocks: sum((c) => c.liveBlocks) + mediumBlocks + largeBlocks,
+    mediumBytes: mediumUnits * UNIT,
+    mediumBlocks,
     largeBytes: largeGranules * GRANULE,
     largeBlocks,
     slabBytes: Atomics.load(i32, r + R_SLAB_GRANULES) * GRANULE,

@@ -12,6 +12,10 @@
  * slabFrees                        frees this thread made into slab bit-sets (u32, wraps)
  * closed: limit 0 | count 0        a magazine that is always empty and always full (checked mode)
  * spares[4]                        empty 16 KiB slabs parked for this thread (0: none)
+ * medium index[66]                 free lists of the thread's medium chunks (medium-index.ts)
+ * chunks | chunkCount              the thread's medium chunks: a list through their headers, and its length
+ * mediumBlocks | mediumUnits       medium blocks (and units) allocated from this thread's chunks minus those
+ *                                 freed into them (i32; negative after adopting another thread's chunk)
  * ```
  * - `limit`: the magazine's capacity, written when a thread binds the record. The fast paths of malloc and
  *   free address a class by the index of its `count` (the limit is the word before it, the items follow it);
@@ -24,6 +28,7 @@
  *
  * @module
  */
+import { INDEX_WORDS } from "./medium-index.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
 
 /** Field offsets inside a class's part of a record. */
@@ -65,8 +70,16 @@ export const CLOSED_COUNT = SLAB_FREES + 2;
 export const SPARES = CLOSED_COUNT + 1;
 /** How many spare slabs a thread keeps: 64 KiB of 16 KiB slabs. */
 export const SPARE_SLOTS = 4;
+/** u32 offset of the thread's medium free-list index. */
+export const MEDIUM_INDEX = SPARES + SPARE_SLOTS;
+/** u32 offset of the first of the thread's medium chunks (byte offset, 0: none); the count follows. */
+export const CHUNKS = MEDIUM_INDEX + INDEX_WORDS;
+export const CHUNK_COUNT = CHUNKS + 1;
+/** u32 offsets of the medium live counts. */
+export const MEDIUM_BLOCKS = CHUNK_COUNT + 1;
+export const MEDIUM_UNITS = MEDIUM_BLOCKS + 1;
 /** Bytes of a thread record. */
-export const RECORD_BYTES = (SPARES + SPARE_SLOTS) * 4;
+export const RECORD_BYTES = (MEDIUM_UNITS + 1) * 4;
 
 /** Thread table slot states. */
 export const SLOT_FREE = 0;

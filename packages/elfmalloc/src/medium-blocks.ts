@@ -1,0 +1,357 @@
+/**
+ * Medium blocks (257 B to 16 KiB): each thread allocates from its own medium chunks with a best fit over its
+ * free-list index, exact to 64 bytes, and frees into them directly; other threads' frees wait on the chunk's
+ * remote stack until the owner needs memory (medium-chunk.ts has the layout and the order of operations).
+ *
+ * Why not size classes for these sizes: on mixed sizes (shbench) they held most of the heap's free memory,
+ * rounding up by 9% on average and keeping a partly free slab per class and thread (info/elfmalloc.md).
+ *
+ * Life of a chunk:
+ * ```
+ * page pool / new mapping --add--> OWNED by a thread --its thread detaches or is reclaimed--> ORPHANED
+ *        ^                          |   ^                                                       |
+ *        +-- empty, not the last ---+   +---- adopted by the next thread that frees into it ----+
+ * ```
+ * An orphaned chunk with a free block of its own is adopted by whoever frees one of its blocks: it takes the
+ * owner word with a compare-exchange from 0, rebuilds its free lists from the chunk's bits and frees the
+ * blocks waiting on the remote stack. A thread that orphans a chunk publishes the orphaning before it looks at
+ * the remote stack a last time, and a remote free pushes before it looks at the owner word, so one of them
+ * sees the other (both are sequentially consistent): no free is left on an orphan's stack unseen.
+ *
+ * @module
+ */
+import type { AddressSpace } from "@allocators/mmap-alloc";
+import { NULL, type Ptr } from "@allocators/object-alloc";
+import { R_MEDIUM_RETIRED } from "./heap-root.js";
+import {
+  blockUnits,
+  CAPACITY,
+  CHUNK_BYTES,
+  clearPending,
+  clearStart,
+  F_UNITS,
+  forEachFreeRun,
+  freeUnits,
+  HEADER_UNITS,
+  initChunk,
+  isFree,
+  isPending,
+  isStart,
+  markFree,
+  markLive,
+  markStart,
+  nextChunk,
+  ownerIndex,
+  prevChunk,
+  pushRemote,
+  remoteTop,
+  setLinks,
+  takeRemote,
+  UNIT,
+  UNIT_SHIFT,
+  UNITS,
+  unitOf,
+  unitsFor,
+} from "./medium-chunk.js";
+import { clearIndex, findFit, insertFree, removeFree } from "./medium-index.js";
+import { entryIndex, KIND_MASK, KIND_MEDIUM, setEntries } from "./page-map.js";
+import { CHUNK_COUNT, CHUNKS, MEDIUM_BLOCKS, MEDIUM_INDEX, MEDIUM_UNITS } from "./thread-cache.js";
+
+/** Where chunks come from and go: the heap's page pools. */
+export interface ChunkPages {
+  /** 64 KiB of pages, 16 KiB-aligned, or 0 when out of memory. */
+  takeChunk(): Ptr;
+  /** Takes back an empty chunk (the page map still names it a chunk). */
+  releaseChunk(base: number): void;
+}
+
+export class MediumBlocks {
+  readonly #space: AddressSpace;
+  readonly #root: number;
+  readonly #map: number;
+  readonly #pages: ChunkPages;
+  #slot = -1;
+  /** u32 index of the thread's record. */
+  #rec = 0;
+
+  constructor(space: AddressSpace, root: number, map: number, pages: ChunkPages) {
+    this.#space = space;
+    this.#root = root;
+    this.#map = map;
+    this.#pages = pages;
+  }
+
+  /** Binds to the thread slot `slot` whose record is at u32 index `rec`. */
+  bind(slot: number, rec: number): void {
+    this.#slot = slot;
+    this.#rec = rec;
+  }
+
+  /** A block of at least `size` bytes (MEDIUM_MIN..MEDIUM_MAX), 64-aligned, or 0 when out of memory. */
+  alloc(size: number): Ptr {
+    const units = unitsFor(size);
+    const index = this.#rec + MEDIUM_INDEX;
+    let ptr = findFit(this.#space.u32, index, units);
+    if (ptr === NULL && this.#drainAll()) ptr = findFit(this.#space.u32, index, units);
+    if (ptr === NULL) {
+      if (!this.#addChunk()) return NULL;
+      ptr = findFit(this.#space.u32, index, units);
+    }
+    return this.#carve(ptr, units);
+  }
+
+  /**
+   * Frees the block at `ptr` of the chunk at `base` (from any thread).
+   * @throws RangeError for a pointer that is not a live block (interior, misaligned, or freed already).
+   */
+  free(ptr: Ptr, base: number): void {
+    const u32 = this.#space.u32;
+    const unit = unitOf(base, ptr);
+    if ((ptr & (UNIT - 1)) !== 0 || unit < HEADER_UNITS || !isStart(u32, base, unit)) {
+      throw new RangeError(`free(${ptr}): an interior pointer, not a block`);
+    }
+    const i32 = this.#space.i32;
+    if (isFree(u32, base, unit) || isPending(i32, base, unit)) {
+      throw new RangeError(`free(${ptr}): double free (the block is not live)`);
+    }
+    const owner = ownerIndex(base);
+    if (u32[owner] === this.#slot + 1) {
+      this.#release(base, unit);
+      return;
+    }
+    if (!pushRemote(i32, base, ptr))
+      throw new RangeError(`free(${ptr}): double free (the block is not live)`);
+    if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, this.#slot + 1) === 0) {
+      this.#adopt(base);
+    }
+  }
+
+  /**
+   * The bytes usable at `ptr`, a block of the chunk at `base`.
+   * @throws RangeError when `ptr` is not the start of a live block.
+   */
+  usableSize(ptr: Ptr, base: number): number {
+    const u32 = this.#space.u32;
+    const unit = unitOf(base, ptr);
+    if (
+      (ptr & (UNIT - 1)) !== 0 ||
+      unit < HEADER_UNITS ||
+      !isStart(u32, base, unit) ||
+      isFree(u32, base, unit)
+    ) {
+      throw new RangeError(`ptr ${ptr} is not a block of this heap`);
+    }
+    return blockUnits(u32, base, unit) << UNIT_SHIFT;
+  }
+
+  /** Frees what other threads freed into this thread's chunks, and gives back every empty chunk. */
+  trim(): void {
+    this.#drainAll();
+    const u32 = this.#space.u32;
+    for (let base = u32[this.#rec + CHUNKS]; base !== 0; ) {
+      const next = nextChunk(u32, base);
+      if (freeUnits(u32, base) === CAPACITY) {
+        removeFree(u32, this.#rec + MEDIUM_INDEX, base + HEADER_UNITS * UNIT);
+        this.#dropChunk(base);
+      }
+      base = next;
+    }
+  }
+
+  /**
+   * Leaves the chunks of the thread `slot`, whose record is at u32 index `rec` (this thread when it detaches,
+   * a dead one for reclaimThread): frees what waits on their remote stacks into their bits, gives back the
+   * empty ones and orphans the others; the record's live counts are retired to the root.
+   */
+  leave(rec: number, slot: number): void {
+    const u32 = this.#space.u32;
+    let base = u32[rec + CHUNKS];
+    for (let n = u32[rec + CHUNK_COUNT]; base !== 0 && n > 0; n--) {
+      if (!this.#isChunkOf(base, slot)) break;
+      const next = nextChunk(u32, base);
+      this.#orphan(rec, base, slot);
+      base = next;
+    }
+    const i32 = this.#space.i32;
+    const r = this.#root >>> 2;
+    Atomics.add(i32, r + R_MEDIUM_RETIRED, i32[rec + MEDIUM_BLOCKS]);
+    Atomics.add(i32, r + R_MEDIUM_RETIRED + 1, i32[rec + MEDIUM_UNITS]);
+    clearIndex(u32, rec + MEDIUM_INDEX);
+    u32.fill(0, rec + CHUNKS, rec + MEDIUM_UNITS + 1);
+  }
+
+  /** Takes `units` from the front of the free block at `ptr`; the rest stays free. */
+  #carve(ptr: number, units: number): Ptr {
+    const u32 = this.#space.u32;
+    const base = this.#chunkOf(ptr);
+    const index = this.#rec + MEDIUM_INDEX;
+    const unit = unitOf(base, ptr);
+    const n = u32[(ptr >>> 2) + F_UNITS];
+    removeFree(u32, index, ptr);
+    if (n > units) {
+      markStart(u32, base, unit + units);
+      insertFree(u32, index, ptr + units * UNIT, n - units);
+    }
+    markLive(u32, base, unit, unit + units);
+    u32[this.#rec + MEDIUM_BLOCKS]++;
+    u32[this.#rec + MEDIUM_UNITS] += units;
+    return ptr;
+  }
+
+  /**
+   * Frees the live block at `unit` of one of this thread's chunks, merging it with free neighbours; a chunk
+   * that becomes empty goes back to the pool unless it is the thread's last. Returns true if it did.
+   */
+  #release(base: number, unit: number): boolean {
+    const u32 = this.#space.u32;
+    const index = this.#rec + MEDIUM_INDEX;
+    let start = unit;
+    let n = blockUnits(u32, base, unit);
+    markFree(u32, base, unit, unit + n);
+    u32[this.#rec + MEDIUM_BLOCKS]--;
+    u32[this.#rec + MEDIUM_UNITS] -= n;
+    const end = unit + n;
+    if (end < UNITS && isFree(u32, base, end)) {
+      const next = base + end * UNIT;
+      n += u32[(next >>> 2) + F_UNITS];
+      removeFree(u32, index, next);
+      clearStart(u32, base, end);
+    }
+    if (start > HEADER_UNITS && isFree(u32, base, start - 1)) {
+      const prev = u32[((base + start * UNIT) >>> 2) - 1];
+      n += u32[(prev >>> 2) + F_UNITS];
+      removeFree(u32, index, prev);
+      clearStart(u32, base, start);
+      start = unitOf(base, prev);
+    }
+    if (n === CAPACITY && u32[this.#rec + CHUNK_COUNT] > 1) {
+      this.#dropChunk(base);
+      return true;
+    }
+    insertFree(u32, index, base + start * UNIT, n);
+    return false;
+  }
+
+  /** Frees into this thread's chunks what other threads pushed on their remote stacks. True if any. */
+  #drainAll(): boolean {
+    let any = false;
+    for (let base = this.#space.u32[this.#rec + CHUNKS]; base !== 0; ) {
+      const next = nextChunk(this.#space.u32, base);
+      if (remoteTop(this.#space.i32, base) !== 0) any = this.#drain(base) || any;
+      base = next;
+    }
+    return any;
+  }
+
+  /**
+   * Frees the blocks on the chunk's remote stack. A node that is not a pending live block ends the walk: only
+   * a double free racing with its first free can put one there, and the rest of such a stack is not trusted.
+   */
+  #drain(base: number): boolean {
+    const i32 = this.#space.i32;
+    let any = false;
+    for (let ptr = takeRemote(i32, base); ptr !== 0; ) {
+      const u32 = this.#space.u32;
+      const next = u32[ptr >>> 2];
+      const unit = unitOf(base, ptr);
+      if (!isStart(u32, base, unit) || isFree(u32, base, unit) || !isPending(i32, base, unit)) break;
+      // Not pending before it is free: the pending bit is what keeps a block off the stack twice, and a chunk
+      // that the free empties may be gone at once.
+      clearPending(i32, base, unit);
+      any = true;
+      if (this.#release(base, unit)) break;
+      ptr = next;
+    }
+    return any;
+  }
+
+  /** Makes an orphaned chunk this thread's: its free runs join the index, its remote frees are freed. */
+  #adopt(base: number): void {
+    const u32 = this.#space.u32;
+    this.#link(base);
+    const index = this.#rec + MEDIUM_INDEX;
+    forEachFreeRun(u32, base, (unit, units) => insertFree(u32, index, base + unit * UNIT, units));
+    // The free that adopted the chunk pushed a block: freeing it may empty the chunk, which then goes back.
+    this.#drain(base);
+  }
+
+  /** Maps a new chunk for this thread and lists its one free block. */
+  #addChunk(): boolean {
+    const base = this.#pages.takeChunk();
+    if (base === NULL) return false;
+    const u32 = this.#space.u32;
+    initChunk(u32, base, this.#slot);
+    this.#link(base);
+    setEntries(u32, this.#map, base, CHUNK_BYTES, KIND_MEDIUM);
+    insertFree(u32, this.#rec + MEDIUM_INDEX, base + HEADER_UNITS * UNIT, CAPACITY);
+    return true;
+  }
+
+  /** Gives an empty chunk (already out of the index) back to the pages. */
+  #dropChunk(base: number): void {
+    const u32 = this.#space.u32;
+    const next = nextChunk(u32, base);
+    const prev = prevChunk(u32, base);
+    if (prev === 0) u32[this.#rec + CHUNKS] = next;
+    else setLinks(u32, prev, next, prevChunk(u32, prev));
+    if (next !== 0) setLinks(u32, next, nextChunk(u32, next), prev);
+    u32[this.#rec + CHUNK_COUNT]--;
+    this.#pages.releaseChunk(base);
+  }
+
+  /** Puts a chunk at the head of this thread's list. */
+  #link(base: number): void {
+    const u32 = this.#space.u32;
+    const head = u32[this.#rec + CHUNKS];
+    setLinks(u32, base, head, 0);
+    if (head !== 0) setLinks(u32, head, nextChunk(u32, head), base);
+    u32[this.#rec + CHUNKS] = base;
+    u32[this.#rec + CHUNK_COUNT]++;
+  }
+
+  /**
+   * Orphans one chunk of a leaving thread (see the module comment for why no remote free is lost), or gives it
+   * back when it is empty. Frees are applied to the bits only: whoever adopts the chunk rebuilds its lists.
+   */
+  #orphan(rec: number, base: number, slot: number): void {
+    const owner = ownerIndex(base);
+    for (;;) {
+      this.#drainIntoBits(rec, base);
+      if (freeUnits(this.#space.u32, base) === CAPACITY) {
+        this.#pages.releaseChunk(base);
+        return;
+      }
+      Atomics.store(this.#space.i32, owner, 0);
+      if (remoteTop(this.#space.i32, base) === 0) return;
+      if (Atomics.compareExchange(this.#space.i32, owner, 0, slot + 1) !== 0) return;
+    }
+  }
+
+  /** Frees the blocks of the chunk's remote stack into its free bits, counting them off record `rec`. */
+  #drainIntoBits(rec: number, base: number): void {
+    const i32 = this.#space.i32;
+    const u32 = this.#space.u32;
+    for (let ptr = takeRemote(i32, base); ptr !== 0; ) {
+      const next = u32[ptr >>> 2];
+      const unit = unitOf(base, ptr);
+      if (!isStart(u32, base, unit) || isFree(u32, base, unit) || !isPending(i32, base, unit)) break;
+      const n = blockUnits(u32, base, unit);
+      clearPending(i32, base, unit);
+      markFree(u32, base, unit, unit + n);
+      u32[rec + MEDIUM_BLOCKS]--;
+      u32[rec + MEDIUM_UNITS] -= n;
+      ptr = next;
+    }
+  }
+
+  /** The chunk `ptr` lies in, from the page map. */
+  #chunkOf(ptr: number): number {
+    return this.#space.u32[entryIndex(this.#map, ptr)] & ~KIND_MASK;
+  }
+
+  /** True when the page map names `base` a chunk and its header names `slot` its owner (a list sanity check). */
+  #isChunkOf(base: number, slot: number): boolean {
+    const u32 = this.#space.u32;
+    return u32[entryIndex(this.#map, base)] === base + KIND_MEDIUM && u32[ownerIndex(base)] === slot + 1;
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * Medium chunks: 64 KiB of the heap carved into blocks of any number of 64-byte units, for requests from 257 B
+ * to 16 KiB. Size classes round such requests up by up to 25% and keep a partly free slab per class; a chunk
+ * serves every medium size, exact to 64 bytes, from one thread's best fit (medium-index.ts).
+ *
+ * Layout (the chunk is 16 KiB-aligned, so every unit is 64-aligned):
+ * ```
+ * base                                                                                    base + 64 KiB
+ * | header: 7 units (448 B)                                   | unit 7 | unit 8 | ...        | unit 1023 |
+ *   i32 words: 0 owner | 1 remote | 2 next | 3 prev | 4..15 -
+ *              16..47 free bits | 48..79 start bits | 80..111 pending bits
+ * ```
+ * - `owner`: slot + 1 of the thread whose index lists the chunk's free blocks; 0 while orphaned (its thread
+ *   left). Only the owner changes the bit-sets below; an orphan is adopted with a compare-exchange from 0.
+ * - `remote`: a stack of blocks that other threads freed, linked through each block's first word (0: empty).
+ * - `next`, `prev`: the owner's list of its chunks (for detach and reclaim).
+ * - free bits: a bit per unit of every free block. start bits: a bit at the first unit of every block, free or
+ *   live, so a live block's length is the distance to the next start bit. pending bits: at the first unit of
+ *   blocks that sit on the remote stack, set with `Atomics.or` before the push, so a block is never on the
+ *   stack twice (a double free would make the stack a cycle).
+ *
+ * The bit-sets are the truth; the owner's free lists are an index over them, kept in its thread record, and a
+ * thread that adopts a chunk rebuilds its part of the index from the bits. Every owner operation leaves the
+ * bits valid at each step, so a worker killed mid-call leaves at worst a lost block, or two free runs that
+ * touch (merged by whoever rebuilds): an allocation sets the remainder's start bit before it clears the
+ * block's free bits, a free sets free bits before it clears the start bits between merged blocks.
+ *
+ * A free block also carries, for the owner's index, `next | prev | units` in its first three words and its
+ * own address in its last word (so that a block freed after it finds its start).
+ *
+ * @module
+ */
+import { popcount } from "./slab.js";
+
+/** Bytes of a chunk: a 64 KiB page of the page pool. */
+export const CHUNK_BYTES = 65536;
+/** Bytes of a unit, the chunk's allocation grain and the alignment of its blocks. */
+export const UNIT = 64;
+export const UNIT_SHIFT = 6;
+/** Units of a chunk, header included. */
+export const UNITS = CHUNK_BYTES / UNIT;
+/** Units the header takes; blocks start at this unit. */
+export const HEADER_UNITS = 7;
+/** Units a chunk gives to blocks. */
+export const CAPACITY = UNITS - HEADER_UNITS;
+/** The smallest and largest request served from chunks. */
+export const MEDIUM_MIN = 257;
+export const MEDIUM_MAX = 16384;
+
+const OWNER = 0;
+const REMOTE = 1;
+const NEXT = 2;
+const PREV = 3;
+const FREE_BITS = 16;
+const START_BITS = 48;
+const PENDING_BITS = 80;
+const BIT_WORDS = UNITS / 32;
+
+/** Free-block fields, in u32 words from the block's start. */
+export const F_NEXT = 0;
+export const F_PREV = 1;
+export const F_UNITS = 2;
+
+/** Units a request of `size` bytes takes. */
+export function unitsFor(size: number): number {
+  return (size + UNIT - 1) >>> UNIT_SHIFT;
+}
+
+/** The unit of `ptr` in the chunk at `base`. */
+export function unitOf(base: number, ptr: number): number {
+  return (ptr - base) >>> UNIT_SHIFT;
+}
+
+export function ownerIndex(base: number): number {
+  return (base >>> 2) + OWNER;
+}
+
+export function nextChunk(u32: Uint32Array, base: number): number {
+  return u32[(base >>> 2) + NEXT];
+}
+
+export function setLinks(u32: Uint32Array, base: number, next: number, prev: number): void {
+  u32[(base >>> 2) + NEXT] = next;
+  u32[(base >>> 2) + PREV] = prev;
+}
+
+export function prevChunk(u32: Uint32Array, base: number): number {
+  return u32[(base >>> 2) + PREV];
+}
+
+/**
+ * Formats a chunk for thread `slot` with one free block over all its units. Called by the thread that took
+ * the pages, before the page map names them: nothing else can see the chunk yet.
+ */
+export function initChunk(u32: Uint32Array, base: number, slot: number): void {
+  const h = base >>> 2;
+  u32.fill(0, h, h + PENDING_BITS + BIT_WORDS);
+  u32[h + OWNER] = slot + 1;
+  setBits(u32, h + FREE_BITS, HEADER_UNITS, UNITS);
+  setBit(u32, h + START_BITS, HEADER_UNITS);
+}
+
+/** The block at unit `unit` is the start of a block (free or live). */
+export function isStart(u32: Uint32Array, base: number, unit: number): boolean {
+  return testBit(u32, (base >>> 2) + START_BITS, unit);
+}
+
+/** Unit `unit` belongs to a free block. */
+export function isFree(u32: Uint32Array, base: number, unit: number): boolean {
+  return testBit(u32, (base >>> 2) + FREE_BITS, unit);
+}
+
+/** Units of the block that starts at `unit`: up to the next start bit, or the chunk's end. */
+export function blockUnits(u32: Uint32Array, base: number, unit: number): number {
+  const starts = (base >>> 2) + START_BITS;
+  let w = (unit + 1) >>> 5;
+  let word = w < BIT_WORDS ? u32[starts + w] & (-1 << ((unit + 1) & 31)) : 0;
+  while (word === 0 && ++w < BIT_WORDS) word = u32[starts + w];
+  if (word === 0) return UNITS - unit;
+  return (w << 5) + 31 - Math.clz32(word & -word) - unit;
+}
+
+export function markStart(u32: Uint32Array, base: number, unit: number): void {
+  setBit(u32, (base >>> 2) + START_BITS, unit);
+}
+
+export function clearStart(u32: Uint32Array, base: number, unit: number): void {
+  u32[(base >>> 2) + START_BITS + (unit >>> 5)] &= ~(1 << (unit & 31));
+}
+
+/** Marks units `[from, to)` free. */
+export function markFree(u32: Uint32Array, base: number, from: number, to: number): void {
+  setBits(u32, (base >>> 2) + FREE_BITS, from, to);
+}
+
+/** Marks units `[from, to)` live. */
+export function markLive(u32: Uint32Array, base: number, from: number, to: number): void {
+  const bits = (base >>> 2) + FREE_BITS;
+  for (let u = from; u < to; ) {
+    const w = u >>> 5;
+    const end = Math.min(to, (w + 1) << 5);
+    u32[bits + w] &= ~rangeMask(u & 31, end - (w << 5));
+    u = end;
+  }
+}
+
+/** Units of the chunk that are free. */
+export function freeUnits(u32: Uint32Array, base: number): number {
+  let n = 0;
+  for (let w = 0; w < BIT_WORDS; w++) n += popcount(u32[(base >>> 2) + FREE_BITS + w]);
+  return n;
+}
+
+/**
+ * Calls `visit(unit, units)` for each maximal run of free units, and clears the start bits inside runs, so
+ * that each run is one block again (after a worker was killed between the steps of a merge, or after frees
+ * applied to the bits alone).
+ */
+export function forEachFreeRun(
+  u32: Uint32Array,
+  base: number,
+  visit: (unit: number, units: number) => void,
+): void {
+  for (let u = HEADER_UNITS; u < UNITS; ) {
+    if (!isFree(u32, base, u)) {
+      u++;
+      continue;
+    }
+    let end = u + 1;
+    while (end < UNITS && isFree(u32, base, end)) clearStart(u32, base, end++);
+    markStart(u32, base, u);
+    visit(u, end - u);
+    u = end;
+  }
+}
+
+/** Calls `visit(unit, units, free)` for each block of the chunk, in address order (for check and snapshot). */
+export function forEachBlock(
+  u32: Uint32Array,
+  base: number,
+  visit: (unit: number, units: number, free: boolean) => void,
+): void {
+  for (let u = HEADER_UNITS; u < UNITS; ) {
+    const n = blockUnits(u32, base, u);
+    visit(u, n, isFree(u32, base, u));
+    u += n;
+  }
+}
+
+/** Units of the header whose bits are set, which no valid chunk has (for check). */
+export function headerBitsSet(u32: Uint32Array, base: number): number {
+  const h = base >>> 2;
+  const headerMask = (1 << HEADER_UNITS) - 1;
+  return (
+    popcount(u32[h + FREE_BITS] & headerMask) +
+    popcount(u32[h + START_BITS] & headerMask) +
+    popcount(u32[h + PENDING_BITS] & headerMask)
+  );
+}
+
+/**
+ * Another thread frees the block at `ptr`: marks it pending, then pushes it on the chunk's remote stack.
+ * Returns false, pushing nothing, when the block is already pending (a double free).
+ *
+ * The push is a Treiber push: link to the head read, compare-exchange the head. The owner only ever takes the
+ * whole stack with one exchange, so a head that was taken and pushed again in between is still the head the
+ * link names when the compare-exchange succeeds: no ABA.
+ */
+export function pushRemote(i32: Int32Array, base: number, ptr: number): boolean {
+  const unit = unitOf(base, ptr);
+  const bit = 1 << (unit & 31);
+  if (Atomics.or(i32, (base >>> 2) + PENDING_BITS + (unit >>> 5), bit) & bit) return false;
+  const head = (base >>> 2) + REMOTE;
+  for (;;) {
+    const top = Atomics.load(i32, head);
+    i32[ptr >>> 2] = top;
+    if (Atomics.compareExchange(i32, head, top, ptr) === top) return true;
+  }
+}
+
+/** The owner takes the whole remote stack (0: empty). */
+export function takeRemote(i32: Int32Array, base: number): number {
+  return Atomics.load(i32, (base >>> 2) + REMOTE) === 0 ? 0 : Atomics.exchange(i32, (base >>> 2) + REMOTE, 0);
+}
+
+/** The remote stack's top, without taking it. */
+export function remoteTop(i32: Int32Array, base: number): number {
+  return Atomics.load(i32, (base >>> 2) + REMOTE);
+}
+
+export function isPending(i32: Int32Array, base: number, unit: number): boolean {
+  return (Atomics.load(i32, (base >>> 2) + PENDING_BITS + (unit >>> 5)) & (1 << (unit & 31))) !== 0;
+}
+
+/** Clears the pending bit of a block the owner took off the remote stack, after it freed the block. */
+export function clearPending(i32: Int32Array, base: number, unit: number): void {
+  Atomics.and(i32, (base >>> 2) + PENDING_BITS + (unit >>> 5), ~(1 << (unit & 31)));
+}
+
+function testBit(u32: Uint32Array, words: number, unit: number): boolean {
+  return (u32[words + (unit >>> 5)] & (1 << (unit & 31))) !== 0;
+}
+
+function setBit(u32: Uint32Array, words: number, unit: number): void {
+  u32[words + (unit >>> 5)] |= 1 << (unit & 31);
+}
+
+function setBits(u32: Uint32Array, words: number, from: number, to: number): void {
+  for (let u = from; u < to; ) {
+    const w = u >>> 5;
+    const end = Math.min(to, (w + 1) << 5);
+    u32[words + w] |= rangeMask(u & 31, end - (w << 5));
+    u = end;
+  }
+}
+
+/** Bits `[from, to)` of a word, 0 <= from < to <= 32. */
+function rangeMask(from: number, to: number): number {
+  return ((to === 32 ? -1 : (1 << to) - 1) & (-1 << from)) >>> 0;
+}
