@@ -10,14 +10,18 @@ export {
   type ElfMallocOptions,
   type TypedArrayConstructor,
 } from "./elfmalloc.js";
+export { CHUNK_BYTES, MEDIUM_MAX, MEDIUM_MIN, UNIT } from "./medium-chunk.js";
 export { GRANULE } from "./page-map.js";
 export { CLASS_COUNT, classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, type SizeClass } from "./size-classes.js";
 export {
   BLOCK_CACHED,
   BLOCK_FREE,
   BLOCK_LIVE,
+  BLOCK_PENDING,
   type HeapSnapshot,
   type LargeBlockSnapshot,
+  type MediumBlockSnapshot,
+  type MediumChunkSnapshot,
   type SlabSnapshot,
   type ThreadClassSnapshot,
   type ThreadSnapshot,

@@ -3,11 +3,12 @@
  * block, and what each thread's caches hold, read from the shared memory alone (the page map, slab headers and
  * bit-sets, thread records), plus the counters of `stats()`.
  *
- * A block is in one of three states:
+ * A block is in one of these states:
  * ```
- * free    its bit is set in the slab's free bit-set
- * cached  free, but held privately by a thread: an item of its magazine, or a bit of the word it took
- * live    neither: handed out by malloc and not freed
+ * free     its bit is set in the slab's free bit-set (a chunk's free bits, for a medium block)
+ * cached   free, but held privately by a thread: an item of its magazine, or a bit of the word it took
+ * live     neither: handed out by malloc and not freed
+ * pending  a medium block another thread freed, waiting on its chunk's remote stack for the owner
  * ```
  * The walk uses loads only, so it never blocks and may run while other threads allocate; then it is a sketch
  * of a moment, not a consistent cut (a block moving between states may show in either). On a quiet heap it is
@@ -17,7 +18,8 @@
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
 import { R_PAGE_MAP } from "./heap-root.js";
-import { entryIndex, GRANULE, KIND_LARGE, KIND_MASK, KIND_SLAB } from "./page-map.js";
+import { forEachBlock, isPending, ownerIndex, UNIT } from "./medium-chunk.js";
+import { entryIndex, GRANULE, KIND_LARGE, KIND_MASK, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
 import { SIZE_CLASSES, type SizeClass } from "./size-classes.js";
 import { blockIndex, freeBitsIndex, POOLED, readSlab } from "./slab.js";
 import { type ElfMallocStats, heapStats, liveSlots, recordOf } from "./stats.js";
@@ -29,6 +31,31 @@ export const BLOCK_FREE = 0;
 export const BLOCK_LIVE = 1;
 /** Block state in {@link SlabSnapshot.blocks}: free, held in a thread's cache (magazine or claimed word). */
 export const BLOCK_CACHED = 2;
+
+/** Block state in {@link MediumChunkSnapshot.blocks}: freed by another thread, not yet taken back by the owner. */
+export const BLOCK_PENDING = 3;
+
+/** One block of a medium chunk. */
+export interface MediumBlockSnapshot {
+  ptr: number;
+  bytes: number;
+  /** {@link BLOCK_FREE}, {@link BLOCK_LIVE} or {@link BLOCK_PENDING}. */
+  state: number;
+}
+
+/** A medium chunk (64 KiB of blocks from 257 B to 16 KiB, in 64-byte units). */
+export interface MediumChunkSnapshot {
+  base: number;
+  /** The thread slot that allocates from it, or -1 while orphaned (its thread left; the next free adopts it). */
+  owner: number;
+  /** Its blocks in address order. */
+  blocks: MediumBlockSnapshot[];
+  liveBlocks: number;
+  /** Bytes of live and pending blocks, in whole units. */
+  liveBytes: number;
+  freeBytes: number;
+  pendingBlocks: number;
+}
 
 /** One slab in use (parked slabs are only counted, in {@link HeapSnapshot.pooledSlabs}). */
 export interface SlabSnapshot {
@@ -85,6 +112,8 @@ export interface HeapSnapshot {
   slabs: SlabSnapshot[];
   /** Empty slabs parked in the page pools. */
   pooledSlabs: number;
+  /** Medium chunks, by address. */
+  chunks: MediumChunkSnapshot[];
   /** Large blocks, by address. */
   large: LargeBlockSnapshot[];
   /** Attached threads, by slot. */
@@ -98,6 +127,7 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
   const map = i32[(root >>> 2) + R_PAGE_MAP];
   const slabs = new Map<number, SlabSnapshot>();
   const large: LargeBlockSnapshot[] = [];
+  const chunks: MediumChunkSnapshot[] = [];
   let pooledSlabs = 0;
   // Only the granules the engine committed can hold slabs or large blocks; a run's first granule names it.
   for (let g = 0, end = Math.floor(space.buffer.byteLength / GRANULE); g < end; g++) {
@@ -105,6 +135,7 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
     const kind = u32[e] & KIND_MASK;
     if (u32[e] - kind !== g * GRANULE) continue;
     if (kind === KIND_LARGE) large.push({ base: g * GRANULE, bytes: u32[e + 1] * GRANULE });
+    if (kind === KIND_MEDIUM) chunks.push(chunkSnapshot(i32, u32, g * GRANULE));
     const c = kind === KIND_SLAB ? SIZE_CLASSES[u32[e + 1]] : undefined;
     if (!c) continue;
     const header = readSlab(i32, g * GRANULE, c.slabBytes);
@@ -119,7 +150,30 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
   );
   const ordered = [...slabs.values()].sort((a, b) => a.classIndex - b.classIndex || a.base - b.base);
   for (const slab of ordered) countBlocks(slab);
-  return { stats, slabs: ordered, pooledSlabs, large, threads };
+  return { stats, slabs: ordered, pooledSlabs, chunks, large, threads };
+}
+
+function chunkSnapshot(i32: Int32Array, u32: Uint32Array, base: number): MediumChunkSnapshot {
+  const chunk: MediumChunkSnapshot = {
+    base,
+    owner: u32[ownerIndex(base)] - 1,
+    blocks: [],
+    liveBlocks: 0,
+    liveBytes: 0,
+    freeBytes: 0,
+    pendingBlocks: 0,
+  };
+  forEachBlock(u32, base, (unit, units, free) => {
+    const ptr = base + unit * UNIT;
+    const bytes = units * UNIT;
+    const state = free ? BLOCK_FREE : isPending(i32, base, unit) ? BLOCK_PENDING : BLOCK_LIVE;
+    chunk.blocks.push({ ptr, bytes, state });
+    if (free) chunk.freeBytes += bytes;
+    else chunk.liveBytes += bytes;
+    if (state === BLOCK_LIVE) chunk.liveBlocks++;
+    if (state === BLOCK_PENDING) chunk.pendingBlocks++;
+  });
+  return chunk;
 }
 
 /** The slab's blocks as its free bit-set says: free, or live until a thread cache claims them. */

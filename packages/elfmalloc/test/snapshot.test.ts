@@ -3,6 +3,8 @@ import {
   BLOCK_CACHED,
   BLOCK_FREE,
   BLOCK_LIVE,
+  BLOCK_PENDING,
+  CHUNK_BYTES,
   classOf,
   ElfMalloc,
   type ElfMallocDescriptor,
@@ -25,7 +27,12 @@ afterEach(() => {
 /** The state the snapshot gives the block at `ptr`. */
 function stateOf(snapshot: HeapSnapshot, ptr: number): number | undefined {
   const slab = snapshot.slabs.find((s) => ptr >= s.base && ptr < s.base + s.slabBytes);
-  return slab?.blocks[(ptr - slab.base) / slab.size];
+  if (slab) return slab.blocks[(ptr - slab.base) / slab.size];
+  for (const chunk of snapshot.chunks) {
+    const block = chunk.blocks.find((b) => b.ptr === ptr);
+    if (block) return block.state;
+  }
+  return undefined;
 }
 
 /** Per class size: live and cached blocks summed over the snapshot's slabs. */
@@ -56,7 +63,16 @@ function expectAgreesWithStats(snapshot: HeapSnapshot): void {
   expect(snapshot.large.reduce((n, b) => n + b.bytes, 0)).toBe(snapshot.stats.largeBytes);
   expect(snapshot.large.length).toBe(snapshot.stats.largeBlocks);
   const slabBytes = snapshot.slabs.reduce((n, s) => n + s.slabBytes, 0);
-  expect(slabBytes + snapshot.stats.pooledBytes).toBe(snapshot.stats.slabBytes);
+  const chunkBytes = snapshot.chunks.length * CHUNK_BYTES;
+  expect(slabBytes + chunkBytes + snapshot.stats.pooledBytes).toBe(snapshot.stats.slabBytes);
+  expect(snapshot.chunks.reduce((n, c) => n + c.liveBlocks + c.pendingBlocks, 0)).toBe(
+    snapshot.stats.mediumBlocks,
+  );
+  expect(snapshot.chunks.reduce((n, c) => n + c.liveBytes, 0)).toBe(snapshot.stats.mediumBytes);
+  for (const chunk of snapshot.chunks) {
+    const bytes = chunk.blocks.reduce((n, b) => n + b.bytes, 0);
+    expect(bytes, `chunk ${chunk.base}`).toBe(chunk.liveBytes + chunk.freeBytes);
+  }
   expect(snapshot.threads.length).toBe(snapshot.stats.threads);
 }
 
@@ -83,7 +99,11 @@ describe("snapshot", () => {
       expect(slab.base % GRANULE).toBe(0);
     }
     const owners = snapshot.slabs.filter((s) => s.owner === h.threadId).map((s) => s.size);
-    expect(new Set(owners)).toEqual(new Set([64, SIZE_CLASSES[classOf(1000)].size]));
+    expect(new Set(owners)).toEqual(new Set([64]));
+    // Medium blocks lie in chunks of the thread, one after another, at their size rounded to 64 bytes.
+    expect(snapshot.chunks.every((c) => c.owner === h.threadId)).toBe(true);
+    const blocks = snapshot.chunks.flatMap((c) => c.blocks).filter((b) => b.state === BLOCK_LIVE);
+    expect(blocks.map((b) => b.bytes)).toEqual(medium.map(() => 1024));
 
     // Frees go to the thread's magazine first (cached), the overflow back to slab bit-sets (free).
     for (const ptr of small.filter((_, i) => i % 2 === 0)) h.free(ptr);
@@ -113,27 +133,26 @@ describe("snapshot", () => {
     heaps.push(other);
     const mine = Array.from({ length: 100 }, () => h.malloc(200));
     const theirs = Array.from({ length: 40 }, () => other.malloc(3000));
-    // Each frees blocks the other allocated: the blocks land in the freeing thread's magazine.
+    // Each frees blocks the other allocated: small ones land in the freeing thread's magazine.
     for (const ptr of mine.splice(0, 10)) other.free(ptr);
-    for (const ptr of theirs.splice(0, 5)) h.free(ptr);
+    const freedTheirs = theirs.splice(0, 5);
+    for (const ptr of freedTheirs) h.free(ptr);
     const snapshot = h.snapshot();
     expectAgreesWithStats(snapshot);
     const bySlot = new Map(snapshot.threads.map((t) => [t.slot, t]));
     expect([...bySlot.keys()].sort()).toEqual([h.threadId, other.threadId].sort());
     const size200 = SIZE_CLASSES[classOf(200)].size;
-    const size3000 = SIZE_CLASSES[classOf(3000)].size;
     expect(bySlot.get(other.threadId)!.classes.find((c) => c.size === size200)?.magazineBlocks).toBe(10);
-    expect(bySlot.get(h.threadId)!.classes.find((c) => c.size === size3000)?.magazineBlocks).toBe(5);
+    // Medium blocks freed by another thread wait on their chunk's remote stack for the owner.
+    for (const ptr of theirs) expect(stateOf(snapshot, ptr)).toBe(BLOCK_LIVE);
+    for (const ptr of freedTheirs) expect(stateOf(snapshot, ptr)).toBe(BLOCK_PENDING);
+    expect(snapshot.chunks.every((c) => c.owner === other.threadId)).toBe(true);
     // The slab a thread allocates from names it as owner, and its cache names that slab.
     const claimed = (size: number, slot: number) =>
       snapshot.slabs.filter((s) => s.size === size && s.owner === slot).map((s) => s.base);
     expect(claimed(size200, h.threadId)).toEqual([
       bySlot.get(h.threadId)!.classes.find((c) => c.size === size200)?.slab,
     ]);
-    expect(claimed(size3000, other.threadId)).toEqual([
-      bySlot.get(other.threadId)!.classes.find((c) => c.size === size3000)?.slab,
-    ]);
-    expect(claimed(size3000, h.threadId)).toEqual([]);
 
     for (const ptr of mine) h.free(ptr);
     for (const ptr of theirs) other.free(ptr);
@@ -144,6 +163,7 @@ describe("snapshot", () => {
     const empty = after.snapshot();
     expectAgreesWithStats(empty);
     expect(empty.slabs.every((s) => s.liveBlocks === 0 && s.cachedBlocks === 0)).toBe(true);
+    expect(empty.chunks).toEqual([]);
     expect(empty.pooledSlabs).toBeGreaterThan(0);
     expect(empty.threads).toEqual([{ slot: after.threadId, cachedBlocks: 0, cachedBytes: 0, classes: [] }]);
     expect(after.check()).toEqual([]);
