@@ -165,7 +165,7 @@ describe("medium blocks", () => {
     const h = heap();
     const leaver = attach(h);
     const blocks = Array.from({ length: 200 }, (_, i) => leaver.malloc(300 + i * 20));
-    blocks.forEach((ptr, i) => fillBlock(h, ptr, 300 + i * 20));
+    for (const [i, ptr] of blocks.entries()) fillBlock(h, ptr, 300 + i * 20);
     for (const ptr of blocks.splice(0, 50)) leaver.free(ptr);
     leaver.detach();
     let snapshot = h.snapshot();
@@ -178,7 +178,7 @@ describe("medium blocks", () => {
     snapshot = h.snapshot();
     expect(snapshot.chunks.filter((c) => c.owner === h.threadId)).toHaveLength(1);
     expect(h.check()).toEqual([]);
-    blocks.forEach((ptr, i) => expect(verifyBlock(h, ptr, ptr, 300 + (i + 50) * 20)).toBe(true));
+    for (const [i, ptr] of blocks.entries()) expect(verifyBlock(h, ptr, ptr, 300 + (i + 50) * 20)).toBe(true);
     for (const ptr of blocks) h.free(ptr);
     h.trim();
     snapshot = h.snapshot();
