@@ -259,7 +259,7 @@ function checkMedium(
       else {
         liveBlocks++;
         liveUnits += units;
-        if (isPending(i32, base, unit)) pending.add(ptr);
+        if (isPending(u32, base, unit)) pending.add(ptr);
       }
     });
     let stacked = 0;

@@ -432,7 +432,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const e = entryIndex(this.#map, ptr);
     const entry = this.#u32[e];
     if ((entry & KIND_MASK) === KIND_SLAB) return CLASS_SIZE[this.#u32[e + 1]];
-    if ((entry & KIND_MASK) === KIND_MEDIUM) return this.#medium.usableSize(ptr, entry - KIND_MEDIUM);
+    if ((entry & KIND_MASK) === KIND_MEDIUM) return this.#medium.usableSize(this.#u32, ptr, entry - KIND_MEDIUM);
     if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) return this.#u32[e + 1] * GRANULE;
     throw notABlock(ptr);
   }
@@ -491,8 +491,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (this.#slot < 0) return;
     const slot = this.#slot;
     const state = this.#threadIndex(slot);
+    this.#sync();
     Atomics.store(this.#i32, state, SLOT_CLOSING);
-    this.#medium.leave(this.#rec, slot);
+    this.#medium.leave(this.#u32, this.#i32, this.#rec, slot);
     this.#returnCaches(this.#rec);
     Atomics.store(this.#i32, state, SLOT_FREE);
     // The address-space handle keeps a few free pages of its own (mmap-alloc's handle cache): give them back.
@@ -507,7 +508,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    */
   trim(): void {
     this.#sync();
-    this.#medium.trim();
+    this.#medium.trim(this.#u32, this.#i32);
     this.#returnCaches(this.#rec);
   }
 
@@ -530,7 +531,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (Atomics.compareExchange(this.#i32, state, SLOT_RESERVED, SLOT_FREE) === SLOT_RESERVED) return false;
     if (Atomics.compareExchange(this.#i32, state, SLOT_LIVE, SLOT_CLOSING) !== SLOT_LIVE) return false;
     this.#space.recover(this.#i32[state + 2]);
-    this.#medium.leave(this.#i32[state + 1] >>> 2, slot);
+    this.#medium.leave(this.#u32, this.#i32, this.#i32[state + 1] >>> 2, slot);
     this.#returnCaches(this.#i32[state + 1] >>> 2);
     Atomics.store(this.#i32, state, SLOT_FREE);
     return true;
@@ -565,7 +566,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (size >>> 0 !== size || size > MAX_SMALL) return this.#allocLarge(size, MIN_BLOCK);
     if (size >= MEDIUM_MIN && size <= MEDIUM_MAX) {
       this.#sync();
-      return this.#medium.alloc(size);
+      return this.#medium.alloc(this.#u32, this.#i32, size);
     }
     return this.#allocClass(classOf(size));
   }
@@ -891,7 +892,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       return;
     }
     if ((entry & KIND_MASK) === KIND_MEDIUM) {
-      this.#medium.free(ptr, entry - KIND_MEDIUM);
+      this.#medium.free(this.#u32, this.#i32, ptr, entry - KIND_MEDIUM);
       return;
     }
     if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {

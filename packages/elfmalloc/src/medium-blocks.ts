@@ -24,6 +24,7 @@ import type { AddressSpace } from "@allocators/mmap-alloc";
 import { NULL, type Ptr } from "@allocators/object-alloc";
 import { R_MEDIUM_RETIRED } from "./heap-root.js";
 import {
+  blockBefore,
   blockUnits,
   CAPACITY,
   CHUNK_BYTES,
@@ -73,6 +74,12 @@ export class MediumBlocks {
   #slot = -1;
   /** u32 index of the thread's record. */
   #rec = 0;
+  /**
+   * The heap's views, as the calling handle last synced them (every public method takes them: reading the
+   * address space's views costs a shared load each time), renewed after a new chunk may have grown the heap.
+   */
+  #u32: Uint32Array = new Uint32Array(0);
+  #i32: Int32Array = new Int32Array(0);
 
   constructor(space: AddressSpace, root: number, map: number, pages: ChunkPages) {
     this.#space = space;
@@ -88,14 +95,16 @@ export class MediumBlocks {
   }
 
   /** A block of at least `size` bytes (MEDIUM_MIN..MEDIUM_MAX), 64-aligned, or 0 when out of memory. */
-  alloc(size: number): Ptr {
+  alloc(u32: Uint32Array, i32: Int32Array, size: number): Ptr {
+    this.#u32 = u32;
+    this.#i32 = i32;
     const units = unitsFor(size);
     const index = this.#rec + MEDIUM_INDEX;
-    let ptr = findFit(this.#space.u32, index, units);
-    if (ptr === NULL && this.#drainAll()) ptr = findFit(this.#space.u32, index, units);
+    let ptr = findFit(this.#u32, index, units);
+    if (ptr === NULL && this.#drainAll()) ptr = findFit(this.#u32, index, units);
     if (ptr === NULL) {
       if (!this.#addChunk()) return NULL;
-      ptr = findFit(this.#space.u32, index, units);
+      ptr = findFit(this.#u32, index, units);
     }
     return this.#carve(ptr, units);
   }
@@ -104,14 +113,14 @@ export class MediumBlocks {
    * Frees the block at `ptr` of the chunk at `base` (from any thread).
    * @throws RangeError for a pointer that is not a live block (interior, misaligned, or freed already).
    */
-  free(ptr: Ptr, base: number): void {
-    const u32 = this.#space.u32;
+  free(u32: Uint32Array, i32: Int32Array, ptr: Ptr, base: number): void {
+    this.#u32 = u32;
+    this.#i32 = i32;
     const unit = unitOf(base, ptr);
     if ((ptr & (UNIT - 1)) !== 0 || unit < HEADER_UNITS || !isStart(u32, base, unit)) {
       throw new RangeError(`free(${ptr}): an interior pointer, not a block`);
     }
-    const i32 = this.#space.i32;
-    if (isFree(u32, base, unit) || isPending(i32, base, unit)) {
+    if (isFree(u32, base, unit) || isPending(u32, base, unit)) {
       throw new RangeError(`free(${ptr}): double free (the block is not live)`);
     }
     const owner = ownerIndex(base);
@@ -130,8 +139,7 @@ export class MediumBlocks {
    * The bytes usable at `ptr`, a block of the chunk at `base`.
    * @throws RangeError when `ptr` is not the start of a live block.
    */
-  usableSize(ptr: Ptr, base: number): number {
-    const u32 = this.#space.u32;
+  usableSize(u32: Uint32Array, ptr: Ptr, base: number): number {
     const unit = unitOf(base, ptr);
     if (
       (ptr & (UNIT - 1)) !== 0 ||
@@ -145,9 +153,10 @@ export class MediumBlocks {
   }
 
   /** Frees what other threads freed into this thread's chunks, and gives back every empty chunk. */
-  trim(): void {
+  trim(u32: Uint32Array, i32: Int32Array): void {
+    this.#u32 = u32;
+    this.#i32 = i32;
     this.#drainAll();
-    const u32 = this.#space.u32;
     for (let base = u32[this.#rec + CHUNKS]; base !== 0; ) {
       const next = nextChunk(u32, base);
       if (freeUnits(u32, base) === CAPACITY) {
@@ -163,8 +172,9 @@ export class MediumBlocks {
    * a dead one for reclaimThread): frees what waits on their remote stacks into their bits, gives back the
    * empty ones and orphans the others; the record's live counts are retired to the root.
    */
-  leave(rec: number, slot: number): void {
-    const u32 = this.#space.u32;
+  leave(u32: Uint32Array, i32: Int32Array, rec: number, slot: number): void {
+    this.#u32 = u32;
+    this.#i32 = i32;
     let base = u32[rec + CHUNKS];
     for (let n = u32[rec + CHUNK_COUNT]; base !== 0 && n > 0; n--) {
       if (!this.#isChunkOf(base, slot)) break;
@@ -172,7 +182,6 @@ export class MediumBlocks {
       this.#orphan(rec, base, slot);
       base = next;
     }
-    const i32 = this.#space.i32;
     const r = this.#root >>> 2;
     Atomics.add(i32, r + R_MEDIUM_RETIRED, i32[rec + MEDIUM_BLOCKS]);
     Atomics.add(i32, r + R_MEDIUM_RETIRED + 1, i32[rec + MEDIUM_UNITS]);
@@ -182,7 +191,7 @@ export class MediumBlocks {
 
   /** Takes `units` from the front of the free block at `ptr`; the rest stays free. */
   #carve(ptr: number, units: number): Ptr {
-    const u32 = this.#space.u32;
+    const u32 = this.#u32;
     const base = this.#chunkOf(ptr);
     const index = this.#rec + MEDIUM_INDEX;
     const unit = unitOf(base, ptr);
@@ -203,7 +212,7 @@ export class MediumBlocks {
    * that becomes empty goes back to the pool unless it is the thread's last. Returns true if it did.
    */
   #release(base: number, unit: number): boolean {
-    const u32 = this.#space.u32;
+    const u32 = this.#u32;
     const index = this.#rec + MEDIUM_INDEX;
     let start = unit;
     let n = blockUnits(u32, base, unit);
@@ -218,7 +227,7 @@ export class MediumBlocks {
       clearStart(u32, base, end);
     }
     if (start > HEADER_UNITS && isFree(u32, base, start - 1)) {
-      const prev = u32[((base + start * UNIT) >>> 2) - 1];
+      const prev = base + blockBefore(u32, base, start) * UNIT;
       n += u32[(prev >>> 2) + F_UNITS];
       removeFree(u32, index, prev);
       clearStart(u32, base, start);
@@ -235,9 +244,9 @@ export class MediumBlocks {
   /** Frees into this thread's chunks what other threads pushed on their remote stacks. True if any. */
   #drainAll(): boolean {
     let any = false;
-    for (let base = this.#space.u32[this.#rec + CHUNKS]; base !== 0; ) {
-      const next = nextChunk(this.#space.u32, base);
-      if (remoteTop(this.#space.i32, base) !== 0) any = this.#drain(base) || any;
+    for (let base = this.#u32[this.#rec + CHUNKS]; base !== 0; ) {
+      const next = nextChunk(this.#u32, base);
+      if (remoteTop(this.#i32, base) !== 0) any = this.#drain(base) || any;
       base = next;
     }
     return any;
@@ -248,13 +257,13 @@ export class MediumBlocks {
    * a double free racing with its first free can put one there, and the rest of such a stack is not trusted.
    */
   #drain(base: number): boolean {
-    const i32 = this.#space.i32;
+    const i32 = this.#i32;
     let any = false;
     for (let ptr = takeRemote(i32, base); ptr !== 0; ) {
-      const u32 = this.#space.u32;
+      const u32 = this.#u32;
       const next = u32[ptr >>> 2];
       const unit = unitOf(base, ptr);
-      if (!isStart(u32, base, unit) || isFree(u32, base, unit) || !isPending(i32, base, unit)) break;
+      if (!isStart(u32, base, unit) || isFree(u32, base, unit) || !isPending(u32, base, unit)) break;
       // Not pending before it is free: the pending bit is what keeps a block off the stack twice, and a chunk
       // that the free empties may be gone at once.
       clearPending(i32, base, unit);
@@ -267,7 +276,7 @@ export class MediumBlocks {
 
   /** Makes an orphaned chunk this thread's: its free runs join the index, its remote frees are freed. */
   #adopt(base: number): void {
-    const u32 = this.#space.u32;
+    const u32 = this.#u32;
     this.#link(base);
     const index = this.#rec + MEDIUM_INDEX;
     forEachFreeRun(u32, base, (unit, units) => insertFree(u32, index, base + unit * UNIT, units));
@@ -279,7 +288,10 @@ export class MediumBlocks {
   #addChunk(): boolean {
     const base = this.#pages.takeChunk();
     if (base === NULL) return false;
-    const u32 = this.#space.u32;
+    // Taking pages may have grown the heap (an unshared wasm memory's old views detach).
+    this.#u32 = this.#space.u32;
+    this.#i32 = this.#space.i32;
+    const u32 = this.#u32;
     initChunk(u32, base, this.#slot);
     this.#link(base);
     setEntries(u32, this.#map, base, CHUNK_BYTES, KIND_MEDIUM);
@@ -289,7 +301,7 @@ export class MediumBlocks {
 
   /** Gives an empty chunk (already out of the index) back to the pages. */
   #dropChunk(base: number): void {
-    const u32 = this.#space.u32;
+    const u32 = this.#u32;
     const next = nextChunk(u32, base);
     const prev = prevChunk(u32, base);
     if (prev === 0) u32[this.#rec + CHUNKS] = next;
@@ -301,7 +313,7 @@ export class MediumBlocks {
 
   /** Puts a chunk at the head of this thread's list. */
   #link(base: number): void {
-    const u32 = this.#space.u32;
+    const u32 = this.#u32;
     const head = u32[this.#rec + CHUNKS];
     setLinks(u32, base, head, 0);
     if (head !== 0) setLinks(u32, head, nextChunk(u32, head), base);
@@ -317,24 +329,24 @@ export class MediumBlocks {
     const owner = ownerIndex(base);
     for (;;) {
       this.#drainIntoBits(rec, base);
-      if (freeUnits(this.#space.u32, base) === CAPACITY) {
+      if (freeUnits(this.#u32, base) === CAPACITY) {
         this.#pages.releaseChunk(base);
         return;
       }
-      Atomics.store(this.#space.i32, owner, 0);
-      if (remoteTop(this.#space.i32, base) === 0) return;
-      if (Atomics.compareExchange(this.#space.i32, owner, 0, slot + 1) !== 0) return;
+      Atomics.store(this.#i32, owner, 0);
+      if (remoteTop(this.#i32, base) === 0) return;
+      if (Atomics.compareExchange(this.#i32, owner, 0, slot + 1) !== 0) return;
     }
   }
 
   /** Frees the blocks of the chunk's remote stack into its free bits, counting them off record `rec`. */
   #drainIntoBits(rec: number, base: number): void {
-    const i32 = this.#space.i32;
-    const u32 = this.#space.u32;
+    const i32 = this.#i32;
+    const u32 = this.#u32;
     for (let ptr = takeRemote(i32, base); ptr !== 0; ) {
       const next = u32[ptr >>> 2];
       const unit = unitOf(base, ptr);
-      if (!isStart(u32, base, unit) || isFree(u32, base, unit) || !isPending(i32, base, unit)) break;
+      if (!isStart(u32, base, unit) || isFree(u32, base, unit) || !isPending(u32, base, unit)) break;
       const n = blockUnits(u32, base, unit);
       clearPending(i32, base, unit);
       markFree(u32, base, unit, unit + n);
@@ -346,12 +358,12 @@ export class MediumBlocks {
 
   /** The chunk `ptr` lies in, from the page map. */
   #chunkOf(ptr: number): number {
-    return this.#space.u32[entryIndex(this.#map, ptr)] & ~KIND_MASK;
+    return this.#u32[entryIndex(this.#map, ptr)] & ~KIND_MASK;
   }
 
   /** True when the page map names `base` a chunk and its header names `slot` its owner (a list sanity check). */
   #isChunkOf(base: number, slot: number): boolean {
-    const u32 = this.#space.u32;
+    const u32 = this.#u32;
     return u32[entryIndex(this.#map, base)] === base + KIND_MEDIUM && u32[ownerIndex(base)] === slot + 1;
   }
 }

@@ -25,8 +25,9 @@
  * touch (merged by whoever rebuilds): an allocation sets the remainder's start bit before it clears the
  * block's free bits, a free sets free bits before it clears the start bits between merged blocks.
  *
- * A free block also carries, for the owner's index, `next | prev | units` in its first three words and its
- * own address in its last word (so that a block freed after it finds its start).
+ * A free block also carries, for the owner's index, `next | prev | units` in its first three words. A block
+ * finds the start of the block before it from the start bits, which sit in the header's cache lines, rather
+ * than from a tag at that block's end (one more line written on every free).
  *
  * @module
  */
@@ -118,6 +119,15 @@ export function blockUnits(u32: Uint32Array, base: number, unit: number): number
   while (word === 0 && ++w < BIT_WORDS) word = u32[starts + w];
   if (word === 0) return UNITS - unit;
   return (w << 5) + 31 - Math.clz32(word & -word) - unit;
+}
+
+/** The first unit of the block that ends just before `unit` (HEADER_UNITS < unit): the last start bit below. */
+export function blockBefore(u32: Uint32Array, base: number, unit: number): number {
+  const starts = (base >>> 2) + START_BITS;
+  let w = (unit - 1) >>> 5;
+  let word = u32[starts + w] & (-1 >>> (31 - ((unit - 1) & 31)));
+  while (word === 0 && w > 0) word = u32[starts + --w];
+  return (w << 5) + 31 - Math.clz32(word);
 }
 
 export function markStart(u32: Uint32Array, base: number, unit: number): void {
@@ -228,8 +238,12 @@ export function remoteTop(i32: Int32Array, base: number): number {
   return Atomics.load(i32, (base >>> 2) + REMOTE);
 }
 
-export function isPending(i32: Int32Array, base: number, unit: number): boolean {
-  return (Atomics.load(i32, (base >>> 2) + PENDING_BITS + (unit >>> 5)) & (1 << (unit & 31))) !== 0;
+/**
+ * The block at `unit` sits on the remote stack. A plain read: other threads only ever set these bits (with
+ * `Atomics.or`) and the owner clears them, so a stale read can only miss a push still in flight.
+ */
+export function isPending(u32: Uint32Array, base: number, unit: number): boolean {
+  return testBit(u32, (base >>> 2) + PENDING_BITS, unit);
 }
 
 /** Clears the pending bit of a block the owner took off the remote stack, after it freed the block. */

@@ -21,14 +21,14 @@
  *
  * @module
  */
-import { F_NEXT, F_PREV, F_UNITS, UNIT } from "./medium-chunk.js";
+import { F_NEXT, F_PREV, F_UNITS } from "./medium-chunk.js";
 
 /** Words of the index in a thread record. */
 export const INDEX_WORDS = 66;
 const LIST_BITS = 0;
 const HEADS = 2;
 /** Nodes of the request's own list that a fit looks at. */
-const SCAN = 8;
+const SCAN = 4;
 
 /** The list of blocks of `units` units. */
 export function listOf(units: number): number {
@@ -37,7 +37,7 @@ export function listOf(units: number): number {
   return ((k - 2) << 3) | ((units >>> (k - 3)) & 7);
 }
 
-/** Adds the free block at `ptr` of `units` to the index at `at`, writing its length and its end tag. */
+/** Adds the free block at `ptr` of `units` to the index at `at`, writing its length. */
 export function insertFree(u32: Uint32Array, at: number, ptr: number, units: number): void {
   const list = listOf(units);
   const head = u32[at + HEADS + list];
@@ -45,7 +45,6 @@ export function insertFree(u32: Uint32Array, at: number, ptr: number, units: num
   u32[p + F_NEXT] = head;
   u32[p + F_PREV] = 0;
   u32[p + F_UNITS] = units;
-  u32[((ptr + units * UNIT) >>> 2) - 1] = ptr;
   if (head !== 0) u32[(head >>> 2) + F_PREV] = ptr;
   u32[at + HEADS + list] = ptr;
   u32[at + LIST_BITS + (list >>> 5)] |= 1 << (list & 31);

@@ -135,7 +135,7 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
     const kind = u32[e] & KIND_MASK;
     if (u32[e] - kind !== g * GRANULE) continue;
     if (kind === KIND_LARGE) large.push({ base: g * GRANULE, bytes: u32[e + 1] * GRANULE });
-    if (kind === KIND_MEDIUM) chunks.push(chunkSnapshot(i32, u32, g * GRANULE));
+    if (kind === KIND_MEDIUM) chunks.push(chunkSnapshot(u32, g * GRANULE));
     const c = kind === KIND_SLAB ? SIZE_CLASSES[u32[e + 1]] : undefined;
     if (!c) continue;
     const header = readSlab(i32, g * GRANULE, c.slabBytes);
@@ -153,7 +153,7 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
   return { stats, slabs: ordered, pooledSlabs, chunks, large, threads };
 }
 
-function chunkSnapshot(i32: Int32Array, u32: Uint32Array, base: number): MediumChunkSnapshot {
+function chunkSnapshot(u32: Uint32Array, base: number): MediumChunkSnapshot {
   const chunk: MediumChunkSnapshot = {
     base,
     owner: u32[ownerIndex(base)] - 1,
@@ -166,7 +166,7 @@ function chunkSnapshot(i32: Int32Array, u32: Uint32Array, base: number): MediumC
   forEachBlock(u32, base, (unit, units, free) => {
     const ptr = base + unit * UNIT;
     const bytes = units * UNIT;
-    const state = free ? BLOCK_FREE : isPending(i32, base, unit) ? BLOCK_PENDING : BLOCK_LIVE;
+    const state = free ? BLOCK_FREE : isPending(u32, base, unit) ? BLOCK_PENDING : BLOCK_LIVE;
     chunk.blocks.push({ ptr, bytes, state });
     if (free) chunk.freeBytes += bytes;
     else chunk.liveBytes += bytes;
