@@ -42,7 +42,7 @@ import {
 } from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
 import { freeBitsIndex, POOLED, readSlab } from "./slab.js";
-import { liveRecords, liveSlots, recordLive, recordOf, spareGranules } from "./stats.js";
+import { liveRecords, liveSlots, mediumCached, recordLive, recordOf, spareGranules } from "./stats.js";
 import {
   BITS,
   CHUNK_COUNT,
@@ -239,6 +239,8 @@ function checkMedium(
   const freeByOwner = new Map<number, Map<number, number>>();
   let liveBlocks = 0;
   let liveUnits = 0;
+  /** Live medium blocks, not pending, by address: their units. */
+  const live = new Map<number, number>();
   for (const base of chunks) {
     const owner = u32[ownerIndex(base)];
     if (owner !== 0 && !attached.has(owner - 1)) {
@@ -260,6 +262,7 @@ function checkMedium(
         liveBlocks++;
         liveUnits += units;
         if (isPending(u32, base, unit)) pending.add(ptr);
+        else live.set(ptr, units);
       }
     });
     let stacked = 0;
@@ -295,6 +298,21 @@ function checkMedium(
     if (listed.size !== free.size) {
       problems.push(`thread ${slot}: ${free.size} free medium blocks, ${listed.size} listed`);
     }
+    const cached = new Set<number>();
+    mediumCached(u32, rec, (ptr, units, where) => {
+      const entry = u32[entryIndex(map, ptr)];
+      if (
+        (entry & KIND_MASK) !== KIND_MEDIUM ||
+        u32[ownerIndex(entry & ~KIND_MASK)] !== slot + 1 ||
+        live.get(ptr) !== units ||
+        cached.has(ptr)
+      ) {
+        problems.push(
+          `thread ${slot}, ${where}: ${ptr} is not a live ${units}-unit block of its chunks, once`,
+        );
+      }
+      cached.add(ptr);
+    });
     let n = 0;
     for (let base = u32[rec + CHUNKS]; base !== 0 && n <= chunks.length; base = nextChunk(u32, base)) {
       if (u32[entryIndex(map, base)] !== base + KIND_MEDIUM || u32[ownerIndex(base)] !== slot + 1) break;

@@ -96,6 +96,10 @@ import {
   COUNT,
   ITEMS,
   LIMIT,
+  MAGAZINE_UNITS_MAX,
+  MAGAZINE_UNITS_MIN,
+  MEDIUM_MAGAZINE,
+  mediumCount,
   NEXT_WORD,
   RECORD_BYTES,
   SLAB,
@@ -432,7 +436,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const e = entryIndex(this.#map, ptr);
     const entry = this.#u32[e];
     if ((entry & KIND_MASK) === KIND_SLAB) return CLASS_SIZE[this.#u32[e + 1]];
-    if ((entry & KIND_MASK) === KIND_MEDIUM) return this.#medium.usableSize(this.#u32, ptr, entry - KIND_MEDIUM);
+    if ((entry & KIND_MASK) === KIND_MEDIUM)
+      return this.#medium.usableSize(this.#u32, ptr, entry - KIND_MEDIUM);
     if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) return this.#u32[e + 1] * GRANULE;
     throw notABlock(ptr);
   }
@@ -1009,10 +1014,13 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       this.#u32[at + LIMIT] = c.magazine;
       this.#countByClass[c.index] = this.#checked ? this.#rec + CLOSED_COUNT : at + COUNT;
     }
-    // Medium sizes always take the slow path: the closed magazine is empty.
+    // Medium sizes up to 1 KiB come from the medium magazine of their unit count (closed in checked mode).
+    for (let units = MAGAZINE_UNITS_MIN; units <= MAGAZINE_UNITS_MAX; units++) {
+      this.#u32[this.#rec + mediumCount(units) - 1] = this.#checked ? 0 : MEDIUM_MAGAZINE;
+    }
     for (let k = 0; k < SMALL_LOOKUP.length; k++) {
-      this.#countBySize[k] =
-        k * MIN_BLOCK >= MEDIUM_MIN ? this.#rec + CLOSED_COUNT : this.#countByClass[SMALL_LOOKUP[k]];
+      const medium = this.#checked ? this.#rec + CLOSED_COUNT : this.#rec + mediumCount((k + 3) >>> 2);
+      this.#countBySize[k] = k * MIN_BLOCK >= MEDIUM_MIN ? medium : this.#countByClass[SMALL_LOOKUP[k]];
     }
     this.#medium.bind(slot, this.#rec);
   }

@@ -22,7 +22,7 @@ import { forEachBlock, isPending, ownerIndex, UNIT } from "./medium-chunk.js";
 import { entryIndex, GRANULE, KIND_LARGE, KIND_MASK, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
 import { SIZE_CLASSES, type SizeClass } from "./size-classes.js";
 import { blockIndex, freeBitsIndex, POOLED, readSlab } from "./slab.js";
-import { type ElfMallocStats, heapStats, liveSlots, recordOf } from "./stats.js";
+import { type ElfMallocStats, heapStats, liveSlots, mediumCached, recordOf } from "./stats.js";
 import { BITS, CLASS_OFFSETS, COUNT, ITEMS, NEXT_WORD, SLAB } from "./thread-cache.js";
 
 /** Block state in {@link SlabSnapshot.blocks}: in the slab's free bit-set. */
@@ -39,7 +39,7 @@ export const BLOCK_PENDING = 3;
 export interface MediumBlockSnapshot {
   ptr: number;
   bytes: number;
-  /** {@link BLOCK_FREE}, {@link BLOCK_LIVE} or {@link BLOCK_PENDING}. */
+  /** {@link BLOCK_FREE}, {@link BLOCK_LIVE}, {@link BLOCK_CACHED} (in its thread's magazine) or {@link BLOCK_PENDING}. */
   state: number;
 }
 
@@ -55,6 +55,9 @@ export interface MediumChunkSnapshot {
   liveBytes: number;
   freeBytes: number;
   pendingBlocks: number;
+  /** Blocks in the owner's medium magazines, and their bytes. */
+  cachedBlocks: number;
+  cachedBytes: number;
 }
 
 /** One slab in use (parked slabs are only counted, in {@link HeapSnapshot.pooledSlabs}). */
@@ -97,7 +100,7 @@ export interface ThreadClassSnapshot {
 export interface ThreadSnapshot {
   /** Its slot in the thread table: `threadId` of its handle, `owner` of the slabs it claimed. */
   slot: number;
-  /** Free blocks its caches hold, and their bytes. */
+  /** Free blocks its caches hold (class and medium magazines, claimed words), and their bytes. */
   cachedBlocks: number;
   cachedBytes: number;
   /** The classes where it holds blocks or has claimed a slab. */
@@ -128,6 +131,10 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
   const slabs = new Map<number, SlabSnapshot>();
   const large: LargeBlockSnapshot[] = [];
   const chunks: MediumChunkSnapshot[] = [];
+  const cachedMedium = new Set<number>();
+  for (const slot of liveSlots(i32, root)) {
+    mediumCached(u32, recordOf(i32, root, slot) >>> 2, (ptr) => cachedMedium.add(ptr));
+  }
   let pooledSlabs = 0;
   // Only the granules the engine committed can hold slabs or large blocks; a run's first granule names it.
   for (let g = 0, end = Math.floor(space.buffer.byteLength / GRANULE); g < end; g++) {
@@ -135,7 +142,7 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
     const kind = u32[e] & KIND_MASK;
     if (u32[e] - kind !== g * GRANULE) continue;
     if (kind === KIND_LARGE) large.push({ base: g * GRANULE, bytes: u32[e + 1] * GRANULE });
-    if (kind === KIND_MEDIUM) chunks.push(chunkSnapshot(u32, g * GRANULE));
+    if (kind === KIND_MEDIUM) chunks.push(chunkSnapshot(u32, g * GRANULE, cachedMedium));
     const c = kind === KIND_SLAB ? SIZE_CLASSES[u32[e + 1]] : undefined;
     if (!c) continue;
     const header = readSlab(i32, g * GRANULE, c.slabBytes);
@@ -153,7 +160,7 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
   return { stats, slabs: ordered, pooledSlabs, chunks, large, threads };
 }
 
-function chunkSnapshot(u32: Uint32Array, base: number): MediumChunkSnapshot {
+function chunkSnapshot(u32: Uint32Array, base: number, cached: Set<number>): MediumChunkSnapshot {
   const chunk: MediumChunkSnapshot = {
     base,
     owner: u32[ownerIndex(base)] - 1,
@@ -162,14 +169,25 @@ function chunkSnapshot(u32: Uint32Array, base: number): MediumChunkSnapshot {
     liveBytes: 0,
     freeBytes: 0,
     pendingBlocks: 0,
+    cachedBlocks: 0,
+    cachedBytes: 0,
   };
   forEachBlock(u32, base, (unit, units, free) => {
     const ptr = base + unit * UNIT;
     const bytes = units * UNIT;
-    const state = free ? BLOCK_FREE : isPending(u32, base, unit) ? BLOCK_PENDING : BLOCK_LIVE;
+    const state = free
+      ? BLOCK_FREE
+      : isPending(u32, base, unit)
+        ? BLOCK_PENDING
+        : cached.has(ptr)
+          ? BLOCK_CACHED
+          : BLOCK_LIVE;
     chunk.blocks.push({ ptr, bytes, state });
-    if (free) chunk.freeBytes += bytes;
-    else chunk.liveBytes += bytes;
+    if (state === BLOCK_FREE) chunk.freeBytes += bytes;
+    else if (state === BLOCK_CACHED) {
+      chunk.cachedBlocks++;
+      chunk.cachedBytes += bytes;
+    } else chunk.liveBytes += bytes;
     if (state === BLOCK_LIVE) chunk.liveBlocks++;
     if (state === BLOCK_PENDING) chunk.pendingBlocks++;
   });
@@ -226,6 +244,9 @@ function threadSnapshot(
     cachedBlocks += magazineBlocks + claimedWordBlocks;
     cachedBytes += (magazineBlocks + claimedWordBlocks) * c.size;
   }
+  const medium = mediumCached(u32, rec);
+  cachedBlocks += medium.blocks;
+  cachedBytes += medium.units * UNIT;
   return { slot, cachedBlocks, cachedBytes, classes };
 
   // A cached pointer finds its slab through the page map; one that does not (read mid-update) is skipped.

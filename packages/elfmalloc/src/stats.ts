@@ -24,8 +24,11 @@ import {
   BITS,
   CLASS_OFFSETS,
   COUNT,
+  MAGAZINE_UNITS_MAX,
+  MAGAZINE_UNITS_MIN,
   MEDIUM_BLOCKS,
   MEDIUM_UNITS,
+  mediumCount,
   SLAB_FREES,
   SLOT_CLOSING,
   SLOT_LIVE,
@@ -63,7 +66,7 @@ export interface ElfMallocStats {
   slabBytes: number;
   /** Bytes of empty slabs parked in the page pools. */
   pooledBytes: number;
-  /** Bytes of free blocks held in thread caches. */
+  /** Bytes of free blocks held in thread caches (magazines of classes and of medium blocks, claimed words). */
   cachedBytes: number;
   /** Bytes of free large blocks kept in the large-block cache for reuse. */
   largeCachedBytes: number;
@@ -108,6 +111,27 @@ export function liveRecords(i32: Int32Array, root: number): number[] {
   return liveSlots(i32, root).map((slot) => recordOf(i32, root, slot));
 }
 
+/**
+ * The medium blocks in the magazines of the record at u32 index `rec`: calls `visit(ptr, units)` for each and
+ * returns their units.
+ */
+export function mediumCached(
+  u32: Uint32Array,
+  rec: number,
+  visit?: (ptr: number, units: number, where: string) => void,
+): { blocks: number; units: number } {
+  let blocks = 0;
+  let units = 0;
+  for (let u = MAGAZINE_UNITS_MIN; u <= MAGAZINE_UNITS_MAX; u++) {
+    const count = rec + mediumCount(u);
+    const n = Math.min(u32[count], u32[count - 1]);
+    for (let k = 0; k < n; k++) visit?.(u32[count + 1 + k], u, `medium magazine ${u} units, item ${k}`);
+    blocks += n;
+    units += n * u;
+  }
+  return { blocks, units };
+}
+
 /** The granules of the spare slabs (16 KiB, parked for the thread) of the record at u32 index `rec`. */
 export function spareGranules(u32: Uint32Array, rec: number): number {
   let n = 0;
@@ -126,12 +150,16 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   let spares = 0;
   let mediumBlocks = Atomics.load(i32, r + R_MEDIUM_RETIRED);
   let mediumUnits = Atomics.load(i32, r + R_MEDIUM_RETIRED + 1);
+  let mediumCachedUnits = 0;
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   for (const rec of records) {
     slabFrees += u32[rec + SLAB_FREES];
     spares += spareGranules(u32, rec);
-    mediumBlocks += i32[rec + MEDIUM_BLOCKS];
-    mediumUnits += i32[rec + MEDIUM_UNITS];
+    // A block in a magazine is free to the thread, though still allocated in its chunk's bits.
+    const magazines = mediumCached(u32, rec);
+    mediumBlocks += i32[rec + MEDIUM_BLOCKS] - magazines.blocks;
+    mediumUnits += i32[rec + MEDIUM_UNITS] - magazines.units;
+    mediumCachedUnits += magazines.units;
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
       live[c.index] += recordLive(u32, rec, c.index);
@@ -156,7 +184,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
     largeBlocks,
     slabBytes: Atomics.load(i32, r + R_SLAB_GRANULES) * GRANULE,
     pooledBytes: (Atomics.load(i32, r + R_POOLED_GRANULES) + spares) * GRANULE,
-    cachedBytes: sum((c) => c.cachedBlocks * c.size),
+    cachedBytes: sum((c) => c.cachedBlocks * c.size) + mediumCachedUnits * UNIT,
     largeCachedBytes: Atomics.load(i32, r + R_CACHED_GRANULES) * GRANULE,
     mappedBytes: space_.mappedBytes,
     heapBytes: space.buffer.byteLength,

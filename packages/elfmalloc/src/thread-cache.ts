@@ -16,6 +16,7 @@
  * chunks | chunkCount              the thread's medium chunks: a list through their headers, and its length
  * mediumBlocks | mediumUnits       medium blocks (and units) allocated from this thread's chunks minus those
  *                                 freed into them (i32; negative after adopting another thread's chunk)
+ * medium magazines, for 5..16 units (257 B to 1 KiB):  limit | count | items[4]   (each)
  * ```
  * - `limit`: the magazine's capacity, written when a thread binds the record. The fast paths of malloc and
  *   free address a class by the index of its `count` (the limit is the word before it, the items follow it);
@@ -78,8 +79,25 @@ export const CHUNK_COUNT = CHUNKS + 1;
 /** u32 offsets of the medium live counts. */
 export const MEDIUM_BLOCKS = CHUNK_COUNT + 1;
 export const MEDIUM_UNITS = MEDIUM_BLOCKS + 1;
+/**
+ * Medium magazines: small stacks of this thread's own medium blocks of 5 to 16 units (257 B to 1 KiB), freed by
+ * it and handed out again by malloc's fast path like a class's magazine (`count` addressed the same way, the
+ * limit before it, the items after). Four blocks each: up to 48 KiB held per thread, which the best fit then
+ * cannot merge; enough for the sizes most often freed and allocated again (larson: 16-1000 B at random).
+ */
+export const MEDIUM_MAGAZINES = MEDIUM_UNITS + 1;
+/** The unit counts that have a magazine, and its capacity. */
+export const MAGAZINE_UNITS_MIN = 5;
+export const MAGAZINE_UNITS_MAX = 16;
+export const MEDIUM_MAGAZINE = 4;
+const MEDIUM_MAGAZINE_WORDS = 2 + MEDIUM_MAGAZINE;
+/** u32 offset of the `count` of the medium magazine for blocks of `units`. */
+export function mediumCount(units: number): number {
+  return MEDIUM_MAGAZINES + (units - MAGAZINE_UNITS_MIN) * MEDIUM_MAGAZINE_WORDS + 1;
+}
 /** Bytes of a thread record. */
-export const RECORD_BYTES = (MEDIUM_UNITS + 1) * 4;
+export const RECORD_BYTES =
+  (MEDIUM_MAGAZINES + (MAGAZINE_UNITS_MAX - MAGAZINE_UNITS_MIN + 1) * MEDIUM_MAGAZINE_WORDS) * 4;
 
 /** Thread table slot states. */
 export const SLOT_FREE = 0;

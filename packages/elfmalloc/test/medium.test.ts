@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { CHUNK_BYTES, ElfMalloc, MEDIUM_MAX, MEDIUM_MIN, UNIT } from "../src/index.js";
+import {
+  BLOCK_CACHED,
+  BLOCK_FREE,
+  CHUNK_BYTES,
+  ElfMalloc,
+  MEDIUM_MAX,
+  MEDIUM_MIN,
+  UNIT,
+} from "../src/index.js";
 import {
   CAPACITY,
   forEachBlock,
@@ -113,30 +121,62 @@ describe("medium blocks", () => {
 
   it("reuse a freed hole for a request that fits it, before any larger free block", () => {
     const h = heap();
-    const [a, b, c] = [h.malloc(1000), h.malloc(300), h.malloc(2000)];
+    const [a, b, c] = [h.malloc(2000), h.malloc(300), h.malloc(3000)];
+    expect(b).toBe(a + 2048);
     h.free(a);
-    // 1000 B took 16 units; 900 B (15 units) fits the hole a left, not the rest of the chunk.
-    expect(h.malloc(900)).toBe(a);
+    // 2000 B took 32 units; 1900 B (30 units) fits the hole a left, not the rest of the chunk.
+    expect(h.malloc(1900)).toBe(a);
     h.free(c);
-    expect(h.malloc(1500)).toBe(c);
-    expect(h.malloc(300)).toBe(c + 1536);
-    expect(b).toBe(a + 1024);
+    // 3000 B took 47 units: 2500 B take 40 of them, and the 7 left serve the next 300 B (5 units).
+    expect(h.malloc(2500)).toBe(c);
+    expect(h.malloc(300)).toBe(c + 2560);
+    expect(h.check()).toEqual([]);
+  });
+
+  it("up to 1 KiB, come back from the thread's magazine for their unit count, until trim()", () => {
+    const h = heap();
+    const blocks = Array.from({ length: 6 }, () => h.malloc(1000));
+    for (const ptr of blocks) h.free(ptr);
+    // The first four fill the 16-unit magazine; the other two went back to the chunk.
+    expect(h.stats().cachedBytes).toBe(4 * 1024);
+    const snapshot = h.snapshot();
+    const states = blocks.map((ptr) => snapshot.chunks[0].blocks.find((b) => b.ptr === ptr)?.state);
+    // The last merged into the one before it and the chunk's free end: one free block.
+    expect(states).toEqual([BLOCK_CACHED, BLOCK_CACHED, BLOCK_CACHED, BLOCK_CACHED, BLOCK_FREE, undefined]);
+    expect(snapshot.threads[0].cachedBytes).toBe(4 * 1024);
+    expect(h.check()).toEqual([]);
+    // Newest first, as the class magazines do.
+    expect(h.malloc(980)).toBe(blocks[3]);
+    h.free(blocks[3]);
+    h.trim();
+    expect(h.stats().cachedBytes).toBe(0);
+    expect(h.snapshot().chunks).toEqual([]);
     expect(h.check()).toEqual([]);
   });
 
   it("reject double frees and interior pointers with a RangeError, unchecked, from any thread", () => {
     const h = heap();
     const other = attach(h);
-    const ptr = h.malloc(1000);
+    const ptr = h.malloc(2000);
     expect(() => h.free(ptr + 64)).toThrow(/interior/);
     expect(() => other.free(ptr + 16)).toThrow(RangeError);
     other.free(ptr);
     expect(() => other.free(ptr)).toThrow(/double free/);
     expect(() => h.free(ptr)).toThrow(/double free/);
-    const mine = h.malloc(700);
+    const mine = h.malloc(2000);
     h.free(mine);
     expect(() => h.free(mine)).toThrow(/double free/);
     expect(() => h.usableSize(mine)).toThrow(RangeError);
+    expect(h.check()).toEqual([]);
+  });
+
+  it("up to 1 KiB, reject a double free by their own thread in checked mode (the magazine takes it unchecked)", () => {
+    const h = ElfMalloc.create({ maxBytes: 64 * MiB, checked: true });
+    heaps.push(h);
+    const ptr = h.malloc(700);
+    h.free(ptr);
+    expect(() => h.free(ptr)).toThrow(/double free/);
+    expect(h.stats().cachedBytes).toBe(0);
     expect(h.check()).toEqual([]);
   });
 
