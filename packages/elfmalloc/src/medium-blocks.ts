@@ -167,7 +167,8 @@ export class MediumBlocks {
       (ptr & (UNIT - 1)) !== 0 ||
       unit < HEADER_UNITS ||
       !isStart(u32, base, unit) ||
-      isFree(u32, base, unit)
+      isFree(u32, base, unit) ||
+      isPending(u32, base, unit)
     ) {
       throw new RangeError(`ptr ${ptr} is not a block of this heap`);
     }
@@ -199,8 +200,10 @@ export class MediumBlocks {
     this.#u32 = u32;
     this.#i32 = i32;
     this.#emptyMagazines(rec, (base, unit) => this.#freeIntoBits(rec, base, unit));
+    // Bounded by the heap's size rather than the count: a worker killed while linking a chunk may have listed
+    // it without counting it. A list a killed worker left broken ends at the first chunk that is not its own.
     let base = u32[rec + CHUNKS];
-    for (let n = u32[rec + CHUNK_COUNT]; base !== 0 && n > 0; n--) {
+    for (let n = this.#space.maxBytes / CHUNK_BYTES; base !== 0 && n > 0; n--) {
       if (!this.#isChunkOf(base, slot)) break;
       const next = nextChunk(u32, base);
       this.#orphan(rec, base, slot);
@@ -317,8 +320,9 @@ export class MediumBlocks {
     this.#i32 = this.#space.i32;
     const u32 = this.#u32;
     initChunk(u32, base, this.#slot);
-    this.#link(base);
+    // Named by the page map before it is listed: leave() stops at a listed chunk the page map does not name.
     setEntries(u32, this.#map, base, CHUNK_BYTES, KIND_MEDIUM);
+    this.#link(base);
     insertFree(u32, this.#rec + MEDIUM_INDEX, base + HEADER_UNITS * UNIT, CAPACITY);
     return true;
   }

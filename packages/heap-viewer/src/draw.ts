@@ -8,10 +8,13 @@
  * | class 16 B   [slab][slab][slab] ...                         |  claimed slabs      |
  * | class 32 B   [slab] ...        each slab: one pixel cell per |                     |
  * | ...                            block (or blocks per pixel)  |                     |
+ * | medium       [chunk][chunk] ... each chunk: a cell per unit |                     |
  * +-------------------------------------------------------------+---------------------+
  * ```
  * A slab's cells are orange when live, blue when free but held in a thread's cache, dark when free in the
- * slab; a slab claimed by a thread has a frame in that thread's colour.
+ * slab; a slab claimed by a thread has a frame in that thread's colour. Medium chunks (257 B-16 KiB blocks in
+ * 64-byte units) are drawn unit by unit in the same colours, purple for blocks freed by another thread and
+ * waiting for the chunk's owner, framed in the owner's colour.
  *
  * @module
  */
@@ -19,18 +22,22 @@ import {
   BLOCK_CACHED,
   BLOCK_FREE,
   BLOCK_LIVE,
+  BLOCK_PENDING,
   type HeapSnapshot,
+  type MediumChunkSnapshot,
   type SlabSnapshot,
+  UNIT,
 } from "@allocators/elfmalloc";
 
 const BACKGROUND = "#14161c";
 const TEXT = "#d8dee9";
 const DIM = "#7b8394";
-/** RGB of each block state, indexed by BLOCK_FREE (0), BLOCK_LIVE (1), BLOCK_CACHED (2). */
+/** RGB of each block state, indexed by BLOCK_FREE (0), BLOCK_LIVE (1), BLOCK_CACHED (2) and BLOCK_PENDING (3). */
 const STATE_RGB = [
   [52, 58, 72],
   [242, 142, 43],
   [78, 121, 167],
+  [176, 122, 161],
 ] as const;
 const THREAD_COLOURS = [
   "#e15759",
@@ -88,7 +95,7 @@ export function draw(
   title(ctx, picture);
   bytes(ctx, picture);
   timeline(ctx, history, 20, 160, PANEL_X - 60, 60);
-  slabs(ctx, picture.slabs, 20, SLABS_Y, PANEL_X - 40, height - SLABS_Y - 10);
+  slabs(ctx, rowsOf(picture), 20, SLABS_Y, PANEL_X - 40, height - SLABS_Y - 10);
   threads(ctx, picture, workers, pageSlot, PANEL_X, 20, width - PANEL_X - 20);
 }
 
@@ -98,21 +105,22 @@ function title(ctx: CanvasRenderingContext2D, picture: HeapSnapshot): void {
   ctx.fillText("elfmalloc heap, live", 20, 14);
   ctx.font = "12px sans-serif";
   const legend: [string, readonly number[] | string][] = [
-    ["live block", STATE_RGB[BLOCK_LIVE]],
+    ["live", STATE_RGB[BLOCK_LIVE]],
     ["free, in a worker's cache", STATE_RGB[BLOCK_CACHED]],
-    ["free, in the slab", STATE_RGB[BLOCK_FREE]],
+    ["free", STATE_RGB[BLOCK_FREE]],
+    ["freed by another worker", STATE_RGB[BLOCK_PENDING]],
   ];
-  let x = 220;
+  let x = 200;
   for (const [label, colour] of legend) {
     ctx.fillStyle = typeof colour === "string" ? colour : `rgb(${colour.join(",")})`;
     ctx.fillRect(x, 18, 12, 12);
     ctx.fillStyle = TEXT;
     ctx.fillText(label, x + 16, 18);
-    x += ctx.measureText(label).width + 36;
+    x += ctx.measureText(label).width + 30;
   }
   ctx.fillStyle = DIM;
   ctx.fillText(
-    `${picture.slabs.length} slabs in use, ${picture.pooledSlabs} parked · ${picture.large.length} large blocks`,
+    `${picture.slabs.length} slabs · ${picture.chunks.length} chunks · ${picture.large.length} large`,
     x,
     18,
   );
@@ -173,56 +181,81 @@ function timeline(
   line(history.live, "#f28e2b");
 }
 
-function slabs(
-  ctx: CanvasRenderingContext2D,
-  all: SlabSnapshot[],
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-): void {
+/** A tile: the states of a slab's blocks or a chunk's units, and the owning thread's slot (-1: none). */
+interface Tile {
+  blocks: Uint8Array;
+  owner: number;
+}
+
+/** One row of tiles: a size class's slabs, or the medium chunks. */
+interface Row {
+  label: string;
+  live: number;
+  tiles: Tile[];
+}
+
+/** A row per size class in use, then one for the medium chunks. */
+function rowsOf(picture: HeapSnapshot): Row[] {
   const byClass = new Map<number, SlabSnapshot[]>();
-  for (const slab of all) {
+  for (const slab of picture.slabs) {
     const list = byClass.get(slab.classIndex) ?? [];
     list.push(slab);
     byClass.set(slab.classIndex, list);
   }
-  const rows = [...byClass.values()];
+  const rows: Row[] = [...byClass.values()].map((list) => ({
+    label: `${size(list[0].size)} ×${list.length}`,
+    live: list.reduce((n, s) => n + s.liveBlocks, 0),
+    tiles: list,
+  }));
+  if (picture.chunks.length > 0) {
+    rows.push({
+      label: `medium ×${picture.chunks.length}`,
+      live: picture.chunks.reduce((n, c) => n + c.liveBlocks, 0),
+      tiles: picture.chunks.map(unitsOf),
+    });
+  }
+  return rows;
+}
+
+/** A chunk as a tile of units, each in the state of the block it belongs to. */
+function unitsOf(chunk: MediumChunkSnapshot): Tile {
+  const units = new Uint8Array(chunk.blocks.reduce((n, b) => n + b.bytes / UNIT, 0));
+  let at = 0;
+  for (const block of chunk.blocks) {
+    units.fill(block.state, at, at + block.bytes / UNIT);
+    at += block.bytes / UNIT;
+  }
+  return { blocks: units, owner: chunk.owner };
+}
+
+function slabs(ctx: CanvasRenderingContext2D, rows: Row[], x: number, y: number, w: number, h: number): void {
   const rowH = Math.max(8, Math.min(28, Math.floor(h / Math.max(1, rows.length))));
   const tileH = rowH - 3;
   const labelW = 118;
   // As wide as the longest row allows, between 2 and 8 times the height: wider tiles show more blocks.
-  const longest = Math.max(1, ...rows.map((list) => list.length));
+  const longest = Math.max(1, ...rows.map((row) => row.tiles.length));
   const tileW = Math.max(tileH * 2, Math.min(tileH * 8, Math.floor((w - labelW) / longest) - 3));
   ctx.font = `${Math.min(12, rowH - 1)}px sans-serif`;
-  rows.forEach((list, r) => {
+  rows.forEach((row, r) => {
     const ry = y + r * rowH;
     if (ry + rowH > y + h) return;
-    const live = list.reduce((n, s) => n + s.liveBlocks, 0);
     ctx.fillStyle = DIM;
-    ctx.fillText(`${size(list[0].size)} ×${list.length}`, x, ry);
+    ctx.fillText(row.label, x, ry);
     ctx.fillStyle = TEXT;
-    ctx.fillText(`${live}`, x + labelW - 38, ry);
+    ctx.fillText(`${row.live}`, x + labelW - 38, ry);
     const fit = Math.floor((w - labelW) / (tileW + 3));
-    list.slice(0, fit).forEach((slab, i) => {
-      tile(ctx, slab, x + labelW + i * (tileW + 3), ry, tileW, tileH);
+    row.tiles.slice(0, fit).forEach((t, i) => {
+      tile(ctx, t, x + labelW + i * (tileW + 3), ry, tileW, tileH);
     });
-    if (list.length > fit) {
+    if (row.tiles.length > fit) {
       ctx.fillStyle = DIM;
-      ctx.fillText(`+${list.length - fit}`, x + labelW + fit * (tileW + 3) - 24, ry);
+      ctx.fillText(`+${row.tiles.length - fit}`, x + labelW + fit * (tileW + 3) - 24, ry);
     }
   });
 }
 
-/** One slab as a `w`×`h` bitmap: each pixel mixes the states of the blocks it covers. */
-function tile(
-  ctx: CanvasRenderingContext2D,
-  slab: SlabSnapshot,
-  x: number,
-  y: number,
-  w: number,
-  h: number,
-): void {
+/** One slab or chunk as a `w`×`h` bitmap: each pixel mixes the states of the blocks it covers. */
+function tile(ctx: CanvasRenderingContext2D, slab: Tile, x: number, y: number, w: number, h: number): void {
   const image = ctx.createImageData(w, h);
   const pixels = w * h;
   const n = slab.blocks.length;

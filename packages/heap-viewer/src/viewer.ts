@@ -86,6 +86,7 @@ export function startViewer(options: ViewerOptions): Viewer {
     status.dataset.crossFrees = String(sum(CROSS_FREES));
     status.dataset.failed = String(sum(FAILED));
     status.dataset.slabs = String(picture.slabs.length);
+    status.dataset.chunks = String(picture.chunks.length);
     status.dataset.opsPerWorker = perWorker.map((w) => w.ops).join(",");
     status.dataset.errors = errors.join("; ");
     status.textContent =

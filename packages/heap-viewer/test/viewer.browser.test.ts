@@ -71,6 +71,7 @@ it("draws a heap that several Web Workers churn, live, and the heap is consisten
     .toSatisfy((ops: number[]) => ops.length === WORKERS && ops.every((n) => n > 1000));
   expect(Number(status.dataset.crossFrees)).toBeGreaterThan(0);
   expect(Number(status.dataset.slabs)).toBeGreaterThan(10);
+  expect(Number(status.dataset.chunks)).toBeGreaterThan(0);
   expect(status.dataset.errors).toBe("");
 
   const missing = await commands.readFile(SCREENSHOT, "base64").then(
