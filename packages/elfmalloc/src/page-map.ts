@@ -72,9 +72,13 @@ export function setEntries(
   const granules = bytes / GRANULE;
   const entry = base + kind;
   const aux = kind === KIND_SLAB ? cls : granules;
+  // Entries that already say so are not written again (a slab reused for its class, a chunk taken back): a
+  // store dirties the line for the other workers whose frees read neighbouring entries.
   for (let i = entryIndex(map, base), end = i + granules * 2; i < end; i += 2) {
-    u32[i] = entry;
-    u32[i + 1] = aux;
+    if (u32[i] !== entry || u32[i + 1] !== aux) {
+      u32[i] = entry;
+      u32[i + 1] = aux;
+    }
   }
 }
 
