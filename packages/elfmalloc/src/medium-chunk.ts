@@ -6,9 +6,9 @@
  * Layout (the chunk is 16 KiB-aligned, so every unit is 64-aligned):
  * ```
  * base                                                                                    base + 64 KiB
- * | header: 7 units (448 B)                                   | unit 7 | unit 8 | ...        | unit 1023 |
- *   i32 words: 0 owner | 1 remote | 2 next | 3 prev | 4..15 -
- *              16..47 free bits | 48..79 start bits | 80..111 pending bits
+ * | header: 9 units (576 B)                                   | unit 9 | unit 10 | ...       | unit 1023 |
+ *   i32 words: 0 owner | 1 remote | 2 next | 3 prev
+ *              then for each 32 units w = 0..31:  free bits | start bits | pending bits | -   (words 4 + 4w ..)
  * ```
  * - `owner`: slot + 1 of the thread whose index lists the chunk's free blocks; 0 while orphaned (its thread
  *   left). Only the owner changes the bit-sets below; an orphan is adopted with a compare-exchange from 0.
@@ -17,7 +17,8 @@
  * - free bits: a bit per unit of every free block. start bits: a bit at the first unit of every block, free or
  *   live, so a live block's length is the distance to the next start bit. pending bits: at the first unit of
  *   blocks that sit on the remote stack, set with `Atomics.or` before the push, so a block is never on the
- *   stack twice (a double free would make the stack a cycle).
+ *   stack twice (a double free would make the stack a cycle). The three words of 32 units sit together, in
+ *   one cache line: a free reads all three (in three separate arrays it read four lines of the header, not two).
  *
  * The bit-sets are the truth; the owner's free lists are an index over them, kept in its thread record, and a
  * thread that adopts a chunk rebuilds its part of the index from the bits. Every owner operation leaves the
@@ -41,7 +42,7 @@ export const UNIT_SHIFT = 6;
 /** Units of a chunk, header included. */
 export const UNITS = CHUNK_BYTES / UNIT;
 /** Units the header takes; blocks start at this unit. */
-export const HEADER_UNITS = 7;
+export const HEADER_UNITS = 9;
 /** Units a chunk gives to blocks. */
 export const CAPACITY = UNITS - HEADER_UNITS;
 /** The smallest and largest request served from chunks. */
@@ -52,10 +53,17 @@ const OWNER = 0;
 const REMOTE = 1;
 const NEXT = 2;
 const PREV = 3;
-const FREE_BITS = 16;
-const START_BITS = 48;
-const PENDING_BITS = 80;
-const BIT_WORDS = UNITS / 32;
+/** The bit-sets: a group of four words per 32 units from word BITS, one word of each kind per group. */
+const BITS = 4;
+const FREE = 0;
+const START = 1;
+const PENDING = 2;
+const GROUPS = UNITS / 32;
+
+/** i32 index of the word of bit-set `kind` for units `32w .. 32w + 31` of the chunk at `base`. */
+function word(base: number, kind: number, w: number): number {
+  return (base >>> 2) + BITS + (w << 2) + kind;
+}
 
 /** Free-block fields, in u32 words from the block's start. */
 export const F_NEXT = 0;
@@ -95,61 +103,58 @@ export function prevChunk(u32: Uint32Array, base: number): number {
  */
 export function initChunk(u32: Uint32Array, base: number, slot: number): void {
   const h = base >>> 2;
-  u32.fill(0, h, h + PENDING_BITS + BIT_WORDS);
+  u32.fill(0, h, word(base, 0, GROUPS));
   u32[h + OWNER] = slot + 1;
-  setBits(u32, h + FREE_BITS, HEADER_UNITS, UNITS);
-  setBit(u32, h + START_BITS, HEADER_UNITS);
+  setBits(u32, base, FREE, HEADER_UNITS, UNITS);
+  setBit(u32, base, START, HEADER_UNITS);
 }
 
 /** The block at unit `unit` is the start of a block (free or live). */
 export function isStart(u32: Uint32Array, base: number, unit: number): boolean {
-  return testBit(u32, (base >>> 2) + START_BITS, unit);
+  return testBit(u32, base, START, unit);
 }
 
 /** Unit `unit` belongs to a free block. */
 export function isFree(u32: Uint32Array, base: number, unit: number): boolean {
-  return testBit(u32, (base >>> 2) + FREE_BITS, unit);
+  return testBit(u32, base, FREE, unit);
 }
 
 /** Units of the block that starts at `unit`: up to the next start bit, or the chunk's end. */
 export function blockUnits(u32: Uint32Array, base: number, unit: number): number {
-  const starts = (base >>> 2) + START_BITS;
   let w = (unit + 1) >>> 5;
-  let word = w < BIT_WORDS ? u32[starts + w] & (-1 << ((unit + 1) & 31)) : 0;
-  while (word === 0 && ++w < BIT_WORDS) word = u32[starts + w];
-  if (word === 0) return UNITS - unit;
-  return (w << 5) + 31 - Math.clz32(word & -word) - unit;
+  let bits = w < GROUPS ? u32[word(base, START, w)] & (-1 << ((unit + 1) & 31)) : 0;
+  while (bits === 0 && ++w < GROUPS) bits = u32[word(base, START, w)];
+  if (bits === 0) return UNITS - unit;
+  return (w << 5) + 31 - Math.clz32(bits & -bits) - unit;
 }
 
 /** The first unit of the block that ends just before `unit` (HEADER_UNITS < unit): the last start bit below. */
 export function blockBefore(u32: Uint32Array, base: number, unit: number): number {
-  const starts = (base >>> 2) + START_BITS;
   let w = (unit - 1) >>> 5;
-  let word = u32[starts + w] & (-1 >>> (31 - ((unit - 1) & 31)));
-  while (word === 0 && w > 0) word = u32[starts + --w];
-  return (w << 5) + 31 - Math.clz32(word);
+  let bits = u32[word(base, START, w)] & (-1 >>> (31 - ((unit - 1) & 31)));
+  while (bits === 0 && w > 0) bits = u32[word(base, START, --w)];
+  return (w << 5) + 31 - Math.clz32(bits);
 }
 
 export function markStart(u32: Uint32Array, base: number, unit: number): void {
-  setBit(u32, (base >>> 2) + START_BITS, unit);
+  setBit(u32, base, START, unit);
 }
 
 export function clearStart(u32: Uint32Array, base: number, unit: number): void {
-  u32[(base >>> 2) + START_BITS + (unit >>> 5)] &= ~(1 << (unit & 31));
+  u32[word(base, START, unit >>> 5)] &= ~(1 << (unit & 31));
 }
 
 /** Marks units `[from, to)` free. */
 export function markFree(u32: Uint32Array, base: number, from: number, to: number): void {
-  setBits(u32, (base >>> 2) + FREE_BITS, from, to);
+  setBits(u32, base, FREE, from, to);
 }
 
 /** Marks units `[from, to)` live. */
 export function markLive(u32: Uint32Array, base: number, from: number, to: number): void {
-  const bits = (base >>> 2) + FREE_BITS;
   for (let u = from; u < to; ) {
     const w = u >>> 5;
     const end = Math.min(to, (w + 1) << 5);
-    u32[bits + w] &= ~rangeMask(u & 31, end - (w << 5));
+    u32[word(base, FREE, w)] &= ~rangeMask(u & 31, end - (w << 5));
     u = end;
   }
 }
@@ -157,7 +162,7 @@ export function markLive(u32: Uint32Array, base: number, from: number, to: numbe
 /** Units of the chunk that are free. */
 export function freeUnits(u32: Uint32Array, base: number): number {
   let n = 0;
-  for (let w = 0; w < BIT_WORDS; w++) n += popcount(u32[(base >>> 2) + FREE_BITS + w]);
+  for (let w = 0; w < GROUPS; w++) n += popcount(u32[word(base, FREE, w)]);
   return n;
 }
 
@@ -199,12 +204,11 @@ export function forEachBlock(
 
 /** Units of the header whose bits are set, which no valid chunk has (for check). */
 export function headerBitsSet(u32: Uint32Array, base: number): number {
-  const h = base >>> 2;
   const headerMask = (1 << HEADER_UNITS) - 1;
   return (
-    popcount(u32[h + FREE_BITS] & headerMask) +
-    popcount(u32[h + START_BITS] & headerMask) +
-    popcount(u32[h + PENDING_BITS] & headerMask)
+    popcount(u32[word(base, FREE, 0)] & headerMask) +
+    popcount(u32[word(base, START, 0)] & headerMask) +
+    popcount(u32[word(base, PENDING, 0)] & headerMask)
   );
 }
 
@@ -219,7 +223,7 @@ export function headerBitsSet(u32: Uint32Array, base: number): number {
 export function pushRemote(i32: Int32Array, base: number, ptr: number): boolean {
   const unit = unitOf(base, ptr);
   const bit = 1 << (unit & 31);
-  if (Atomics.or(i32, (base >>> 2) + PENDING_BITS + (unit >>> 5), bit) & bit) return false;
+  if (Atomics.or(i32, word(base, PENDING, unit >>> 5), bit) & bit) return false;
   const head = (base >>> 2) + REMOTE;
   for (;;) {
     const top = Atomics.load(i32, head);
@@ -243,27 +247,27 @@ export function remoteTop(i32: Int32Array, base: number): number {
  * `Atomics.or`) and the owner clears them, so a stale read can only miss a push still in flight.
  */
 export function isPending(u32: Uint32Array, base: number, unit: number): boolean {
-  return testBit(u32, (base >>> 2) + PENDING_BITS, unit);
+  return testBit(u32, base, PENDING, unit);
 }
 
 /** Clears the pending bit of a block the owner took off the remote stack, after it freed the block. */
 export function clearPending(i32: Int32Array, base: number, unit: number): void {
-  Atomics.and(i32, (base >>> 2) + PENDING_BITS + (unit >>> 5), ~(1 << (unit & 31)));
+  Atomics.and(i32, word(base, PENDING, unit >>> 5), ~(1 << (unit & 31)));
 }
 
-function testBit(u32: Uint32Array, words: number, unit: number): boolean {
-  return (u32[words + (unit >>> 5)] & (1 << (unit & 31))) !== 0;
+function testBit(u32: Uint32Array, base: number, kind: number, unit: number): boolean {
+  return (u32[word(base, kind, unit >>> 5)] & (1 << (unit & 31))) !== 0;
 }
 
-function setBit(u32: Uint32Array, words: number, unit: number): void {
-  u32[words + (unit >>> 5)] |= 1 << (unit & 31);
+function setBit(u32: Uint32Array, base: number, kind: number, unit: number): void {
+  u32[word(base, kind, unit >>> 5)] |= 1 << (unit & 31);
 }
 
-function setBits(u32: Uint32Array, words: number, from: number, to: number): void {
+function setBits(u32: Uint32Array, base: number, kind: number, from: number, to: number): void {
   for (let u = from; u < to; ) {
     const w = u >>> 5;
     const end = Math.min(to, (w + 1) << 5);
-    u32[words + w] |= rangeMask(u & 31, end - (w << 5));
+    u32[word(base, kind, w)] |= rangeMask(u & 31, end - (w << 5));
     u = end;
   }
 }
