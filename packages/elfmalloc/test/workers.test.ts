@@ -43,6 +43,41 @@ describe("many workers on one heap", () => {
     heap.detach();
   });
 
+  it("workers that leave while others free their medium blocks: chunks orphaned, adopted, none lost", async () => {
+    const heap = ElfMalloc.create({ maxBytes: 256 << 20 });
+    const [workers, slots] = [4, 200];
+    const mailbox = new Int32Array(new SharedArrayBuffer(4 * workers * slots));
+    const ready = new SharedArrayBuffer(4);
+    const leavers = new URL("./workers/leavers.ts", import.meta.url);
+    const results = await Promise.all(
+      Array.from({ length: workers }, (_, index) =>
+        runWorker<{ errors: number; freed: number }>(leavers, {
+          heap: heap.share(),
+          mailbox: mailbox.buffer,
+          ready,
+          index,
+          workers,
+          rounds: 150,
+          slots,
+        }),
+      ),
+    );
+    for (const r of results) expect(r.errors).toBe(0);
+    expect(results.reduce((n, r) => n + r.freed, 0)).toBeGreaterThan(workers * slots);
+    // What the workers left is live, in chunks whose threads have all gone: orphans, until a free adopts them.
+    const chunks = heap.snapshot().chunks;
+    expect(chunks.some((c) => c.owner === -1)).toBe(true);
+    expect(chunks.every((c) => c.owner === -1 || c.owner === heap.threadId)).toBe(true);
+    expect(heap.check()).toEqual([]);
+    drain(heap, mailbox);
+    heap.trim();
+    const snapshot = heap.snapshot();
+    expect(snapshot.stats.liveBytes).toBe(0);
+    expect(snapshot.chunks).toEqual([]);
+    expect(heap.check()).toEqual([]);
+    heap.detach();
+  });
+
   it("a worker terminated mid-run is reclaimed and the heap stays usable and consistent", async () => {
     const heap = ElfMalloc.create({ maxBytes: 512 << 20 });
     const exchange = new Int32Array(new SharedArrayBuffer(4 * 64));
