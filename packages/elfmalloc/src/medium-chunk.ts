@@ -17,8 +17,8 @@
  * - free bits: a bit per unit of every free block. start bits: a bit at the first unit of every block, free or
  *   live, so a live block's length is the distance to the next start bit. pending bits: at the first unit of
  *   blocks that sit on the remote stack, set with `Atomics.or` before the push, so a block is never on the
- *   stack twice (a double free would make the stack a cycle). The three words of 32 units sit together, in
- *   one cache line: a free reads all three (in three separate arrays it read four lines of the header, not two).
+ *   stack twice (a double free would make the stack a cycle). The three words of each 32 units sit together
+ *   in one cache line, since a free reads all three: one line of bits rather than three.
  *
  * The bit-sets are the truth; the owner's free lists are an index over them, kept in its thread record, and a
  * thread that adopts a chunk rebuilds its part of the index from the bits. Every owner operation leaves the
