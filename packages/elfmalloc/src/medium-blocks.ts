@@ -67,6 +67,7 @@ import {
   MEDIUM_INDEX,
   MEDIUM_UNITS,
   mediumCount,
+  REMOTE_FREES,
 } from "./thread-cache.js";
 
 /** Where chunks come from and go: the heap's page pools. */
@@ -152,6 +153,7 @@ export class MediumBlocks {
     }
     if (!pushRemote(i32, base, ptr))
       throw new RangeError(`free(${ptr}): double free (the block is not live)`);
+    u32[this.#rec + REMOTE_FREES]++;
     if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, this.#slot + 1) === 0) {
       this.#adopt(base);
     }

@@ -29,6 +29,7 @@ import {
   MEDIUM_BLOCKS,
   MEDIUM_UNITS,
   mediumCount,
+  REMOTE_FREES,
   SLAB_FREES,
   SLOT_CLOSING,
   SLOT_LIVE,
@@ -77,6 +78,8 @@ export interface ElfMallocStats {
   threads: number;
   /** Frees that went into slab bit-sets (magazine overflows and returned caches), by live threads. */
   slabFrees: number;
+  /** Medium blocks that live threads freed into another thread's chunks (onto its remote stack). */
+  remoteFrees: number;
   /** The classes with live or cached blocks. */
   classes: ClassStats[];
 }
@@ -147,6 +150,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   const live = new Float64Array(CLASS_COUNT);
   const cached = new Float64Array(CLASS_COUNT);
   let slabFrees = 0;
+  let remoteFrees = 0;
   let spares = 0;
   let mediumBlocks = Atomics.load(i32, r + R_MEDIUM_RETIRED);
   let mediumUnits = Atomics.load(i32, r + R_MEDIUM_RETIRED + 1);
@@ -154,6 +158,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   for (const rec of records) {
     slabFrees += u32[rec + SLAB_FREES];
+    remoteFrees += u32[rec + REMOTE_FREES];
     spares += spareGranules(u32, rec);
     // A block in a magazine is free to the thread, though still allocated in its chunk's bits.
     const magazines = mediumCached(u32, rec);
@@ -190,6 +195,7 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
     heapBytes: space.buffer.byteLength,
     threads: records.length,
     slabFrees,
+    remoteFrees,
     classes,
   };
 }

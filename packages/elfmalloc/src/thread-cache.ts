@@ -16,6 +16,7 @@
  * chunks | chunkCount              the thread's medium chunks: a list through their headers, and its length
  * mediumBlocks | mediumUnits       medium blocks (and units) allocated from this thread's chunks minus those
  *                                 freed into them (i32; negative after adopting another thread's chunk)
+ * remoteFrees                      medium blocks this thread freed into another thread's chunks (u32, wraps)
  * medium magazines, for 5..16 units (257 B to 1 KiB):  limit | count | items[4]   (each)
  * ```
  * - `limit`: the magazine's capacity, written when a thread binds the record. The fast paths of malloc and
@@ -85,7 +86,9 @@ export const MEDIUM_UNITS = MEDIUM_BLOCKS + 1;
  * limit before it, the items after). Four blocks each: up to 48 KiB held per thread, which the best fit then
  * cannot merge; enough for the sizes most often freed and allocated again (larson: 16-1000 B at random).
  */
-export const MEDIUM_MAGAZINES = MEDIUM_UNITS + 1;
+export const MEDIUM_MAGAZINES = MEDIUM_UNITS + 2;
+/** u32 offset of the count of medium blocks this thread freed into other threads' chunks. */
+export const REMOTE_FREES = MEDIUM_UNITS + 1;
 /** The unit counts that have a magazine, and its capacity. */
 export const MAGAZINE_UNITS_MIN = 5;
 export const MAGAZINE_UNITS_MAX = 16;

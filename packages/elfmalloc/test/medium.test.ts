@@ -187,6 +187,7 @@ describe("medium blocks", () => {
     for (const ptr of blocks) other.free(ptr);
     // Until the owner looks, they wait on their chunks' stacks and count as live.
     expect(h.stats().mediumBlocks).toBe(120);
+    expect(h.stats().remoteFrees).toBe(120);
     expect(h.check()).toEqual([]);
     const { slabBytes } = h.stats();
     const chunks = h.snapshot().chunks.length;
