@@ -50,6 +50,8 @@ import {
   CLASS_OFFSETS,
   COUNT,
   ITEMS,
+  KEPT,
+  KEPT_SLOTS,
   MEDIUM_BLOCKS,
   MEDIUM_INDEX,
   MEDIUM_UNITS,
@@ -152,8 +154,10 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
   const live = new Float64Array(CLASS_COUNT);
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   const cachedBlocks = new Set<number>();
+  const keptSlabs = new Set<number>();
   for (const record of liveRecords(i32, root)) {
     const rec = record >>> 2;
+    checkKept(record);
     for (const c of SIZE_CLASSES) {
       const at = rec + CLASS_OFFSETS[c.index];
       live[c.index] += recordLive(u32, rec, c.index);
@@ -196,6 +200,26 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
     const unmarked = unmarkedWords(i32, set);
     if (unmarked > 0) {
       problems.push(`available slabs of class ${c.size}: ${unmarked} words with slabs but no summary mark`);
+    }
+  }
+
+  /** Every slab a thread keeps is an unclaimed 16 KiB slab of its class with `cutoff` free blocks, kept once. */
+  function checkKept(record: number): void {
+    for (let k = 0; k < KEPT_SLOTS; k++) {
+      const entry = u32[(record >>> 2) + KEPT + k];
+      if (entry === 0) continue;
+      const base = entry & ~(GRANULE - 1);
+      const c = SIZE_CLASSES[(entry & (GRANULE - 1)) - 1];
+      const slab = c && readSlab(i32, base, c.slabBytes);
+      const e = entryIndex(map, base);
+      if (!slab || u32[e] !== base + KIND_SLAB || u32[e + 1] !== c.index || slab.cls !== c.index) {
+        problems.push(`thread record ${record}: kept slab ${base} is not a slab of its class`);
+      } else if (slab.claimed || slab.count < c.cutoff || keptSlabs.has(base)) {
+        problems.push(
+          `thread record ${record}: kept slab ${base} is claimed, kept twice or has ${slab.count} free`,
+        );
+      }
+      keptSlabs.add(base);
     }
   }
 

@@ -73,6 +73,7 @@ import {
   claim,
   EMPTY,
   freeBlocks,
+  freeCount,
   initSlab,
   markFreed,
   markLive,
@@ -84,6 +85,7 @@ import {
   setOwner,
   settled,
   slabClass,
+  slabOwner,
   takeWord,
   unclaim,
 } from "./slab.js";
@@ -95,6 +97,8 @@ import {
   CLOSED_COUNT,
   COUNT,
   ITEMS,
+  KEPT,
+  KEPT_SLOTS,
   LIMIT,
   MAGAZINE_UNITS_MAX,
   MAGAZINE_UNITS_MIN,
@@ -650,6 +654,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /** An available slab of class `c`, a parked slab, or a newly mapped one; 0 when out of memory. */
   #acquireSlab(c: SizeClass): Ptr {
+    const kept = c.slabBytes === SLAB_SIZES[0] ? this.#takeKept(c) : NULL;
+    if (kept !== NULL) return kept;
     const offered = takeSlab(this.#i32, this.#available[c.index]);
     // A slab from the available set or a pool may lie beyond this handle's views if another worker grew the
     // heap for it.
@@ -756,6 +762,67 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       }
     }
     return false;
+  }
+
+  /**
+   * Keeps a 16 KiB slab this thread last claimed, which its frees just brought to the reuse cutoff, for this
+   * thread alone (see thread-cache.ts), if a slot is free. Being in no available set, the slab is claimed by no
+   * one else; a free that empties it finds nothing to revoke and leaves it here.
+   */
+  #keep(base: number, c: SizeClass): boolean {
+    if (c.slabBytes !== SLAB_SIZES[0] || slabOwner(this.#i32, base, c.slabBytes) !== this.#slot) return false;
+    const u32 = this.#u32;
+    for (let k = 0; k < KEPT_SLOTS; k++) {
+      if (u32[this.#rec + KEPT + k] === 0) {
+        u32[this.#rec + KEPT + k] = base + c.index + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Forgets a slab this thread kept (it became empty: it goes to the pages). False if it was not kept here. */
+  #unkeep(base: number, c: SizeClass): boolean {
+    if (c.slabBytes !== SLAB_SIZES[0]) return false;
+    for (let k = 0; k < KEPT_SLOTS; k++) {
+      if (this.#u32[this.#rec + KEPT + k] === base + c.index + 1) {
+        this.#u32[this.#rec + KEPT + k] = 0;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A slab of class `c` this thread kept, claimed; or 0. */
+  #takeKept(c: SizeClass): Ptr {
+    const u32 = this.#u32;
+    for (let k = 0; k < KEPT_SLOTS; k++) {
+      const entry = u32[this.#rec + KEPT + k];
+      if (entry !== 0 && (entry & (GRANULE - 1)) === c.index + 1) {
+        u32[this.#rec + KEPT + k] = 0;
+        const base = entry - c.index - 1;
+        if (!claim(this.#i32, base, c.slabBytes)) throw new Error(`elfmalloc: kept slab ${base} was claimed`);
+        return base;
+      }
+    }
+    return NULL;
+  }
+
+  /**
+   * Offers the slabs the record at u32 index `rec` kept to their classes, or releases those that became empty.
+   * A free racing with this may find an offered slab empty and release it, or an unoffered one and leave it
+   * to be offered here: then it waits, empty, in its class's set, as after any offer that lost such a race.
+   */
+  #releaseKept(rec: number): void {
+    for (let k = 0; k < KEPT_SLOTS; k++) {
+      const entry = this.#u32[rec + KEPT + k];
+      this.#u32[rec + KEPT + k] = 0;
+      if (entry === 0) continue;
+      const c = SIZE_CLASSES[(entry & (GRANULE - 1)) - 1];
+      const base = entry & ~(GRANULE - 1);
+      if (freeCount(this.#i32, base, c.slabBytes) === c.objects) this.#releaseSlab(base, c);
+      else offerSlab(this.#i32, this.#available[c.index], base);
+    }
   }
 
   /** A spare slab of this thread, or 0. */
@@ -872,8 +939,12 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    */
   #afterFree(base: number, c: SizeClass, transition: number): void {
     const set = this.#available[c.index];
-    if (transition === OFFER) offerSlab(this.#i32, set, base);
-    else if (transition === RELEASE || (transition === EMPTY && revokeSlab(this.#i32, set, base)))
+    if (transition === OFFER) {
+      if (!this.#keep(base, c)) offerSlab(this.#i32, set, base);
+    } else if (
+      transition === RELEASE ||
+      (transition === EMPTY && (this.#unkeep(base, c) || revokeSlab(this.#i32, set, base)))
+    )
       this.#releaseSlab(base, c);
   }
 
@@ -980,7 +1051,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       if (live !== 0) Atomics.add(this.#i32, r + R_RETIRED + c.index, live);
       this.#i32[rec + TAKEN + c.index] = 0;
     }
-    // Last: the slabs released above may have become this thread's spares.
+    // Last: the slabs released above, kept ones included, may have become this thread's spares.
+    this.#releaseKept(rec);
     this.#releaseSpares(rec);
   }
 

@@ -96,6 +96,16 @@ export function parkSlab(i32: Int32Array, base: number, slabBytes: number): void
   i32[headerIndex(base, slabBytes) + CLASS] = POOLED;
 }
 
+/** The slot of the thread that last claimed the slab. */
+export function slabOwner(i32: Int32Array, base: number, slabBytes: number): number {
+  return i32[headerIndex(base, slabBytes) + OWNER];
+}
+
+/** The slab's free count (its `rc` without the claimed bit). */
+export function freeCount(i32: Int32Array, base: number, slabBytes: number): number {
+  return Atomics.load(i32, rcIndex(base, slabBytes)) & COUNT_MASK;
+}
+
 /** Records `owner` as the slab's owner (for stats and check). */
 export function setOwner(i32: Int32Array, base: number, slabBytes: number, owner: number): void {
   i32[headerIndex(base, slabBytes) + OWNER] = owner;

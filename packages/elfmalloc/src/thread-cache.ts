@@ -12,6 +12,7 @@
  * slabFrees                        frees this thread made into slab bit-sets (u32, wraps)
  * closed: limit 0 | count 0        a magazine that is always empty and always full (checked mode)
  * spares[4]                        empty 16 KiB slabs parked for this thread (0: none)
+ * kept[8]                          partly free 16 KiB slabs this thread keeps for itself: base + class + 1
  * medium index[66]                 free lists of the thread's medium chunks (medium-index.ts)
  * chunks | chunkCount              the thread's medium chunks: a list through their headers, and its length
  * mediumBlocks | mediumUnits       medium blocks (and units) allocated from this thread's chunks minus those
@@ -72,8 +73,17 @@ export const CLOSED_COUNT = SLAB_FREES + 2;
 export const SPARES = CLOSED_COUNT + 1;
 /** How many spare slabs a thread keeps: 64 KiB of 16 KiB slabs. */
 export const SPARE_SLOTS = 4;
+/**
+ * u32 offset of the thread's kept slabs: 16 KiB slabs it last claimed, whose free blocks came back to the
+ * reuse cutoff by its own frees, kept for it instead of offered in the class's shared available set (each
+ * `base + class + 1`, 0: none). A thread that frees a batch and allocates it again (threadtest) then takes
+ * them back without touching the set's words, which every thread's slabs share (a word covers 512 KiB).
+ */
+export const KEPT = SPARES + SPARE_SLOTS;
+/** How many slabs a thread keeps: 128 KiB at most. */
+export const KEPT_SLOTS = 8;
 /** u32 offset of the thread's medium free-list index. */
-export const MEDIUM_INDEX = SPARES + SPARE_SLOTS;
+export const MEDIUM_INDEX = KEPT + KEPT_SLOTS;
 /** u32 offset of the first of the thread's medium chunks (byte offset, 0: none); the count follows. */
 export const CHUNKS = MEDIUM_INDEX + INDEX_WORDS;
 export const CHUNK_COUNT = CHUNKS + 1;

@@ -353,6 +353,37 @@ describe("stats and reclamation", () => {
   });
 });
 
+describe("kept slabs", () => {
+  it("keeps the slabs its own frees bring back to the cutoff for the thread, and offers them on trim", () => {
+    const h = heap();
+    const other = ElfMalloc.attach(h.share());
+    heaps.push(other);
+    const c = SIZE_CLASSES[classOf(64)];
+    const blocks = Array.from({ length: 4 * c.objects }, () => h.malloc(64));
+    const slabOf = (ptr: number) => ptr - (ptr % 16384);
+    const slabs = new Set(blocks.map(slabOf));
+    expect(slabs.size).toBe(4);
+    // Half of every slab comes back: past the reuse cutoff, far from empty.
+    for (let i = 0; i < blocks.length; i += 2) h.free(blocks[i]);
+    expect(h.check()).toEqual([]);
+    // Kept for h, they are in no available set: another thread's 64 B blocks come from elsewhere ...
+    const theirs = Array.from({ length: 50 }, () => other.malloc(64));
+    expect(theirs.some((p) => slabs.has(slabOf(p)))).toBe(false);
+    // ... while h allocates from them again before it takes any other slab.
+    const again = Array.from({ length: 2 * c.objects }, () => h.malloc(64));
+    expect(again.every((p) => slabs.has(slabOf(p)))).toBe(true);
+    expect(h.check()).toEqual([]);
+    // On trim they go to the class's set (or, emptied, to the pages), where any thread finds them.
+    for (const p of again) h.free(p);
+    h.trim();
+    expect(h.check()).toEqual([]);
+    other.trim();
+    const next = Array.from({ length: c.objects }, () => other.malloc(64));
+    expect(next.some((p) => slabs.has(slabOf(p)))).toBe(true);
+    expect(other.check()).toEqual([]);
+  });
+});
+
 describe("large-block cache", () => {
   it("reuses a freed large block without unmapping it, and zeroes it for calloc", () => {
     const h = heap();
