@@ -175,7 +175,10 @@ function poolCases<P extends object>(
 
 /** The same churn with particles as structs in a SlabAlloc (no JavaScript object per particle at all). */
 function structCase(gcs: GcCounter): BenchCase {
-  const space = AddressSpace.create({ maxBytes: 64 << 20, backing: "local" });
+  // The shared backing, as every other heap of this process: typed arrays over a resizable ArrayBuffer are
+  // another kind to V8, which would make the address space's and elfmalloc's code polymorphic for the
+  // workloads after this one (see malloc-bind.ts).
+  const space = AddressSpace.create({ maxBytes: 64 << 20 });
   const P = struct({ x: "f64", y: "f64", z: "f64", vx: "f64", vy: "f64", vz: "f64", ttl: "u32" });
   const f = P.bind(space);
   const slab = new SlabAlloc(space, { size: P.layout.size, align: P.layout.align });
