@@ -177,7 +177,10 @@ export class MediumBlocks {
     return blockUnits(u32, base, unit) << UNIT_SHIFT;
   }
 
-  /** Frees what other threads freed into this thread's chunks, and gives back every empty chunk. */
+  /**
+   * Frees this thread's medium magazines and what other threads freed into its chunks, then gives back every
+   * empty chunk, the last one included.
+   */
   trim(u32: Uint32Array, i32: Int32Array): void {
     this.#u32 = u32;
     this.#i32 = i32;

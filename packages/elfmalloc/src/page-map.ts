@@ -10,7 +10,7 @@
  *                                 4 = medium chunk (medium-chunk.ts)
  * [2g + 1] slab: its class index;  large block or chunk: its length in granules
  * ```
- * Every granule of a slab or large block carries the same entry, so an interior pointer still finds its
+ * Every granule of a slab, chunk or large block carries the same entry, so an interior pointer still finds its
  * block. Entries are written with plain stores by the thread that maps the slab or block, before any pointer
  * into it exists; whoever frees that pointer received it through something that synchronises (an Atomics
  * operation or a message), which makes the stores visible.
