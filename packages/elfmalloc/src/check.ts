@@ -14,6 +14,7 @@ import {
   R_LARGE_CACHE,
   R_LARGE_GRANULES,
   R_MEDIUM_RETIRED,
+  R_ORPHANS,
   R_PAGE_MAP,
   R_POOLED_GRANULES,
   R_RETIRED,
@@ -265,8 +266,15 @@ function checkMedium(
   let liveUnits = 0;
   /** Live medium blocks, not pending, by address: their units. */
   const live = new Map<number, number>();
+  const orphans = new Set<number>();
+  forEachAvailable(i32, i32[(root >>> 2) + R_ORPHANS] >>> 2, (base) => orphans.add(base));
   for (const base of chunks) {
     const owner = u32[ownerIndex(base)];
+    if ((owner === 0) !== orphans.delete(base)) {
+      problems.push(
+        `medium chunk ${base}: owner ${owner - 1}, ${owner === 0 ? "not " : ""}in the orphan set`,
+      );
+    }
     if (owner !== 0 && !attached.has(owner - 1)) {
       problems.push(`medium chunk ${base}: owned by slot ${owner - 1}, which is not attached`);
     }
@@ -350,6 +358,7 @@ function checkMedium(
     liveBlocks -= i32[rec + MEDIUM_BLOCKS];
     liveUnits -= i32[rec + MEDIUM_UNITS];
   }
+  for (const base of orphans) problems.push(`orphan set: ${base} is not a medium chunk`);
   const r = root >>> 2;
   liveBlocks -= Atomics.load(i32, r + R_MEDIUM_RETIRED);
   liveUnits -= Atomics.load(i32, r + R_MEDIUM_RETIRED + 1);

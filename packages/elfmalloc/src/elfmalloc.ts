@@ -31,6 +31,7 @@ import {
   R_MAGIC,
   R_MAX_THREADS,
   R_META_ROOT,
+  R_ORPHANS,
   R_PAGE_MAP,
   R_POOLED_GRANULES,
   R_POOLS,
@@ -217,7 +218,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#meta = BsAlloc.open(space, i32[r + R_META_ROOT]);
     this.#pools = SLAB_SIZES.map((_, p) => BagPipe.open(space, i32[r + R_POOLS + p]));
     this.#large = new LargeBlocks(space, root, this.#map);
-    this.#medium = new MediumBlocks(space, root, this.#map, {
+    this.#medium = new MediumBlocks(space, root, this.#map, i32[r + R_ORPHANS] >>> 2, {
       takeChunk: () => this.#takeChunk(),
       releaseChunk: (base) => this.#releaseChunk(base),
     });
@@ -253,7 +254,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       bytes += alignUp(BagPipe.byteLength(shape), 64);
       return at;
     });
-    const setsAt = SIZE_CLASSES.map(() => {
+    // A set per class, and one more for orphaned medium chunks.
+    const setsAt = [...SIZE_CLASSES, null].map(() => {
       const at = bytes;
       bytes += alignUp(availableSetBytes(space.maxBytes), 64);
       return at;
@@ -274,7 +276,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     });
     setsAt.forEach((at, c) => {
       initAvailableSet(i32, (root + at) >>> 2, space.maxBytes);
-      i32[r + R_AVAILABLE + c] = root + at;
+      i32[r + (c < CLASS_COUNT ? R_AVAILABLE + c : R_ORPHANS)] = root + at;
     });
     Atomics.store(i32, r + R_MAGIC, MAGIC);
     return new ElfMalloc(space, root, undefined);

@@ -21,6 +21,7 @@
  *    largeCache[8]      byte offsets of free large blocks kept for reuse, 0 = empty slot (Atomics)
  *    cachedGranules     granules of the blocks in largeCache (Atomics)
  *    mediumRetired[2]   live medium blocks and their units counted by threads that have gone (Atomics)
+ *    orphans            byte offset of the set of orphaned medium chunks (an available-slab set)
  *    threads[maxThreads × 3]  state, record byte offset, the thread's address-space lock holder id
  * ```
  *
@@ -51,7 +52,9 @@ export const LARGE_CACHE_SLOTS = 8;
 export const R_CACHED_GRANULES = R_LARGE_CACHE + LARGE_CACHE_SLOTS;
 /** Live medium blocks, then their units, counted by threads that have gone. */
 export const R_MEDIUM_RETIRED = R_CACHED_GRANULES + 1;
-export const R_THREADS = R_MEDIUM_RETIRED + 2;
+/** Byte offset of the set of orphaned medium chunks, which a thread short of medium memory adopts. */
+export const R_ORPHANS = R_MEDIUM_RETIRED + 2;
+export const R_THREADS = R_ORPHANS + 1;
 
 export const FLAG_CHECKED = 1;
 

@@ -14,16 +14,22 @@
  *        ^                          |   ^                                                       |
  *        +-- empty, not the last ---+   +---- adopted by the next thread that frees into it ----+
  * ```
- * An orphaned chunk with a free block of its own is adopted by whoever frees one of its blocks: it takes the
- * owner word with a compare-exchange from 0, rebuilds its free lists from the chunk's bits and frees the
- * blocks waiting on the remote stack. A thread that orphans a chunk publishes the orphaning before it looks at
- * the remote stack a last time, and a remote free pushes before it looks at the owner word, so one of them
- * sees the other (both are sequentially consistent): no free is left on an orphan's stack unseen.
+ * Orphaned chunks are listed in a set of the root (available-slabs.ts: a bit per chunk), and whoever clears a
+ * chunk's bit adopts it: a thread that frees one of its blocks (a revoke), or one whose medium malloc found no
+ * fit (a take, before it maps a new chunk). The adopter writes its slot in the owner word, rebuilds its free
+ * lists from the chunk's bits and frees the blocks waiting on the remote stack. So a set bit always means an
+ * orphan, and no thread writes the owner word of a chunk it does not own. Order: the leaving thread stores 0 in
+ * the owner word, offers the bit, then looks at the remote stack; if a free arrived, it revokes the bit to own
+ * the chunk again and frees it (or, revoked by someone else, leaves it to them). A remote free pushes, then
+ * reads the owner word, and only then tries to adopt: both sides are sequentially consistent, so either the
+ * leaver sees the push or the freer sees the 0 (and then its revoke, the leaver's or a taker's wins, and the
+ * winner frees the stack). No free is left on an orphan's stack unseen.
  *
  * @module
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
 import { NULL, type Ptr } from "@allocators/object-alloc";
+import { offerSlab, revokeSlab, takeSlab } from "./available-slabs.js";
 import { R_MEDIUM_RETIRED } from "./heap-root.js";
 import {
   blockBefore,
@@ -83,6 +89,8 @@ export class MediumBlocks {
   readonly #root: number;
   readonly #map: number;
   readonly #pages: ChunkPages;
+  /** i32 index of the set of orphaned chunks. */
+  readonly #orphans: number;
   #slot = -1;
   /** u32 index of the thread's record. */
   #rec = 0;
@@ -93,10 +101,11 @@ export class MediumBlocks {
   #u32: Uint32Array = new Uint32Array(0);
   #i32: Int32Array = new Int32Array(0);
 
-  constructor(space: AddressSpace, root: number, map: number, pages: ChunkPages) {
+  constructor(space: AddressSpace, root: number, map: number, orphans: number, pages: ChunkPages) {
     this.#space = space;
     this.#root = root;
     this.#map = map;
+    this.#orphans = orphans;
     this.#pages = pages;
   }
 
@@ -114,6 +123,7 @@ export class MediumBlocks {
     const index = this.#rec + MEDIUM_INDEX;
     let ptr = findFit(this.#u32, index, units);
     if (ptr === NULL && this.#drainAll()) ptr = findFit(this.#u32, index, units);
+    while (ptr === NULL && this.#adoptOrphan()) ptr = findFit(this.#u32, index, units);
     if (ptr === NULL) {
       if (!this.#addChunk()) return NULL;
       ptr = findFit(this.#u32, index, units);
@@ -154,7 +164,8 @@ export class MediumBlocks {
     if (!pushRemote(i32, base, ptr))
       throw new RangeError(`free(${ptr}): double free (the block is not live)`);
     u32[this.#rec + REMOTE_FREES]++;
-    if (Atomics.load(i32, owner) === 0 && Atomics.compareExchange(i32, owner, 0, this.#slot + 1) === 0) {
+    if (Atomics.load(i32, owner) === 0 && revokeSlab(i32, this.#orphans, base)) {
+      Atomics.store(i32, owner, this.#slot + 1);
       this.#adopt(base);
     }
   }
@@ -306,6 +317,20 @@ export class MediumBlocks {
     return any;
   }
 
+  /** Adopts the lowest orphaned chunk of the root's set; false when there is none. */
+  #adoptOrphan(): boolean {
+    const base = takeSlab(this.#i32, this.#orphans);
+    if (base === NULL) return false;
+    // Mapped by another worker, the chunk may lie beyond this handle's views.
+    if (base >= this.#u32.length << 2) {
+      this.#u32 = this.#space.u32;
+      this.#i32 = this.#space.i32;
+    }
+    Atomics.store(this.#i32, ownerIndex(base), this.#slot + 1);
+    this.#adopt(base);
+    return true;
+  }
+
   /** Makes an orphaned chunk this thread's: its free runs join the index, its remote frees are freed. */
   #adopt(base: number): void {
     const u32 = this.#u32;
@@ -367,8 +392,10 @@ export class MediumBlocks {
         return;
       }
       Atomics.store(this.#i32, owner, 0);
+      offerSlab(this.#i32, this.#orphans, base);
       if (remoteTop(this.#i32, base) === 0) return;
-      if (Atomics.compareExchange(this.#i32, owner, 0, slot + 1) !== 0) return;
+      if (!revokeSlab(this.#i32, this.#orphans, base)) return;
+      Atomics.store(this.#i32, owner, slot + 1);
     }
   }
 

@@ -229,6 +229,24 @@ describe("medium blocks", () => {
     expect(h.check()).toEqual([]);
   });
 
+  it("left orphaned are adopted by a thread short of medium memory before it maps a chunk", () => {
+    const h = heap();
+    const leaver = attach(h);
+    const blocks = Array.from({ length: 200 }, () => leaver.malloc(2000));
+    for (const ptr of blocks.filter((_, i) => i % 2 === 0)) leaver.free(ptr);
+    leaver.detach();
+    const before = h.stats();
+    const orphans = h.snapshot().chunks.map((c) => c.base);
+    expect(h.snapshot().chunks.every((c) => c.owner === -1)).toBe(true);
+    expect(h.check()).toEqual([]);
+    // h has no chunk of its own: its 2000-byte blocks fill the orphans' holes, and nothing new is mapped.
+    const mine = Array.from({ length: 90 }, () => h.malloc(2000));
+    expect(mine.every((ptr) => orphans.some((base) => ptr > base && ptr < base + CHUNK_BYTES))).toBe(true);
+    expect(h.stats().slabBytes).toBe(before.slabBytes);
+    expect(h.snapshot().chunks.some((c) => c.owner === h.threadId)).toBe(true);
+    expect(h.check()).toEqual([]);
+  });
+
   it("are freed into their chunks' bits when a thread that others freed into leaves", () => {
     const h = heap();
     const leaver = attach(h);
