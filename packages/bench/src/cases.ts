@@ -125,6 +125,7 @@ export function workerWorkload(
     targets: spec.targets,
     family: spec.family,
     workers: spec.workers,
+    pool: true,
     cases() {
       const contenders = spec.contenders?.() ?? workerContenders(spec.crossThread);
       return contenders.map((contender) => workerCase(spec, contender));

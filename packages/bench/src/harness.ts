@@ -65,6 +65,8 @@ export interface Workload {
   family?: string;
   /** Worker threads the workload runs (1 when it runs on the main thread). */
   workers?: number;
+  /** Its cases run in the worker pool, however many workers (so one worker is warmed up as several are). */
+  pool?: boolean;
   /**
    * Sizes each case's repetitions to take about `targetSeconds` (quick: a fifth of it), from a timed warm-up,
    * instead of running `iterations` for every case: contenders that differ by 1000x all get a measurable run.
@@ -169,12 +171,13 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
   const scaled = (c: BenchCase, n: number) => Math.max(1, Math.round(n * (c.scale ?? 1)));
   const perCase = cases.map((c) => scaled(c, iterations));
   const workers = workload.workers ?? 1;
-  const warmUpSeconds = workers > 1 ? WARM_UP_SECONDS * workers * (options.quick ? 0.2 : 1) : 0;
+  const inPool = workers > 1 || workload.pool === true;
+  const warmUpSeconds = inPool ? WARM_UP_SECONDS * workers * (options.quick ? 0.2 : 1) : 0;
   for (const [i, c] of cases.entries()) {
     options.progress(`${workload.name}: warm-up ${c.name}`);
     const first = scaled(c, iterations / 10);
     await c.run(first); // warm-up: set-up, JIT, pools, workers' heaps
-    if (workers === 1 && !workload.targetSeconds) continue;
+    if (!inPool && !workload.targetSeconds) continue;
     const { iterations: n, seconds } = await timedWarmUp(c, first, warmUpSeconds);
     if (workload.targetSeconds) {
       const target = workload.targetSeconds * (options.quick ? 0.2 : 1);
@@ -207,9 +210,11 @@ export async function runWorkload(workload: Workload, options: RunOptions): Prom
  * Seconds of timed warm-up runs, per worker, before a multi-worker case is measured. Time, not a count of
  * runs: V8 compiles hot code on background threads, which have no core of their own while every core runs a
  * worker, so the first runs of a multi-worker case measured its interpreter (threadtest on 2 workers: 3-6 M
- * ops/s, then 90) and sized the measured runs from that. Cases on the main thread, whose compiler has a free
- * core, keep one warm-up run (and one timed run to size the measured ones, for workloads with a target
- * duration), as before: their figures depend on it (slab-pairs' five cases share SlabAlloc's methods, and a
+ * ops/s, then 90) and sized the measured runs from that. One worker of the pool gets the same: with a single
+ * timed run, threadtest on 1 worker measured JIT tier-ups in its first repetitions (spreads of +-27-33%,
+ * +-12-14% with the warm-up), and its median is what the 2-worker scaling target divides by. Cases on the main
+ * thread, whose compiler has a free core, keep one warm-up run (and one timed run to size the measured ones,
+ * for workloads with a target duration), as before: their figures depend on it (slab-pairs' five cases share SlabAlloc's methods, and a
  * second warm-up run of each settled V8 on code 25% slower for all of them).
  */
 const WARM_UP_SECONDS = 0.3;
