@@ -773,41 +773,37 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    */
   #keep(base: number, c: SizeClass): boolean {
     if (c.slabBytes !== SLAB_SIZES[0] || slabOwner(this.#i32, base, c.slabBytes) !== this.#slot) return false;
-    const u32 = this.#u32;
-    for (let k = 0; k < KEPT_SLOTS; k++) {
-      if (u32[this.#rec + KEPT + k] === 0) {
-        u32[this.#rec + KEPT + k] = base + c.index + 1;
-        return true;
-      }
-    }
-    return false;
+    const k = this.#keptSlot(0, -1);
+    if (k >= 0) this.#u32[k] = base + c.index + 1;
+    return k >= 0;
   }
 
   /** Forgets a slab this thread kept (it became empty: it goes to the pages). False if it was not kept here. */
   #unkeep(base: number, c: SizeClass): boolean {
-    if (c.slabBytes !== SLAB_SIZES[0]) return false;
-    for (let k = 0; k < KEPT_SLOTS; k++) {
-      if (this.#u32[this.#rec + KEPT + k] === base + c.index + 1) {
-        this.#u32[this.#rec + KEPT + k] = 0;
-        return true;
-      }
-    }
-    return false;
+    const k = c.slabBytes === SLAB_SIZES[0] ? this.#keptSlot(base + c.index + 1, -1) : -1;
+    if (k >= 0) this.#u32[k] = 0;
+    return k >= 0;
   }
 
   /** A slab of class `c` this thread kept, claimed; or 0. */
   #takeKept(c: SizeClass): Ptr {
-    const u32 = this.#u32;
-    for (let k = 0; k < KEPT_SLOTS; k++) {
-      const entry = u32[this.#rec + KEPT + k];
-      if (entry !== 0 && (entry & (GRANULE - 1)) === c.index + 1) {
-        u32[this.#rec + KEPT + k] = 0;
-        const base = entry - c.index - 1;
-        if (!claim(this.#i32, base, c.slabBytes)) throw new Error(`elfmalloc: kept slab ${base} was claimed`);
-        return base;
-      }
+    const k = this.#keptSlot(c.index + 1, GRANULE - 1);
+    if (k < 0) return NULL;
+    const base = this.#u32[k] - c.index - 1;
+    this.#u32[k] = 0;
+    if (!claim(this.#i32, base, c.slabBytes)) throw new Error(`elfmalloc: kept slab ${base} was claimed`);
+    return base;
+  }
+
+  /**
+   * u32 index of this thread's first kept-slab slot whose entry, under `mask`, is `value` (an empty slot: 0
+   * under -1; a slab of class c: c + 1 under the granule's low bits), or -1.
+   */
+  #keptSlot(value: number, mask: number): number {
+    for (let k = this.#rec + KEPT, end = k + KEPT_SLOTS; k < end; k++) {
+      if ((this.#u32[k] & mask) >>> 0 === value) return k;
     }
-    return NULL;
+    return -1;
   }
 
   /**

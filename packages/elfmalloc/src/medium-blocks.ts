@@ -296,10 +296,12 @@ export class MediumBlocks {
   }
 
   /**
-   * Frees the blocks on the chunk's remote stack. A node that is not a pending live block ends the walk: only
-   * a double free racing with its first free can put one there, and the rest of such a stack is not trusted.
+   * Frees the blocks on the chunk's remote stack: through this thread's lists, or, for a thread that is
+   * leaving (`leaving`: its record), into the chunk's bits alone, counted off that record. A node that is not
+   * a pending live block ends the walk: only a double free racing with its first free can put one there, and
+   * the rest of such a stack is not trusted.
    */
-  #drain(base: number): boolean {
+  #drain(base: number, leaving = -1): boolean {
     const i32 = this.#i32;
     let any = false;
     for (let ptr = takeRemote(i32, base); ptr !== 0; ) {
@@ -311,7 +313,8 @@ export class MediumBlocks {
       // that the free empties may be gone at once.
       clearPending(i32, base, unit);
       any = true;
-      if (this.#release(base, unit)) break;
+      if (leaving >= 0) this.#freeIntoBits(leaving, base, unit);
+      else if (this.#release(base, unit)) break;
       ptr = next;
     }
     return any;
@@ -386,7 +389,7 @@ export class MediumBlocks {
   #orphan(rec: number, base: number, slot: number): void {
     const owner = ownerIndex(base);
     for (;;) {
-      this.#drainIntoBits(rec, base);
+      this.#drain(base, rec);
       if (freeUnits(this.#u32, base) === CAPACITY) {
         this.#pages.releaseChunk(base);
         return;
@@ -396,20 +399,6 @@ export class MediumBlocks {
       if (remoteTop(this.#i32, base) === 0) return;
       if (!revokeSlab(this.#i32, this.#orphans, base)) return;
       Atomics.store(this.#i32, owner, slot + 1);
-    }
-  }
-
-  /** Frees the blocks of the chunk's remote stack into its free bits, counting them off record `rec`. */
-  #drainIntoBits(rec: number, base: number): void {
-    const i32 = this.#i32;
-    const u32 = this.#u32;
-    for (let ptr = takeRemote(i32, base); ptr !== 0; ) {
-      const next = u32[ptr >>> 2];
-      const unit = unitOf(base, ptr);
-      if (!isStart(u32, base, unit) || isFree(u32, base, unit) || !isPending(u32, base, unit)) break;
-      clearPending(i32, base, unit);
-      this.#freeIntoBits(rec, base, unit);
-      ptr = next;
     }
   }
 
