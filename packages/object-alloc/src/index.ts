@@ -15,6 +15,14 @@ export {
   type UntypedObjectAlloc,
 } from "./alloc.js";
 export { ArenaAlloc } from "./arena.js";
+export {
+  claimLowestClearBit,
+  highestBit,
+  lowestBit,
+  nextPowerOfTwo,
+  popcount,
+  takeLowestBit,
+} from "./bits.js";
 export { FallbackAlloc } from "./fallback.js";
 export {
   alignDown,
