@@ -15,7 +15,9 @@ function bitsOf(word: number): number[] {
   return set;
 }
 
-const WORDS = [0, 1, 2, 3, 0x80000000, -0x80000000, 0xffffffff, -1, 0x7fffffff, 0x55555555, 0xaaaaaaaa, 0x00f000f0];
+const WORDS = [
+  0, 1, 2, 3, 0x80000000, -0x80000000, 0xffffffff, -1, 0x7fffffff, 0x55555555, 0xaaaaaaaa, 0x00f000f0,
+];
 
 describe("bits", () => {
   it("counts, finds the lowest and the highest set bit as a loop over the bits does", () => {
