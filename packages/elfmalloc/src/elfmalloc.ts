@@ -18,6 +18,7 @@ import {
   type Memory,
   NULL,
   type Ptr,
+  popcount,
 } from "@allocators/object-alloc";
 import { availableSetBytes, initAvailableSet, offerSlab, revokeSlab, takeSlab } from "./available-slabs.js";
 import { checkHeap } from "./check.js";
@@ -80,7 +81,6 @@ import {
   markLive,
   OFFER,
   parkSlab,
-  popcount,
   RELEASE,
   returnBits,
   setOwner,
