@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { lowestBit, takeLowestBit } from "@allocators/object-alloc";
 import { GRANULE, GRANULE_SHIFT } from "./page-map.js";
 
 const WORDS = 0;
@@ -78,7 +79,7 @@ export function takeSlab(i32: Int32Array, set: number): number {
     let pending = Atomics.load(i32, set + SUMMARY + s);
     while (pending !== 0) {
       const j = (s << 5) + lowestBit(pending);
-      const g = takeFromWord(i32, bits + j);
+      const g = takeLowestBit(i32, bits + j);
       if (g >= 0) return ((j << 5) + g) * GRANULE;
       const mark = 1 << (j & 31);
       Atomics.and(i32, set + SUMMARY + s, ~mark);
@@ -112,17 +113,4 @@ export function unmarkedWords(i32: Int32Array, set: number): number {
 
 function bitsIndex(i32: Int32Array, set: number): number {
   return set + SUMMARY + summaryWords(i32[set + WORDS]);
-}
-
-/** Clears the lowest set bit of the word at `w` for this caller alone and returns its index, or -1 if none. */
-function takeFromWord(i32: Int32Array, w: number): number {
-  for (let word = Atomics.load(i32, w); word !== 0; word = Atomics.load(i32, w)) {
-    const bit = word & -word;
-    if (Atomics.and(i32, w, ~bit) & bit) return lowestBit(bit);
-  }
-  return -1;
-}
-
-function lowestBit(word: number): number {
-  return 31 - Math.clz32(word & -word);
 }

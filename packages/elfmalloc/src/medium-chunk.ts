@@ -32,7 +32,7 @@
  *
  * @module
  */
-import { popcount } from "./slab.js";
+import { highestBit, lowestBit, popcount } from "@allocators/object-alloc";
 
 /** Bytes of a chunk: a 64 KiB page of the page pool. */
 export const CHUNK_BYTES = 65536;
@@ -125,7 +125,7 @@ export function blockUnits(u32: Uint32Array, base: number, unit: number): number
   let bits = w < GROUPS ? u32[word(base, START, w)] & (-1 << ((unit + 1) & 31)) : 0;
   while (bits === 0 && ++w < GROUPS) bits = u32[word(base, START, w)];
   if (bits === 0) return UNITS - unit;
-  return (w << 5) + 31 - Math.clz32(bits & -bits) - unit;
+  return (w << 5) + lowestBit(bits) - unit;
 }
 
 /** The first unit of the block that ends just before `unit` (HEADER_UNITS < unit): the last start bit below. */
@@ -133,7 +133,7 @@ export function blockBefore(u32: Uint32Array, base: number, unit: number): numbe
   let w = (unit - 1) >>> 5;
   let bits = u32[word(base, START, w)] & (-1 >>> (31 - ((unit - 1) & 31)));
   while (bits === 0 && w > 0) bits = u32[word(base, START, --w)];
-  return (w << 5) + 31 - Math.clz32(bits);
+  return (w << 5) + highestBit(bits);
 }
 
 export function markStart(u32: Uint32Array, base: number, unit: number): void {

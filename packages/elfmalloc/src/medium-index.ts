@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { highestBit, lowestBit } from "@allocators/object-alloc";
 import { F_NEXT, F_PREV, F_UNITS } from "./medium-chunk.js";
 
 /** Words of the index in a thread record. */
@@ -33,7 +34,7 @@ const SCAN = 4;
 /** The list of blocks of `units` units. */
 export function listOf(units: number): number {
   if (units < 16) return units;
-  const k = 31 - Math.clz32(units);
+  const k = highestBit(units);
   return ((k - 2) << 3) | ((units >>> (k - 3)) & 7);
 }
 
@@ -93,7 +94,7 @@ function firstListFrom(u32: Uint32Array, at: number, list: number): number {
     if (++w > 1) return -1;
     bits = u32[at + LIST_BITS + w];
   }
-  return (w << 5) + 31 - Math.clz32(bits & -bits);
+  return (w << 5) + lowestBit(bits);
 }
 
 /** Forgets every list (the blocks stay free in their chunks' bits). */

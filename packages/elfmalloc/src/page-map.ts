@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { nextPowerOfTwo } from "@allocators/object-alloc";
 
 /** Bytes per granule: the unit of slabs and large blocks. */
 export const GRANULE = 16384;
@@ -35,7 +36,7 @@ export const KIND_MEDIUM = 4;
  * pointer is a 16-aligned offset whose entry exists (see {@link pointerMask}).
  */
 function mappedSpan(maxBytes: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(maxBytes, GRANULE)));
+  return nextPowerOfTwo(Math.max(maxBytes, GRANULE));
 }
 
 /** Bytes of the page map of a heap of `maxBytes`. */

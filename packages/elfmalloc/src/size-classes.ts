@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { highestBit } from "@allocators/object-alloc";
 import { GRANULE } from "./page-map.js";
 
 /** The smallest block, and the alignment of every block. */
@@ -114,7 +115,7 @@ export const SMALL_LOOKUP = (() => {
 /** The class of a size above 128 B: 2^k < size <= 2^(k+1) falls in quarter steps of 2^(k-2). */
 function classOfLarger(size: number): number {
   if (size <= 128) return ((size + MIN_BLOCK - 1) >>> 4) - 1;
-  const k = 31 - Math.clz32(size - 1);
+  const k = highestBit(size - 1);
   const quarter = Math.ceil((size - 2 ** k) / 2 ** (k - 2));
   return 8 + (k - 7) * 4 + quarter - 1;
 }

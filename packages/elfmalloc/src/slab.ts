@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { popcount } from "@allocators/object-alloc";
 import { bitsetBytes, SIZE_CLASSES, type SizeClass, SLAB_HEADER_BYTES } from "./size-classes.js";
 
 /** `rc` bit set while a thread owns the slab. */
@@ -109,13 +110,6 @@ export function freeCount(i32: Int32Array, base: number, slabBytes: number): num
 /** Records `owner` as the slab's owner (for stats and check). */
 export function setOwner(i32: Int32Array, base: number, slabBytes: number, owner: number): void {
   i32[headerIndex(base, slabBytes) + OWNER] = owner;
-}
-
-/** Number of set bits of a 32-bit word. */
-export function popcount(word: number): number {
-  word -= (word >>> 1) & 0x55555555;
-  word = (word & 0x33333333) + ((word >>> 2) & 0x33333333);
-  return (((word + (word >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /**

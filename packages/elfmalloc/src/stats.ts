@@ -4,6 +4,7 @@
  * @module
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
+import { popcount } from "@allocators/object-alloc";
 import {
   R_CACHED_GRANULES,
   R_LARGE_BLOCKS,
@@ -19,7 +20,6 @@ import {
 import { UNIT } from "./medium-chunk.js";
 import { GRANULE } from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES, SLAB_SIZES } from "./size-classes.js";
-import { popcount } from "./slab.js";
 import {
   BITS,
   CLASS_OFFSETS,
