@@ -30,6 +30,8 @@
  */
 import { lowestBit, takeLowestBit } from "@allocators/object-alloc";
 import { GRANULE, GRANULE_SHIFT } from "./page-map.js";
+import type { SizeClass } from "./size-classes.js";
+import { slabOfClass } from "./slab.js";
 
 const WORDS = 0;
 const SUMMARY = 1;
@@ -113,4 +115,32 @@ export function unmarkedWords(i32: Int32Array, set: number): number {
 
 function bitsIndex(i32: Int32Array, set: number): number {
   return set + SUMMARY + summaryWords(i32[set + WORDS]);
+}
+
+/**
+ * For check: every slab in the set at i32 index `set`, the available set of class `c`, is an unclaimed slab of
+ * the class with `cutoff` free blocks or more, and every word of the set that holds slabs has its summary mark.
+ */
+export function checkAvailableSlabs(
+  i32: Int32Array,
+  u32: Uint32Array,
+  map: number,
+  set: number,
+  c: SizeClass,
+  problems: string[],
+): void {
+  forEachAvailable(i32, set, (base) => {
+    const slab = slabOfClass(i32, u32, map, base, c);
+    if (!slab) {
+      problems.push(`available slabs of class ${c.size}: ${base} is not a slab of the class`);
+    } else if (slab.claimed || slab.count < c.cutoff) {
+      problems.push(
+        `available slabs of class ${c.size}: ${base} is claimed or has ${slab.count} free blocks`,
+      );
+    }
+  });
+  const unmarked = unmarkedWords(i32, set);
+  if (unmarked > 0) {
+    problems.push(`available slabs of class ${c.size}: ${unmarked} words with slabs but no summary mark`);
+  }
 }

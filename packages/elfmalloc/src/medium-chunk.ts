@@ -276,3 +276,55 @@ function setBits(u32: Uint32Array, base: number, kind: number, from: number, to:
 function rangeMask(from: number, to: number): number {
   return ((to === 32 ? -1 : (1 << to) - 1) & (-1 << from)) >>> 0;
 }
+
+/** What check gathers from the blocks of every chunk. */
+export interface ChunkBlocks {
+  /** Live blocks, pending ones included, and their units. */
+  liveBlocks: number;
+  liveUnits: number;
+  /** Live blocks that are not pending, by address: their units. */
+  live: Map<number, number>;
+}
+
+/**
+ * For check: the chunk at `base` has no bits set in its header, each of its blocks is all free or all live, and
+ * its pending bits mark exactly the blocks on its remote stack. Adds its free blocks to `free` (address ->
+ * units) and its live blocks to `blocks`.
+ */
+export function checkChunk(
+  i32: Int32Array,
+  u32: Uint32Array,
+  base: number,
+  free: Map<number, number>,
+  blocks: ChunkBlocks,
+  problems: string[],
+): void {
+  if (headerBitsSet(u32, base) !== 0) problems.push(`medium chunk ${base}: bits set in its header`);
+  const pending = new Set<number>();
+  forEachBlock(u32, base, (unit, units, isFreeBlock) => {
+    const ptr = base + unit * UNIT;
+    let mixed = false;
+    for (let k = 1; k < units; k++) {
+      if (isFree(u32, base, unit + k) !== isFreeBlock) mixed = true;
+    }
+    if (mixed) problems.push(`medium chunk ${base}: block ${ptr} is part free, part live`);
+    if (isFreeBlock) free.set(ptr, units);
+    else {
+      blocks.liveBlocks++;
+      blocks.liveUnits += units;
+      if (isPending(u32, base, unit)) pending.add(ptr);
+      else blocks.live.set(ptr, units);
+    }
+  });
+  let stacked = 0;
+  for (let ptr = remoteTop(i32, base); ptr !== 0 && stacked <= pending.size; ptr = u32[ptr >>> 2]) {
+    if (!pending.has(ptr)) {
+      problems.push(`medium chunk ${base}: remote stack holds ${ptr}, not a pending live block`);
+      break;
+    }
+    stacked++;
+  }
+  if (stacked !== pending.size) {
+    problems.push(`medium chunk ${base}: ${pending.size} pending blocks, ${stacked} on the remote stack`);
+  }
+}

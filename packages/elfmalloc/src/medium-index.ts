@@ -26,6 +26,8 @@ import { F_NEXT, F_PREV, F_UNITS } from "./medium-chunk.js";
 
 /** Words of the index in a thread record. */
 export const INDEX_WORDS = 66;
+/** Lists in the index. */
+const LISTS = 64;
 const LIST_BITS = 0;
 const HEADS = 2;
 /** Nodes of the request's own list that a fit looks at. */
@@ -102,25 +104,56 @@ export function clearIndex(u32: Uint32Array, at: number): void {
   u32.fill(0, at, at + INDEX_WORDS);
 }
 
-/** Calls `visit(ptr, units)` for every block the index lists (for check). */
-export function forEachListed(
+/** Calls `visit(ptr, units, list)` for every block the index lists, until `visit` returns false. */
+function forEachListed(
   u32: Uint32Array,
   at: number,
   visit: (ptr: number, units: number, list: number) => boolean,
 ): void {
-  for (let list = 0; list < 64; list++) {
+  for (let list = 0; list < LISTS; list++) {
     for (let node = u32[at + HEADS + list]; node !== 0; node = u32[(node >>> 2) + F_NEXT]) {
       if (!visit(node, u32[(node >>> 2) + F_UNITS], list)) return;
     }
   }
 }
 
-/** True when list `list`'s bit says non-empty (for check). */
-export function listMarked(u32: Uint32Array, at: number, list: number): boolean {
+/** True when list `list`'s bit says non-empty. */
+function listMarked(u32: Uint32Array, at: number, list: number): boolean {
   return (u32[at + LIST_BITS + (list >>> 5)] & (1 << (list & 31))) !== 0;
 }
 
-/** The head of list `list` (for check). */
-export function listHead(u32: Uint32Array, at: number, list: number): number {
+/** The head of list `list`. */
+function listHead(u32: Uint32Array, at: number, list: number): number {
   return u32[at + HEADS + list];
+}
+
+/**
+ * For check: the index at `at`, of thread `slot`, lists each block of `free` (the free blocks of its chunks:
+ * address -> units) once, in the list of its length, and nothing else; its list bits mark exactly the non-empty
+ * lists.
+ */
+export function checkIndex(
+  u32: Uint32Array,
+  at: number,
+  free: Map<number, number>,
+  slot: number,
+  problems: string[],
+): void {
+  const listed = new Set<number>();
+  forEachListed(u32, at, (ptr, units, list) => {
+    if (free.get(ptr) !== units || listOf(units) !== list || listed.has(ptr)) {
+      problems.push(`thread ${slot}: medium list ${list} names ${ptr} (${units} units), not one free block`);
+      return false;
+    }
+    listed.add(ptr);
+    return true;
+  });
+  for (let list = 0; list < LISTS; list++) {
+    if (listMarked(u32, at, list) !== (listHead(u32, at, list) !== 0)) {
+      problems.push(`thread ${slot}: medium list ${list} is marked wrongly`);
+    }
+  }
+  if (listed.size !== free.size) {
+    problems.push(`thread ${slot}: ${free.size} free medium blocks, ${listed.size} listed`);
+  }
 }

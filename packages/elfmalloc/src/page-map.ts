@@ -88,3 +88,63 @@ export function clearEntries(u32: Uint32Array, map: number, base: number, bytes:
   const start = entryIndex(map, base);
   u32.fill(0, start, start + (bytes / GRANULE) * 2);
 }
+
+/**
+ * Walks the entries of granules `[0, end)` in address order and calls `visit(granule, base, kind, aux)` at
+ * each granule that has an entry (kind not 0) and that no earlier call skipped over (`base` and `kind` from its
+ * first word, `aux` its second). `visit` returns how many granules to move on: the run's length to skip the
+ * run's other granules, or 1 to look at the next granule too.
+ */
+export function forEachRun(
+  u32: Uint32Array,
+  map: number,
+  end: number,
+  visit: (granule: number, base: number, kind: number, aux: number) => number,
+): void {
+  for (let g = 0; g < end; ) {
+    const e = entryIndex(map, g * GRANULE);
+    const kind = u32[e] & KIND_MASK;
+    g += kind === 0 ? 1 : visit(g, u32[e] - kind, kind, u32[e + 1]);
+  }
+}
+
+/**
+ * For check: walks the runs of granules `[0, end)` and reports entries that do not form one: a granule that
+ * names another base than its own where a run should start, a run without a valid length (`slabGranules(cls)`
+ * is the length of a slab of class `cls`, NaN for no class; a medium chunk must be `chunkGranules` long), and
+ * granules of a run whose entries differ from its first. Calls `visit(base, kind, aux, granules)` for every run
+ * with a valid length, in address order.
+ */
+export function checkRuns(
+  u32: Uint32Array,
+  map: number,
+  end: number,
+  slabGranules: (cls: number) => number,
+  chunkGranules: number,
+  problems: string[],
+  visit: (base: number, kind: number, aux: number, granules: number) => void,
+): void {
+  forEachRun(u32, map, end, (g, base, kind, aux) => {
+    if (base !== g * GRANULE) {
+      problems.push(`page map: granule ${g} starts a run but names base ${base}`);
+      return 1;
+    }
+    const granules = kind === KIND_SLAB ? slabGranules(aux) : aux;
+    if (kind === KIND_MEDIUM && granules !== chunkGranules) {
+      problems.push(`page map: medium chunk ${base} has length ${granules} granules`);
+    }
+    if (!(granules >= 1)) {
+      problems.push(`page map: granule ${g} has a bad class or length ${aux}`);
+      return 1;
+    }
+    // One problem per run, however many of its granules disagree (a worker killed while writing them).
+    let disagree = 0;
+    for (let k = 1; k < granules; k++) {
+      const other = entryIndex(map, (g + k) * GRANULE);
+      if (u32[other] !== base + kind || u32[other + 1] !== aux) disagree++;
+    }
+    if (disagree > 0) problems.push(`page map: ${disagree} granules disagree with the run at ${base}`);
+    visit(base, kind, aux, granules);
+    return granules;
+  });
+}

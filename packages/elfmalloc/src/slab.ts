@@ -29,6 +29,7 @@
  * @module
  */
 import { popcount } from "@allocators/object-alloc";
+import { entryIndex, KIND_SLAB } from "./page-map.js";
 import { bitsetBytes, SIZE_CLASSES, type SizeClass, SLAB_HEADER_BYTES } from "./size-classes.js";
 
 /** `rc` bit set while a thread owns the slab. */
@@ -209,7 +210,7 @@ export function settled(i32: Int32Array, base: number, c: SizeClass): boolean {
   return false;
 }
 
-/** A snapshot of a slab's header for check() and stats(). */
+/** A snapshot of a slab's header for check() and snapshot(). */
 export function readSlab(i32: Int32Array, base: number, slabBytes: number) {
   const header = headerIndex(base, slabBytes);
   const rc = Atomics.load(i32, header + RC);
@@ -221,4 +222,32 @@ export function readSlab(i32: Int32Array, base: number, slabBytes: number) {
     for (let w = 0; w < c.words; w++) freeBits += popcount(Atomics.load(i32, bits + w));
   }
   return { cls, claimed: (rc & CLAIMED) !== 0, count: rc & COUNT_MASK, owner: i32[header + OWNER], freeBits };
+}
+
+/**
+ * For check: the header of the slab at `base` when the page map (at byte offset `map`) and the header both say
+ * it is a slab of class `c`; undefined otherwise.
+ */
+export function slabOfClass(i32: Int32Array, u32: Uint32Array, map: number, base: number, c: SizeClass) {
+  const slab = readSlab(i32, base, c.slabBytes);
+  const e = entryIndex(map, base);
+  return u32[e] === base + KIND_SLAB && u32[e + 1] === c.index && slab.cls === c.index ? slab : undefined;
+}
+
+/**
+ * For check: the slab at `base`, which the page map names a slab of class `cls` and which is not parked, has
+ * that class in its header and a free count equal to its free bits, at most its blocks. Returns the blocks it
+ * has handed out (0 when its header names another class).
+ */
+export function checkSlab(i32: Int32Array, base: number, cls: number, problems: string[]): number {
+  const c = SIZE_CLASSES[cls];
+  const slab = readSlab(i32, base, c.slabBytes);
+  if (slab.cls !== cls) {
+    problems.push(`slab ${base}: header class ${slab.cls}, page map class ${cls}`);
+    return 0;
+  }
+  if (slab.count !== slab.freeBits)
+    problems.push(`slab ${base}: count ${slab.count} but ${slab.freeBits} free bits`);
+  if (slab.count > c.objects) problems.push(`slab ${base}: count ${slab.count} above ${c.objects} objects`);
+  return c.objects - slab.freeBits;
 }

@@ -19,11 +19,11 @@
 import type { AddressSpace } from "@allocators/mmap-alloc";
 import { R_PAGE_MAP } from "./heap-root.js";
 import { forEachBlock, isPending, ownerIndex, UNIT } from "./medium-chunk.js";
-import { entryIndex, GRANULE, KIND_LARGE, KIND_MASK, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
+import { entryIndex, forEachRun, GRANULE, KIND_LARGE, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
 import { SIZE_CLASSES, type SizeClass } from "./size-classes.js";
 import { blockIndex, freeBitsIndex, POOLED, readSlab } from "./slab.js";
-import { type ElfMallocStats, heapStats, liveSlots, mediumCached, recordOf } from "./stats.js";
-import { BITS, CLASS_OFFSETS, COUNT, ITEMS, NEXT_WORD, SLAB } from "./thread-cache.js";
+import { type ElfMallocStats, heapStats, liveSlots, recordOf } from "./stats.js";
+import { BITS, CLASS_OFFSETS, COUNT, ITEMS, mediumCached, NEXT_WORD, SLAB } from "./thread-cache.js";
 
 /** Block state in {@link SlabSnapshot.blocks}: in the slab's free bit-set. */
 export const BLOCK_FREE = 0;
@@ -136,22 +136,22 @@ export function heapSnapshot(space: AddressSpace, root: number): HeapSnapshot {
     mediumCached(u32, recordOf(i32, root, slot) >>> 2, (ptr) => cachedMedium.add(ptr));
   }
   let pooledSlabs = 0;
-  // Only the granules the engine committed can hold slabs or large blocks; a run's first granule names it.
-  for (let g = 0, end = Math.floor(space.buffer.byteLength / GRANULE); g < end; g++) {
-    const e = entryIndex(map, g * GRANULE);
-    const kind = u32[e] & KIND_MASK;
-    if (u32[e] - kind !== g * GRANULE) continue;
-    if (kind === KIND_LARGE) large.push({ base: g * GRANULE, bytes: u32[e + 1] * GRANULE });
-    if (kind === KIND_MEDIUM) chunks.push(chunkSnapshot(u32, g * GRANULE, cachedMedium));
-    const c = kind === KIND_SLAB ? SIZE_CLASSES[u32[e + 1]] : undefined;
-    if (!c) continue;
-    const header = readSlab(i32, g * GRANULE, c.slabBytes);
+  // Only the granules the engine committed can hold runs; a run's first granule names it. Every granule is
+  // looked at, not only each run's first: while other threads map and unmap, a length read here may be stale.
+  forEachRun(u32, map, Math.floor(space.buffer.byteLength / GRANULE), (g, base, kind, aux) => {
+    if (base !== g * GRANULE) return 1;
+    if (kind === KIND_LARGE) large.push({ base, bytes: aux * GRANULE });
+    if (kind === KIND_MEDIUM) chunks.push(chunkSnapshot(u32, base, cachedMedium));
+    const c = kind === KIND_SLAB ? SIZE_CLASSES[aux] : undefined;
+    if (!c) return 1;
+    const header = readSlab(i32, base, c.slabBytes);
     if (header.cls === POOLED) pooledSlabs++;
     // A class that disagrees with the page map is a slab being re-formatted right now: skip it.
     else if (header.cls === c.index) {
-      slabs.set(g * GRANULE, slabSnapshot(i32, g * GRANULE, c, header.claimed ? header.owner : -1));
+      slabs.set(base, slabSnapshot(i32, base, c, header.claimed ? header.owner : -1));
     }
-  }
+    return 1;
+  });
   const threads = liveSlots(i32, root).map((slot) =>
     threadSnapshot(space, map, recordOf(i32, root, slot), slot, slabs),
   );

@@ -24,11 +24,9 @@ import {
   BITS,
   CLASS_OFFSETS,
   COUNT,
-  MAGAZINE_UNITS_MAX,
-  MAGAZINE_UNITS_MIN,
   MEDIUM_BLOCKS,
   MEDIUM_UNITS,
-  mediumCount,
+  mediumCached,
   REMOTE_FREES,
   SLAB_FREES,
   SLOT_CLOSING,
@@ -114,27 +112,6 @@ export function liveRecords(i32: Int32Array, root: number): number[] {
   return liveSlots(i32, root).map((slot) => recordOf(i32, root, slot));
 }
 
-/**
- * The medium blocks in the magazines of the record at u32 index `rec`: calls `visit(ptr, units)` for each and
- * returns their units.
- */
-export function mediumCached(
-  u32: Uint32Array,
-  rec: number,
-  visit?: (ptr: number, units: number, where: string) => void,
-): { blocks: number; units: number } {
-  let blocks = 0;
-  let units = 0;
-  for (let u = MAGAZINE_UNITS_MIN; u <= MAGAZINE_UNITS_MAX; u++) {
-    const count = rec + mediumCount(u);
-    const n = Math.min(u32[count], u32[count - 1]);
-    for (let k = 0; k < n; k++) visit?.(u32[count + 1 + k], u, `medium magazine ${u} units, item ${k}`);
-    blocks += n;
-    units += n * u;
-  }
-  return { blocks, units };
-}
-
 /** The granules of the spare slabs (16 KiB, parked for the thread) of the record at u32 index `rec`. */
 export function spareGranules(u32: Uint32Array, rec: number): number {
   let n = 0;
@@ -178,18 +155,18 @@ export function heapStats(space: AddressSpace, root: number): ElfMallocStats {
       ? [{ size: c.size, liveBlocks: live[c.index], cachedBlocks: cached[c.index] }]
       : [],
   );
-  const sum = (f: (c: ClassStats) => number) => classes.reduce((total, c) => total + f(c), 0);
+  const sum = (f: (stat: ClassStats) => number) => classes.reduce((total, stat) => total + f(stat), 0);
   const space_ = space.stats();
   return {
-    liveBytes: sum((c) => c.liveBlocks * c.size) + mediumUnits * UNIT + largeGranules * GRANULE,
-    liveBlocks: sum((c) => c.liveBlocks) + mediumBlocks + largeBlocks,
+    liveBytes: sum((stat) => stat.liveBlocks * stat.size) + mediumUnits * UNIT + largeGranules * GRANULE,
+    liveBlocks: sum((stat) => stat.liveBlocks) + mediumBlocks + largeBlocks,
     mediumBytes: mediumUnits * UNIT,
     mediumBlocks,
     largeBytes: largeGranules * GRANULE,
     largeBlocks,
     slabBytes: Atomics.load(i32, r + R_SLAB_GRANULES) * GRANULE,
     pooledBytes: (Atomics.load(i32, r + R_POOLED_GRANULES) + spares) * GRANULE,
-    cachedBytes: sum((c) => c.cachedBlocks * c.size) + mediumCachedUnits * UNIT,
+    cachedBytes: sum((stat) => stat.cachedBlocks * stat.size) + mediumCachedUnits * UNIT,
     largeCachedBytes: Atomics.load(i32, r + R_CACHED_GRANULES) * GRANULE,
     mappedBytes: space_.mappedBytes,
     heapBytes: space.buffer.byteLength,

@@ -31,8 +31,11 @@
  *
  * @module
  */
+import { nextChunk, ownerIndex } from "./medium-chunk.js";
 import { INDEX_WORDS } from "./medium-index.js";
-import { CLASS_COUNT, SIZE_CLASSES } from "./size-classes.js";
+import { entryIndex, GRANULE, KIND_MASK, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
+import { CLASS_COUNT, SIZE_CLASSES, type SizeClass } from "./size-classes.js";
+import { freeBitsIndex, slabOfClass } from "./slab.js";
 
 /** Field offsets inside a class's part of a record. */
 export const SLAB = 0;
@@ -119,3 +122,137 @@ export const SLOT_RESERVED = 1;
 export const SLOT_LIVE = 2;
 /** Being reclaimed or detached: its caches are being returned. */
 export const SLOT_CLOSING = 3;
+
+/**
+ * The medium blocks in the magazines of the record at u32 index `rec`: calls `visit(ptr, units, where)` for
+ * each and returns their number and units.
+ */
+export function mediumCached(
+  u32: Uint32Array,
+  rec: number,
+  visit?: (ptr: number, units: number, where: string) => void,
+): { blocks: number; units: number } {
+  let blocks = 0;
+  let units = 0;
+  for (let u = MAGAZINE_UNITS_MIN; u <= MAGAZINE_UNITS_MAX; u++) {
+    const count = rec + mediumCount(u);
+    const n = Math.min(u32[count], u32[count - 1]);
+    for (let k = 0; k < n; k++) visit?.(u32[count + 1 + k], u, `medium magazine ${u} units, item ${k}`);
+    blocks += n;
+    units += n * u;
+  }
+  return { blocks, units };
+}
+
+/** What check gathers over every thread record: slabs kept and blocks cached, each to be named once. */
+export interface RecordsSeen {
+  keptSlabs: Set<number>;
+  cachedBlocks: Set<number>;
+}
+
+/**
+ * For check: the record at byte offset `record` keeps unclaimed slabs of their class with `cutoff` free blocks
+ * or more, none kept twice, and its magazines and claimed words hold blocks of their class, none cached twice
+ * nor free in its slab. Takes each cached block off `handedOut[cls]`, the blocks the slabs of class `cls` have
+ * handed out.
+ */
+export function checkRecordSlabs(
+  i32: Int32Array,
+  u32: Uint32Array,
+  map: number,
+  record: number,
+  seen: RecordsSeen,
+  handedOut: Float64Array,
+  problems: string[],
+): void {
+  const rec = record >>> 2;
+  for (let k = 0; k < KEPT_SLOTS; k++) {
+    const entry = u32[rec + KEPT + k];
+    if (entry === 0) continue;
+    const base = entry & ~(GRANULE - 1);
+    const c = SIZE_CLASSES[(entry & (GRANULE - 1)) - 1];
+    const slab = c && slabOfClass(i32, u32, map, base, c);
+    if (!slab) {
+      problems.push(`thread record ${record}: kept slab ${base} is not a slab of its class`);
+    } else if (slab.claimed || slab.count < c.cutoff || seen.keptSlabs.has(base)) {
+      problems.push(
+        `thread record ${record}: kept slab ${base} is claimed, kept twice or has ${slab.count} free`,
+      );
+    }
+    seen.keptSlabs.add(base);
+  }
+  for (const c of SIZE_CLASSES) {
+    const at = rec + CLASS_OFFSETS[c.index];
+    for (let k = 0; k < u32[at + COUNT]; k++) {
+      checkCached(u32[at + ITEMS + k], c, `thread record ${record}, class ${c.size}, magazine item ${k}`);
+    }
+    const bits = u32[at + BITS];
+    for (let b = 0; b < 32; b++) {
+      if (bits & (1 << b)) {
+        const ptr = u32[at + SLAB] + ((u32[at + NEXT_WORD] - 1) * 32 + b) * c.size;
+        checkCached(ptr, c, `thread record ${record}, class ${c.size}, claimed word`);
+      }
+    }
+  }
+
+  function checkCached(ptr: number, c: SizeClass, where: string): void {
+    const e = entryIndex(map, ptr);
+    const base = u32[e] - KIND_SLAB;
+    const index = (ptr - base) / c.size;
+    if (
+      (u32[e] & KIND_MASK) !== KIND_SLAB ||
+      u32[e + 1] !== c.index ||
+      !Number.isInteger(index) ||
+      index >= c.objects
+    ) {
+      problems.push(`${where}: ${ptr} is not a block of class ${c.size}`);
+      return;
+    }
+    if (seen.cachedBlocks.has(ptr)) problems.push(`${where}: ${ptr} is cached twice`);
+    seen.cachedBlocks.add(ptr);
+    if (i32[freeBitsIndex(base, c) + (index >>> 5)] & (1 << (index & 31))) {
+      problems.push(`${where}: ${ptr} is cached and also free in its slab`);
+    }
+    handedOut[c.index]--;
+  }
+}
+
+/**
+ * For check: the medium magazines of thread `slot`'s record (at byte offset `record`) hold live blocks of its
+ * own chunks, each once (`live`: the live blocks of every chunk that are not pending, address -> units), and
+ * its chunk list names as many chunks as its count says, all owned by it, and every chunk of `chunks` it owns.
+ */
+export function checkRecordMedium(
+  u32: Uint32Array,
+  map: number,
+  slot: number,
+  record: number,
+  live: Map<number, number>,
+  chunks: number[],
+  problems: string[],
+): void {
+  const rec = record >>> 2;
+  const cached = new Set<number>();
+  mediumCached(u32, rec, (ptr, units, where) => {
+    const entry = u32[entryIndex(map, ptr)];
+    if (
+      (entry & KIND_MASK) !== KIND_MEDIUM ||
+      u32[ownerIndex(entry & ~KIND_MASK)] !== slot + 1 ||
+      live.get(ptr) !== units ||
+      cached.has(ptr)
+    ) {
+      problems.push(`thread ${slot}, ${where}: ${ptr} is not a live ${units}-unit block of its chunks, once`);
+    }
+    cached.add(ptr);
+  });
+  let listed = 0;
+  for (let base = u32[rec + CHUNKS]; base !== 0 && listed <= chunks.length; base = nextChunk(u32, base)) {
+    if (u32[entryIndex(map, base)] !== base + KIND_MEDIUM || u32[ownerIndex(base)] !== slot + 1) break;
+    listed++;
+  }
+  if (listed !== u32[rec + CHUNK_COUNT]) {
+    problems.push(`thread ${slot}: lists ${listed} medium chunks, counts ${u32[rec + CHUNK_COUNT]}`);
+  }
+  const owned = chunks.filter((base) => u32[ownerIndex(base)] === slot + 1).length;
+  if (owned !== listed) problems.push(`thread ${slot}: owns ${owned} medium chunks, lists ${listed}`);
+}
