@@ -23,8 +23,10 @@
  * clear it); the next take that passes clears it.
  *
  * No word is written by every operation: a count of the set's slabs, updated by each offer, take and revoke,
- * made two workers running threadtest on 16 KiB slabs contend for it (1.4-1.8x one worker instead of 1.8-1.9x).
- * A take on an empty set reads the summary instead: one word per 512 MiB of heap.
+ * would be one, and two workers running threadtest on 16 KiB slabs contended for it (1.4-1.8x one worker
+ * with it, 1.8-1.9x without). A take on an empty set reads the summary instead: one word per 512 MiB of heap.
+ *
+ * The root's set of orphaned medium chunks (medium-chunk.ts) is a set of this kind too, a bit per chunk.
  *
  * @module
  */

@@ -128,8 +128,9 @@ function checkPageMap(space: AddressSpace, root: number, problems: string[]): Ru
           problems.push(`large block ${base} is marked cached but is in no cache slot`);
       } else {
         runs.slabGranules += granules;
-        if (slabClass(i32, base, SIZE_CLASSES[aux].slabBytes) === POOLED) runs.pooledGranules += granules;
-        else runs.handedOut[aux] += checkSlab(i32, base, aux, problems);
+        const cls = aux;
+        if (slabClass(i32, base, SIZE_CLASSES[cls].slabBytes) === POOLED) runs.pooledGranules += granules;
+        else runs.handedOut[cls] += checkSlab(i32, base, cls, problems);
       }
     },
   );

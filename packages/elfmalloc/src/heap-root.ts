@@ -12,10 +12,10 @@
  *  4 pageMap            byte offset of the page map
  *  5 largeGranules      granules held by live large blocks            (Atomics)
  *  6 largeBlocks        live large blocks                              (Atomics)
- *  7 slabGranules       granules held by slabs, parked ones included   (Atomics)
- *  8 pooledGranules     granules of slabs parked in the page pools     (Atomics)
+ *  7 slabGranules       granules held by slabs and medium chunks, parked ones included   (Atomics)
+ *  8 pooledGranules     granules parked in the page pools              (Atomics)
  *  9 metaRoot           the bootstrap allocator's root (thread records, bag storage)
- * 10 pools[4]           byte offsets of the page pools, one per slab size
+ * 10 pools[4]           byte offsets of the page pools, one per slab size (chunks use the 64 KiB one)
  * 14 available[CLASS_COUNT]  byte offsets of the available-slab sets, one per class
  *    retired[CLASS_COUNT]  live blocks counted by threads that have gone (Atomics)
  *    largeCache[8]      byte offsets of free large blocks kept for reuse, 0 = empty slot (Atomics)

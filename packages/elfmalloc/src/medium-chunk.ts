@@ -11,7 +11,10 @@
  *              then for each 32 units w = 0..31:  free bits | start bits | pending bits | -   (words 4 + 4w ..)
  * ```
  * - `owner`: slot + 1 of the thread whose index lists the chunk's free blocks; 0 while orphaned (its thread
- *   left). Only the owner changes the bit-sets below; an orphan is adopted with a compare-exchange from 0.
+ *   left and offered the chunk in the root's orphan set). Only the owner changes the free and start bits below.
+ *   An orphan is adopted by the one thread that clears its bit in the orphan set (a take or a revoke,
+ *   available-slabs.ts), which then stores its own slot + 1 here: no thread writes the owner word of a chunk
+ *   it does not own.
  * - `remote`: a stack of blocks that other threads freed, linked through each block's first word (0: empty).
  * - `next`, `prev`: the owner's list of its chunks (for detach and reclaim).
  * - free bits: a bit per unit of every free block. start bits: a bit at the first unit of every block, free or
@@ -203,7 +206,7 @@ export function forEachBlock(
 }
 
 /** Units of the header whose bits are set, which no valid chunk has (for check). */
-export function headerBitsSet(u32: Uint32Array, base: number): number {
+function headerBitsSet(u32: Uint32Array, base: number): number {
   const headerMask = (1 << HEADER_UNITS) - 1;
   return (
     popcount(u32[word(base, FREE, 0)] & headerMask) +

@@ -1,30 +1,33 @@
 /**
- * The page map: for every 16 KiB granule of the heap, what lives there. It is how `free(ptr)` finds the block's
- * class and slab without a size, in one load, for any pointer.
+ * The page map: for every 16 KiB granule of the heap, what lives there. It is how `free(ptr)` finds what the
+ * block belongs to (a slab and its class, a medium chunk, a large block) without a size, in one load, for any
+ * pointer.
  *
  * Two u32 per granule `g = ptr >>> 14`:
  * ```
- * [2g]     base | kind      base: the 16 KiB-aligned start of the slab, chunk or large block (low 14 bits free)
- *                           kind: 0 = not this heap's, 1 = slab, 2 = large block,
- *                                 3 = large block parked in the large-block cache (free, not a live block),
- *                                 4 = medium chunk (medium-chunk.ts)
- * [2g + 1] slab: its class index;  large block or chunk: its length in granules
+ * [2g]     base | kind      base: the 16 KiB-aligned start of the run: slab, medium chunk or large block
+ *                                 (its low 14 bits are free for the kind)
+ *                           kind: 0 = not this heap's, 1 = slab (KIND_SLAB), 2 = large block (KIND_LARGE),
+ *                                 3 = large block parked in the large-block cache (KIND_CACHED: free, not live),
+ *                                 4 = medium chunk (KIND_MEDIUM, medium-chunk.ts)
+ * [2g + 1] aux              slab: its class index;  medium chunk or large block: its length in granules
  * ```
- * Every granule of a slab, chunk or large block carries the same entry, so an interior pointer still finds its
- * block. Entries are written with plain stores by the thread that maps the slab or block, before any pointer
- * into it exists; whoever frees that pointer received it through something that synchronises (an Atomics
- * operation or a message), which makes the stores visible.
+ * Every granule of a run carries the same entry, so an interior pointer still finds its run's start.
+ * Entries are written with plain stores by the thread that maps the slab, chunk or large block, before any
+ * pointer into it exists; whoever frees that pointer received it through something that synchronises (an
+ * Atomics operation or a message), which makes the stores visible. check() and snapshot() walk the runs in
+ * address order with {@link forEachRun}.
  *
  * @module
  */
 import { nextPowerOfTwo } from "@allocators/object-alloc";
 
-/** Bytes per granule: the unit of slabs and large blocks. */
+/** Bytes per granule: the unit of slabs, medium chunks and large blocks. */
 export const GRANULE = 16384;
 /** log2 of {@link GRANULE}. */
 export const GRANULE_SHIFT = 14;
 
-/** Entry kinds. */
+/** Entry kinds, in the low bits of an entry's first word. */
 export const KIND_MASK = 7;
 export const KIND_SLAB = 1;
 export const KIND_LARGE = 2;
@@ -59,8 +62,9 @@ export function entryIndex(map: number, ptr: number): number {
 }
 
 /**
- * Records `bytes` from `base` as a slab of class `cls` ({@link KIND_SLAB}), or as a large block, live
- * ({@link KIND_LARGE}) or cached ({@link KIND_CACHED}), whose second word is then its length in granules.
+ * Records `bytes` from `base` as a slab of class `cls` ({@link KIND_SLAB}), or as a run whose second word is
+ * its length in granules: a medium chunk ({@link KIND_MEDIUM}) or a large block, live ({@link KIND_LARGE}) or
+ * cached ({@link KIND_CACHED}).
  */
 export function setEntries(
   u32: Uint32Array,

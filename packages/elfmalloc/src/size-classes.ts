@@ -8,6 +8,10 @@
  * 16 (C's `max_align_t`), and every power of two from 16 to 128 KiB is a class, which `alignedAlloc` uses:
  * a power-of-two object on a slab aligned to at least its size is aligned to its size.
  *
+ * Requests from 257 B to 16 KiB (`MEDIUM_MIN` to `MEDIUM_MAX`) are served from medium chunks instead
+ * (medium-chunk.ts), exact to 64 bytes; the classes of that range serve only `alignedAlloc` with an alignment
+ * above 64 bytes.
+ *
  * The table is computed, not stored: every worker derives the same one from these constants.
  *
  * @module
@@ -17,7 +21,7 @@ import { GRANULE } from "./page-map.js";
 
 /** The smallest block, and the alignment of every block. */
 export const MIN_BLOCK = 16;
-/** The largest size served from slabs; larger requests are mapped directly. */
+/** The largest size served from slabs or medium chunks; larger requests are large blocks, mapped directly. */
 export const MAX_SMALL = 128 * 1024;
 /** Classes up to this size are found through a lookup table indexed by `(size + 15) >> 4`. */
 export const TABLE_LIMIT = 1024;

@@ -19,9 +19,11 @@
  * the owner first takes a whole word of bits with `Atomics.exchange(word, 0)`, then subtracts their number.
  * So `count` is never below the number of set bits, and the owner's subtraction never makes it negative.
  * Transitions are decided on the value `Atomics.add` returned, so exactly one free sees each crossing:
- * - the free that raises `count` of an unclaimed slab to `cutoff` or past it makes the slab available;
- * - the free that raises it to `objects` (all free) revokes that and returns the slab to the page pool
- *   (directly, when that same free also crossed `cutoff`: then the slab was never made available).
+ * - the free that raises `count` of an unclaimed slab to `cutoff` or past it makes the slab available: in its
+ *   class's available set, or in the kept slots of the thread that last claimed it (thread-cache.ts);
+ * - the free that raises it to `objects` (all free) takes that back (a revoke, or the keeper's slot) and returns
+ *   the slab to the pages: a spare slot of its thread, the page pool or the address space (directly, when that
+ *   same free also crossed `cutoff`: then the slab was never made available).
  * Count first means that a free seeing `objects` may run ahead of other frees whose bits are still on their
  * way: whoever releases an empty slab first waits until all its bits are set ({@link settled}), or those
  * bits would land in the slab's next life, on live blocks.

@@ -1,7 +1,8 @@
 /**
- * The picture behind {@link ElfMalloc.snapshot}: every slab with the state of each of its blocks, every large
- * block, and what each thread's caches hold, read from the shared memory alone (the page map, slab headers and
- * bit-sets, thread records), plus the counters of `stats()`.
+ * The picture behind {@link ElfMalloc.snapshot}: every slab and every medium chunk with the state of each of
+ * its blocks, every large block, and what each thread's caches hold, read from the shared memory alone (the
+ * page map, slab headers and bit-sets, chunk bit-sets and remote stacks, thread records), plus the counters of
+ * `stats()`.
  *
  * A block is in one of these states:
  * ```
