@@ -63,7 +63,7 @@ export interface ElfMallocStats {
   largeBlocks: number;
   /** Bytes of slabs and medium chunks, including those parked in the page pools. */
   slabBytes: number;
-  /** Bytes of empty slabs parked in the page pools. */
+  /** Bytes of empty slabs and medium chunks parked in the page pools, and of threads' spare slabs. */
   pooledBytes: number;
   /** Bytes of free blocks held in thread caches (magazines of classes and of medium blocks, claimed words). */
   cachedBytes: number;
