@@ -18,13 +18,14 @@
  * @module
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
+import { lowestBit } from "@allocators/object-alloc";
 import { R_PAGE_MAP } from "./heap-root.js";
 import { forEachBlock, isPending, ownerIndex, UNIT } from "./medium-chunk.js";
 import { entryIndex, forEachRun, GRANULE, KIND_LARGE, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
 import { SIZE_CLASSES, type SizeClass } from "./size-classes.js";
 import { blockIndex, freeBitsIndex, POOLED, readSlab } from "./slab.js";
 import { type ElfMallocStats, heapStats, liveSlots, recordOf } from "./stats.js";
-import { BITS, CLASS_OFFSETS, COUNT, ITEMS, mediumCached, NEXT_WORD, SLAB } from "./thread-cache.js";
+import { BITS, CLASS_OFFSETS, COUNT, claimedBlock, ITEMS, mediumCached, SLAB } from "./thread-cache.js";
 
 /** Block state in {@link SlabSnapshot.blocks}: in the slab's free bit-set. */
 export const BLOCK_FREE = 0;
@@ -232,13 +233,10 @@ function threadSnapshot(
     const slab = u32[at + SLAB];
     const magazineBlocks = Math.min(u32[at + COUNT], c.magazine);
     for (let k = 0; k < magazineBlocks; k++) markCached(u32[at + ITEMS + k], c);
-    const bits = u32[at + BITS];
     let claimedWordBlocks = 0;
-    for (let b = 0; b < 32; b++) {
-      if (bits & (1 << b)) {
-        claimedWordBlocks++;
-        markCached(slab + ((u32[at + NEXT_WORD] - 1) * 32 + b) * c.size, c);
-      }
+    for (let bits = u32[at + BITS]; bits !== 0; bits &= bits - 1) {
+      claimedWordBlocks++;
+      markCached(claimedBlock(u32, at, c, lowestBit(bits)), c);
     }
     if (magazineBlocks + claimedWordBlocks === 0 && slab === 0) continue;
     classes.push({ size: c.size, magazineBlocks, claimedWordBlocks, slab });

@@ -31,6 +31,7 @@
  *
  * @module
  */
+import { lowestBit } from "@allocators/object-alloc";
 import { nextChunk, ownerIndex } from "./medium-chunk.js";
 import { INDEX_WORDS } from "./medium-index.js";
 import { entryIndex, GRANULE, KIND_MASK, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
@@ -123,6 +124,11 @@ export const SLOT_LIVE = 2;
 /** Being reclaimed or detached: its caches are being returned. */
 export const SLOT_CLOSING = 3;
 
+/** The block that bit `b` of the claimed word stands for, in the part of class `c` at u32 index `at`. */
+export function claimedBlock(u32: Uint32Array, at: number, c: SizeClass, b: number): number {
+  return u32[at + SLAB] + ((u32[at + NEXT_WORD] - 1) * 32 + b) * c.size;
+}
+
 /**
  * The medium blocks in the magazines of the record at u32 index `rec`: calls `visit(ptr, units, where)` for
  * each and returns their number and units.
@@ -186,12 +192,12 @@ export function checkRecordSlabs(
     for (let k = 0; k < u32[at + COUNT]; k++) {
       checkCached(u32[at + ITEMS + k], c, `thread record ${record}, class ${c.size}, magazine item ${k}`);
     }
-    const bits = u32[at + BITS];
-    for (let b = 0; b < 32; b++) {
-      if (bits & (1 << b)) {
-        const ptr = u32[at + SLAB] + ((u32[at + NEXT_WORD] - 1) * 32 + b) * c.size;
-        checkCached(ptr, c, `thread record ${record}, class ${c.size}, claimed word`);
-      }
+    for (let bits = u32[at + BITS]; bits !== 0; bits &= bits - 1) {
+      checkCached(
+        claimedBlock(u32, at, c, lowestBit(bits)),
+        c,
+        `thread record ${record}, class ${c.size}, claimed word`,
+      );
     }
   }
 
