@@ -68,21 +68,36 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
   for (const c of SIZE_CLASSES)
     checkAvailableSlabs(i32, u32, map, i32[r + R_AVAILABLE + c.index] >>> 2, c, problems);
   checkMedium(i32, u32, root, runs.chunks, problems);
+  checkRecords(i32, u32, root, runs.handedOut, problems);
+  return problems;
+}
 
+/**
+ * The thread records, each checked beside its layout; then, per class, the blocks out of slabs that no thread
+ * caches (`handedOut`, less the cached ones) are the live blocks the threads count.
+ */
+function checkRecords(
+  i32: Int32Array,
+  u32: Uint32Array,
+  root: number,
+  handedOut: Float64Array,
+  problems: string[],
+): void {
+  const r = root >>> 2;
   const live = new Float64Array(CLASS_COUNT);
   for (const c of SIZE_CLASSES) live[c.index] = Atomics.load(i32, r + R_RETIRED + c.index);
   const seen: RecordsSeen = { keptSlabs: new Set(), cachedBlocks: new Set() };
   for (const record of liveRecords(i32, root)) {
-    checkRecordSlabs(i32, u32, map, record, seen, runs.handedOut, problems);
+    checkRecordSlabs(i32, u32, i32[r + R_PAGE_MAP], record, seen, handedOut, problems);
     for (const c of SIZE_CLASSES) live[c.index] += recordLive(u32, record >>> 2, c.index);
   }
   for (const c of SIZE_CLASSES) {
-    const inUse = runs.handedOut[c.index];
-    if (inUse !== live[c.index]) {
-      problems.push(`class ${c.size}: ${inUse} blocks out of slabs, but threads count ${live[c.index]} live`);
+    if (handedOut[c.index] !== live[c.index]) {
+      problems.push(
+        `class ${c.size}: ${handedOut[c.index]} blocks out of slabs, but threads count ${live[c.index]} live`,
+      );
     }
   }
-  return problems;
 }
 
 /**
