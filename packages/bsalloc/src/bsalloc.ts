@@ -11,6 +11,7 @@ import {
   assertPtr,
   assertSize,
   type BlockOwner,
+  highestBit,
   isPowerOfTwo,
   type Memory,
   NULL,
@@ -187,7 +188,7 @@ export class BsAlloc implements Alloc, BlockOwner {
     assertSize(size);
     assertAlign(align);
     const cls = classFor(Math.max(size, align));
-    return cls < 0 ? this.#allocLarge(size, align) : this.#allocChunk(cls, 31 - Math.clz32(align));
+    return cls < 0 ? this.#allocLarge(size, align) : this.#allocChunk(cls, highestBit(align));
   }
 
   /** As {@link BsAlloc.alloc}, with every usable byte of the block zero. */
@@ -243,7 +244,7 @@ export class BsAlloc implements Alloc, BlockOwner {
       (cls === LARGE ? largeAlign(this.#i32, header) : chunkAlign(this.#u8, header, cls, this.#index));
     const usable = this.#usable(cls, ptr);
     if (cls >= 0 && classFor(Math.max(newSize, keep)) === cls) {
-      setChunkAlign(this.#u8, header, cls, this.#index, 31 - Math.clz32(keep));
+      setChunkAlign(this.#u8, header, cls, this.#index, highestBit(keep));
       return ptr;
     }
     if (
