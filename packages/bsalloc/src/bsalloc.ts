@@ -110,10 +110,10 @@ export class BsAlloc implements Alloc, BlockOwner {
   /** Whether the last large block allocated came from the large cache (and so may hold old bytes). */
   #recycled = false;
   /**
-   * Fixed-length views of the space's buffer, refreshed by `#cover` when a pointer lies beyond
-   * them (the space grew, possibly in another worker; or a wasm memory's buffer was replaced, which leaves
-   * these views shorter or detached at length 0). Keeping them here skips the `Memory` getters, which check
-   * the buffer's identity and length on every read.
+   * The space's views as it last handed them out (the space is the view cache), taken again by `#cover` when
+   * a pointer lies beyond them: the space grew, possibly in another worker, or a wasm memory's buffer was
+   * replaced, which leaves these views shorter or detached at length 0. Keeping them here skips the space's
+   * getters, which compare the published length with the views' on every read.
    */
   #i32!: Int32Array;
   #u8!: Uint8Array;
@@ -427,6 +427,7 @@ export class BsAlloc implements Alloc, BlockOwner {
     if (ptr >= this.#u8.length) this.#refresh();
   }
 
+  /** Takes the space's current views. */
   #refresh(): void {
     this.#u8 = this.space.u8;
     this.#i32 = this.space.i32;

@@ -59,6 +59,8 @@ export interface SlabConfig {
 }
 
 const DEFAULT_WINDOW_MS = 15_000;
+/** The alignment of header blocks (they hold u32 words). */
+const HEADER_ALIGN = 8;
 
 /**
  * Checks `options` for slabs of `pageSize`-byte pages and fills in the defaults.
@@ -80,6 +82,22 @@ export function configure(options: SlabAllocOptions, pageSize: number): SlabConf
   const geometry = geometryOf(options, strideOf(size, align), align, pageSize, checked);
   const now = options.now ?? (() => performance.now());
   return { layout, geometry, init, destroy, zeroed, checked, colouring, windowMs, now };
+}
+
+/**
+ * The options of the allocator of a large-slab allocator's out-of-line headers: blocks of `headerBytes` on
+ * aligned slabs, unchecked and uncoloured, with the same working set and clock.
+ */
+export function headerCacheOptions(config: SlabConfig): SlabAllocOptions {
+  return {
+    size: config.geometry.headerBytes,
+    align: HEADER_ALIGN,
+    kind: "aligned",
+    checked: false,
+    colouring: false,
+    workingSetMs: config.windowMs,
+    now: config.now,
+  };
 }
 
 /** The largest power of two dividing `size`, at most 8 (the alignment of a C struct of that size, roughly). */

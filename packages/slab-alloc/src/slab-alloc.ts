@@ -19,7 +19,7 @@ import type { Memory, UntypedObjectAlloc } from "@allocators/object-alloc";
 import { assertPtr, type Layout, NULL, type Ptr } from "@allocators/object-alloc";
 import { checkSlabs, type SlabState, type SlabStats, slabStats } from "./audit.js";
 import { type Geometry, Header, initHeader, isLive, objectIndex, SlabList, STACK } from "./geometry.js";
-import { configure, type SlabAllocOptions } from "./options.js";
+import { configure, headerCacheOptions, type SlabAllocOptions } from "./options.js";
 import { SlabLists } from "./slab-lists.js";
 import { AlignedSlabLocator, PageMapLocator, type SlabLocator } from "./slab-locator.js";
 import { uint16Over } from "./views.js";
@@ -40,7 +40,6 @@ export interface PageSource extends Memory {
 const { TAG, SELF, BASE, FREE, NEXT, SLAB } = Header;
 const { PARTIAL, FULL, EMPTY } = SlabList;
 
-const HEADER_ALIGN = 8;
 /**
  * Tags tell allocators apart, so that `dealloc` rejects another allocator's objects. Random, not a counter:
  * allocators of different workers may share one address space, and each worker would count from the same start.
@@ -138,21 +137,8 @@ export class SlabAlloc extends SlabLists implements UntypedObjectAlloc {
     this.#workingSet = new WorkingSet(config.windowMs, config.now);
     this.#locator = this.#aligned
       ? new AlignedSlabLocator(g.slabBytes, this.#tag)
-      : new PageMapLocator(space.pageSize, g.slabBytes, this.#headerCache(space, config.windowMs));
+      : new PageMapLocator(space.pageSize, g.slabBytes, new SlabAlloc(space, headerCacheOptions(config)));
     this.#refreshViews();
-  }
-
-  /** The allocator of a large-slab allocator's out-of-line headers: aligned slabs, sharing the clock. */
-  #headerCache(space: PageSource, windowMs: number): SlabAlloc {
-    return new SlabAlloc(space, {
-      size: this.#g.headerBytes,
-      align: HEADER_ALIGN,
-      kind: "aligned",
-      checked: false,
-      colouring: false,
-      workingSetMs: windowMs,
-      now: this.#workingSet.now,
-    });
   }
 
   /** The address space the objects live in. */
