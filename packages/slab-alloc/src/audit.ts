@@ -43,7 +43,7 @@ export interface SlabState {
   readonly slabsReleased: number;
 }
 
-/** What {@link SlabAlloc.stats} reports. */
+/** What `SlabAlloc.stats()` reports. */
 export interface SlabStats {
   kind: SlabKind;
   size: number;

@@ -13,7 +13,7 @@ import {
   strideOf,
 } from "./geometry.js";
 
-/** Options of a {@link SlabAlloc}. */
+/** Options of a `SlabAlloc`. */
 export interface SlabAllocOptions {
   /** Bytes of an object. */
   size: number;

@@ -18,7 +18,15 @@
 import type { Memory, UntypedObjectAlloc } from "@allocators/object-alloc";
 import { assertPtr, type Layout, NULL, type Ptr } from "@allocators/object-alloc";
 import { checkSlabs, type SlabState, type SlabStats, slabStats } from "./audit.js";
-import { type Geometry, Header, initHeader, isLive, objectIndex, SlabList, STACK } from "./geometry.js";
+import {
+  STACK as FREE_STACK,
+  type Geometry,
+  Header,
+  initHeader,
+  isLive,
+  objectIndex,
+  SlabList,
+} from "./geometry.js";
 import { configure, headerCacheOptions, type SlabAllocOptions } from "./options.js";
 import { SlabLists } from "./slab-lists.js";
 import { AlignedSlabLocator, PageMapLocator, type SlabLocator } from "./slab-locator.js";
@@ -39,6 +47,7 @@ export interface PageSource extends Memory {
 // Module-local copies: the hot path reads plain constants, never a property of another module's object.
 const { TAG, SELF, BASE, FREE, NEXT, SLAB } = Header;
 const { PARTIAL, FULL, EMPTY } = SlabList;
+const STACK = FREE_STACK;
 
 /**
  * Tags tell allocators apart, so that `dealloc` rejects another allocator's objects. Random, not a counter:
