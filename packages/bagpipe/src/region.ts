@@ -18,7 +18,7 @@
  *
  * @module
  */
-import type { Memory } from "@allocators/object-alloc";
+import { type Memory, MemoryViews } from "@allocators/object-alloc";
 
 /** Words per 64-byte line: hot shared words get a line each so that they do not share a cache line. */
 export const LINE = 16;
@@ -56,13 +56,11 @@ function isMemory(memory: MemoryLike | WebAssembly.Memory): memory is Memory {
 }
 
 /**
- * The `Int32Array` over the whole of `memory`. A `WebAssembly.Memory` (not a `Memory`) is read through its
- * current `buffer`; a `Memory` through its always-current `i32`.
+ * The view cache of `memory`: itself when it is a `Memory`, else object-alloc's `MemoryViews` over the buffer
+ * or the `WebAssembly.Memory` (whose current `buffer` it reads), which alone decides when to remake its views.
  */
-export function int32View(memory: MemoryLike | WebAssembly.Memory): Int32Array {
-  if (isMemory(memory)) return memory.i32;
-  const buffer = memory instanceof WebAssembly.Memory ? memory.buffer : memory;
-  return new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+function viewsOf(memory: MemoryLike | WebAssembly.Memory): Memory {
+  return isMemory(memory) ? memory : new MemoryViews(memory);
 }
 
 /**
@@ -76,6 +74,9 @@ export abstract class Region {
   readonly byteOffset: number;
   /** The region's first word: `byteOffset / 4`. */
   protected readonly base: number;
+  /** The view cache of the memory, asked again when `#i32` no longer serves (see {@link Region.view}). */
+  readonly #views: Memory;
+  /** The last view `#views` handed out. */
   #i32: Int32Array;
   /** The memory when it is an unshared `WebAssembly.Memory`, whose growth detaches the buffer. */
   readonly #detaching: WebAssembly.Memory | undefined;
@@ -87,7 +88,8 @@ export abstract class Region {
     this.#detaching = unshared ? memory : undefined;
     this.byteOffset = byteOffset;
     this.base = byteOffset >>> 2;
-    this.#i32 = int32View(memory);
+    this.#views = viewsOf(memory);
+    this.#i32 = this.#views.i32;
     // An atomic load of MAGIC: it reads init()'s atomic store, so the header words before it are visible.
     if (this.#i32.length < this.base + LINE || Atomics.load(this.#i32, this.base + MAGIC) !== kind) {
       throw new RangeError(`byteOffset must address an initialised ${kindName(kind)}; got ${byteOffset}`);
@@ -104,7 +106,7 @@ export abstract class Region {
     if (isMemory(memory)) return memory.i32;
     const i32 = this.#i32;
     if (i32.length > index && i32.length > 0 && !this.#replaced(i32)) return i32;
-    this.#i32 = int32View(memory);
+    this.#i32 = this.#views.i32;
     return this.#i32;
   }
 
@@ -161,7 +163,7 @@ export function writeHeader(
 /** Checks that `[byteOffset, byteOffset + byteLength)` fits in `memory` and returns its view. */
 export function regionView(memory: MemoryLike | WebAssembly.Memory, byteOffset: number, byteLength: number) {
   assertByteOffset(byteOffset, 0);
-  const i32 = int32View(memory);
+  const i32 = viewsOf(memory).i32;
   if (byteOffset + byteLength > i32.length * 4) {
     throw new RangeError(
       `byteOffset must leave ${byteLength} bytes for the structure in a memory of ${i32.length * 4} bytes; got ${byteOffset}`,

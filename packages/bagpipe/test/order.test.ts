@@ -131,6 +131,19 @@ describe("memory regions", () => {
     expect(bag.tryPop()).toBe(EMPTY);
   });
 
+  it("works in the last bytes of a 4 GiB buffer (a length of 2^32 must not wrap to 0)", (context) => {
+    let buffer: ArrayBuffer;
+    try {
+      buffer = new ArrayBuffer(2 ** 32); // zero pages, committed lazily by the system
+    } catch {
+      return context.skip(); // a system that cannot reserve 4 GiB
+    }
+    const at = 2 ** 32 - Queue.byteLength({ capacity: 8 });
+    const queue = Queue.init(buffer, at, { capacity: 8 });
+    expect(queue.tryPush(9, 2 ** 32 - 4096 * 4)).toBe(true);
+    expect(Queue.open(buffer, at).tryPop()).toBe(9);
+  });
+
   it("shares and attaches only shared memory", () => {
     const queue = Queue.init(new ArrayBuffer(4096), 0, { capacity: 8 });
     expect(() => queue.share()).toThrow(TypeError);

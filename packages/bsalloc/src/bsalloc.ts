@@ -11,6 +11,7 @@ import {
   assertPtr,
   assertSize,
   type BlockOwner,
+  highestBit,
   isPowerOfTwo,
   type Memory,
   NULL,
@@ -109,10 +110,10 @@ export class BsAlloc implements Alloc, BlockOwner {
   /** Whether the last large block allocated came from the large cache (and so may hold old bytes). */
   #recycled = false;
   /**
-   * Fixed-length views of the space's buffer, refreshed by `#cover` when a pointer lies beyond
-   * them (the space grew, possibly in another worker; or a wasm memory's buffer was replaced, which leaves
-   * these views shorter or detached at length 0). Keeping them here skips the `Memory` getters, which check
-   * the buffer's identity and length on every read.
+   * The space's views as it last handed them out (the space is the view cache), taken again by `#cover` when
+   * a pointer lies beyond them: the space grew, possibly in another worker, or a wasm memory's buffer was
+   * replaced, which leaves these views shorter or detached at length 0. Keeping them here skips the space's
+   * getters, which compare the published length with the views' on every read.
    */
   #i32!: Int32Array;
   #u8!: Uint8Array;
@@ -187,7 +188,7 @@ export class BsAlloc implements Alloc, BlockOwner {
     assertSize(size);
     assertAlign(align);
     const cls = classFor(Math.max(size, align));
-    return cls < 0 ? this.#allocLarge(size, align) : this.#allocChunk(cls, 31 - Math.clz32(align));
+    return cls < 0 ? this.#allocLarge(size, align) : this.#allocChunk(cls, highestBit(align));
   }
 
   /** As {@link BsAlloc.alloc}, with every usable byte of the block zero. */
@@ -243,7 +244,7 @@ export class BsAlloc implements Alloc, BlockOwner {
       (cls === LARGE ? largeAlign(this.#i32, header) : chunkAlign(this.#u8, header, cls, this.#index));
     const usable = this.#usable(cls, ptr);
     if (cls >= 0 && classFor(Math.max(newSize, keep)) === cls) {
-      setChunkAlign(this.#u8, header, cls, this.#index, 31 - Math.clz32(keep));
+      setChunkAlign(this.#u8, header, cls, this.#index, highestBit(keep));
       return ptr;
     }
     if (
@@ -426,6 +427,7 @@ export class BsAlloc implements Alloc, BlockOwner {
     if (ptr >= this.#u8.length) this.#refresh();
   }
 
+  /** Takes the space's current views. */
   #refresh(): void {
     this.#u8 = this.space.u8;
     this.#i32 = this.space.i32;

@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { claimLowestClearBit } from "@allocators/object-alloc";
 import { CHUNK_SIZES, CLASS_COUNT, SEGMENT_BYTES } from "./size-classes.js";
 
 /** 'BSSG' */
@@ -149,15 +150,10 @@ function claimUsedBit(i32: Int32Array, seg: number, cls: number): number {
   const start = Atomics.load(i32, (seg >>> 2) + HINT);
   for (let k = 0; ; k++) {
     const w = (start + k) % words;
-    let bits = Atomics.load(i32, used + w);
-    while (~bits !== 0) {
-      const bit = ~bits & -~bits;
-      const seen = Atomics.compareExchange(i32, used + w, bits, bits | bit);
-      if (seen === bits) {
-        if (w !== start) Atomics.store(i32, (seg >>> 2) + HINT, w);
-        return w * 32 + 31 - Math.clz32(bit);
-      }
-      bits = seen;
+    const bit = claimLowestClearBit(i32, used + w);
+    if (bit >= 0) {
+      if (w !== start) Atomics.store(i32, (seg >>> 2) + HINT, w);
+      return w * 32 + bit;
     }
   }
 }

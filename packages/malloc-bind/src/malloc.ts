@@ -12,6 +12,7 @@ import {
   MAX_SIZE,
   type Memory,
   NULL,
+  nextPowerOfTwo,
   type Ptr,
 } from "@allocators/object-alloc";
 import {
@@ -342,10 +343,4 @@ function checkedAlign(value: number, name: string, least: number): number {
 function assertErrnoPtr(ptr: Ptr, memory: Memory): void {
   assertSize(ptr, "errnoPtr", memory.u8.byteLength - 4);
   if (ptr % 4 !== 0) throw new RangeError(`errnoPtr must be 4-aligned; got ${ptr}`);
-}
-
-function nextPowerOfTwo(value: number): number {
-  let power = 1;
-  while (power < value) power *= 2;
-  return power;
 }

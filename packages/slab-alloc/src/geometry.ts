@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { alignUp } from "@allocators/object-alloc";
+import { alignUp, nextPowerOfTwo } from "@allocators/object-alloc";
 
 /** Fields of a slab header, as u32 word indices from the header's address. */
 export const Header = {
@@ -48,6 +48,9 @@ export const Header = {
 
 /** Words of the fixed part of a header; the free stack starts right after. */
 export const HEADER_WORDS = 8;
+
+/** The free stack's first u16 entry, counted from the header in u16 units. */
+export const STACK = 2 * HEADER_WORDS;
 
 /** The most objects a slab holds: a free-stack entry is `index * 2 + 1` in a u16. */
 export const MAX_OBJECTS_PER_SLAB = 32_767;
@@ -185,7 +188,7 @@ export function chooseGeometry(
 function candidates(kind: SlabKind, stride: number, pageSize: number): number[] {
   const sizes: number[] = [];
   if (kind === "aligned") {
-    const first = Math.max(pageSize, 2 ** Math.ceil(Math.log2(stride + 4 * HEADER_WORDS + 8)));
+    const first = Math.max(pageSize, nextPowerOfTwo(stride + 4 * HEADER_WORDS + 8));
     for (let s = first; s <= first * MAX_GROWTH; s *= 2) sizes.push(s);
   } else {
     const first = alignUp(stride, pageSize);
@@ -219,4 +222,34 @@ export function objectIndex(g: Geometry, offset: number): number {
   if ((offset & ((1 << g.strideShift) - 1)) !== 0) return -1;
   const index = Math.imul(offset >>> g.strideShift, g.strideInverse) >>> 0;
   return index < g.objectsPerSlab ? index : -1;
+}
+
+/**
+ * Writes the header `h` of the fresh slab at `slab` of geometry `g`, for the allocator tagged `tag`, with its
+ * objects `colour` bytes in: every object free and unconstructed, object 0 on top of the stack (so a new slab
+ * hands out its objects in address order), and in checked mode no live bit.
+ */
+export function initHeader(
+  u32: Uint32Array,
+  u16: Uint16Array,
+  g: Geometry,
+  h: number,
+  tag: number,
+  slab: number,
+  colour: number,
+): void {
+  const w = h >>> 2;
+  const n = g.objectsPerSlab;
+  u32[w + Header.TAG] = tag;
+  u32[w + Header.SELF] = h;
+  u32[w + Header.BASE] = slab + g.firstObject + colour;
+  u32[w + Header.FREE] = n;
+  u32[w + Header.SLAB] = slab;
+  for (let i = 0; i < n; i++) u16[(h >>> 1) + STACK + i] = (n - 1 - i) * 2;
+  if (g.bitmapWord !== 0) u32.fill(0, w + g.bitmapWord, w + g.bitmapWord + Math.ceil(n / 32));
+}
+
+/** Checked mode: whether object `index` of the slab whose header is at word `w` is live (its bitmap bit set). */
+export function isLive(u32: Uint32Array, w: number, bitmapWord: number, index: number): boolean {
+  return (u32[w + bitmapWord + (index >>> 5)] & (1 << (index & 31))) !== 0;
 }

@@ -4,9 +4,12 @@
  *
  * @packageDocumentation
  */
+
+export type { SlabStats } from "./audit.js";
 export { MIN_OBJECTS_PER_SLAB, type SlabKind } from "./geometry.js";
 export { ObjectPool, type ObjectPoolOptions, type ObjectPoolStats } from "./object-pool.js";
-export { type PageSource, SlabAlloc, type SlabAllocOptions, type SlabStats } from "./slab-alloc.js";
+export type { SlabAllocOptions } from "./options.js";
+export { type PageSource, SlabAlloc } from "./slab-alloc.js";
 export {
   FIELD_BYTES,
   type Field,

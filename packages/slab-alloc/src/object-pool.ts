@@ -25,7 +25,7 @@
  *
  * @module
  */
-import type { ObjectAlloc } from "@allocators/object-alloc";
+import { highestBit, nextPowerOfTwo, type ObjectAlloc } from "@allocators/object-alloc";
 
 /** The key of the hidden property that holds an object's slot (non-enumerable: invisible to keys, JSON, spread). */
 const SLOT: unique symbol = Symbol("ObjectPool.slot");
@@ -108,8 +108,10 @@ export class ObjectPool<T extends object> implements ObjectAlloc<T> {
     this.#reset = options.reset ?? null;
     this.#slabObjects = slabObjects;
     this.#maxObjects = maxObjects;
-    this.#slotBits = Math.max(1, Math.ceil(Math.log2(maxObjects)));
-    this.#slotMask = 2 ** this.#slotBits - 1;
+    // Slot numbers take the bits of the next power of two, at least one bit.
+    const slots = Math.max(2, nextPowerOfTwo(maxObjects));
+    this.#slotBits = highestBit(slots);
+    this.#slotMask = slots - 1;
     this.#genMask = 2 ** (HANDLE_BITS - this.#slotBits) - 1;
     while (this.#objects.length < (options.initialObjects ?? 0)) this.#grow();
   }

@@ -3,14 +3,10 @@
  *
  * One allocator serves one object layout. Slabs are runs of pages carved into objects; each slab keeps a
  * stack of its free objects, and each stack entry remembers whether the object is still constructed, so an
- * allocation that reuses a freed object skips the constructor (the point of Bonwick's design).
- *
- * ```
- *  lists (headers linked through NEXT/PREV):
- *    partial -> [h] <-> [h] <-> ...   some objects free: allocation pops from the head slab
- *    full    -> [h] <-> ...           no object free
- *    empty   -> [h] <-> ... <-> [h]   every object free, kept for the working set; released from the tail
- * ```
+ * allocation that reuses a freed object skips the constructor (the point of Bonwick's design). This file holds
+ * the allocator's hot paths (`alloc`, `dealloc`) and the slab life cycle (new slab, list moves, release); the
+ * slab layout is in geometry.ts, the lists in slab-lists.ts, the header lookup in slab-locator.ts, the
+ * working-set policy in working-set.ts, the options in options.ts and stats and the consistency check in audit.ts.
  *
  * Single-threaded by design, as the original: one worker allocates and frees. The objects may live in a
  * shared buffer and be read and written by other workers; the allocator's own state (headers inside the
@@ -20,20 +16,21 @@
  */
 
 import type { Memory, UntypedObjectAlloc } from "@allocators/object-alloc";
-import { assertAlign, assertPtr, assertSize, Layout, NULL, type Ptr } from "@allocators/object-alloc";
+import { assertPtr, type Layout, NULL, type Ptr } from "@allocators/object-alloc";
+import { checkSlabs, type SlabState, type SlabStats, slabStats } from "./audit.js";
 import {
-  chooseGeometry,
-  defaultKind,
+  STACK as FREE_STACK,
   type Geometry,
-  geometryFor,
-  HEADER_WORDS,
   Header,
+  initHeader,
+  isLive,
   objectIndex,
-  type SlabKind,
   SlabList,
-  strideOf,
 } from "./geometry.js";
-import { PageMap } from "./page-map.js";
+import { configure, headerCacheOptions, type SlabAllocOptions } from "./options.js";
+import { SlabLists } from "./slab-lists.js";
+import { AlignedSlabLocator, PageMapLocator, type SlabLocator } from "./slab-locator.js";
+import { uint16Over } from "./views.js";
 import { WorkingSet } from "./working-set.js";
 
 /**
@@ -47,72 +44,14 @@ export interface PageSource extends Memory {
   unmap(ptr: Ptr, bytes: number): void;
 }
 
-/** Options of a {@link SlabAlloc}. */
-export interface SlabAllocOptions {
-  /** Bytes of an object. */
-  size: number;
-  /** Alignment of an object: a power of two up to the page size. Default: the largest power of two dividing the size, at most 8. */
-  align?: number;
-  /**
-   * The constructor, run on an object the first time it is handed out (and again only after its slab went
-   * back to the address space). A freed object stays constructed: the next `alloc` returning it skips this.
-   */
-  init?: (ptr: Ptr) => void;
-  /** The destructor, run on each constructed object when its slab goes back to the address space or on `dispose`. */
-  destroy?: (ptr: Ptr) => void;
-  /** Every object handed out is all zeros (fresh pages are; reused objects are cleared). Not with `init`. */
-  zeroed?: boolean;
-  /** The slab size in bytes; default: chosen from the object size (see the design note). */
-  slabBytes?: number;
-  /** Aligned slabs (header inside, found by masking) or large slabs (header out of line, found by a page map). Default: aligned up to an eighth of a page. */
-  kind?: SlabKind;
-  /**
-   * Detects double frees (a live bit per object). Foreign and interior pointers are rejected in either mode.
-   * Default false.
-   */
-  checked?: boolean;
-  /** Slab colouring (offsetting each slab's objects by a different multiple of a cache line). Default true. */
-  colouring?: boolean;
-  /** The working-set window in milliseconds: an empty slab unused for this long goes back. Default 15 000. */
-  workingSetMs?: number;
-  /** The clock of the working-set policy, in milliseconds. Default `performance.now`. */
-  now?: () => number;
-}
-
-/** What {@link SlabAlloc.stats} reports. */
-export interface SlabStats {
-  kind: SlabKind;
-  size: number;
-  align: number;
-  stride: number;
-  slabBytes: number;
-  objectsPerSlab: number;
-  colours: number;
-  checked: boolean;
-  slabs: number;
-  partialSlabs: number;
-  fullSlabs: number;
-  emptySlabs: number;
-  liveObjects: number;
-  freeObjects: number;
-  /** Bytes of slabs mapped, plus the header cache's for large slabs. */
-  mappedBytes: number;
-  constructorCalls: number;
-  destructorCalls: number;
-  slabsReleased: number;
-}
-
 // Module-local copies: the hot path reads plain constants, never a property of another module's object.
-const { TAG, SELF, BASE, FREE, NEXT, PREV, LIST, SLAB } = Header;
+const { TAG, SELF, BASE, FREE, NEXT, SLAB } = Header;
 const { PARTIAL, FULL, EMPTY } = SlabList;
-/** The free stack's first u16, counted from the header in u16 units. */
-const STACK = 2 * HEADER_WORDS;
+const STACK = FREE_STACK;
 
-const DEFAULT_WINDOW_MS = 15_000;
-const HEADER_ALIGN = 8;
 /**
- * Tags tell allocators apart, so that `dealloc` rejects another allocator's objects. Random, not a counter: allocators of different workers may share
- * one address space, and each worker would count from the same start.
+ * Tags tell allocators apart, so that `dealloc` rejects another allocator's objects. Random, not a counter:
+ * allocators of different workers may share one address space, and each worker would count from the same start.
  */
 function newTag(): number {
   // 1 to 2^30 - 1: never 0 (the tag of a released slab), and a small integer for V8.
@@ -127,7 +66,8 @@ function newTag(): number {
  * `RangeError`, and leaves the allocator unchanged: a tag, self-address and index test. Checked mode
  * (`checked: true`) also rejects a double free: it costs a bitmap of one bit per object in each slab header,
  * a bit set per `alloc` and a bit test per `dealloc`. Unchecked (the default, as the original and elfmalloc),
- * a double free corrupts the allocator silently. *
+ * a double free corrupts the allocator silently.
+ *
  * @example
  * ```ts
  * const space = AddressSpace.create({ maxBytes: 1 << 24 });
@@ -137,15 +77,16 @@ function newTag(): number {
  * nodes.alloc() === p;     // true, and the constructor did not run again
  * ```
  */
-export class SlabAlloc implements UntypedObjectAlloc {
+export class SlabAlloc extends SlabLists implements UntypedObjectAlloc {
   /** The size and alignment of every object. */
   readonly layout: Layout;
   readonly #space: PageSource;
   readonly #g: Geometry;
   readonly #n: number;
+  /** The locator's aligned case, resolved into fields for `dealloc`: a mask, no call (see slab-locator.ts). */
   readonly #aligned: boolean;
   readonly #slabMask: number;
-  readonly #pageShift: number;
+  readonly #locator: SlabLocator;
   readonly #checked: boolean;
   /** Geometry copied into fields, so the hot path reads no other object. */
   readonly #strideShift: number;
@@ -163,16 +104,13 @@ export class SlabAlloc implements UntypedObjectAlloc {
    */
   readonly #prepare: number;
   readonly #workingSet: WorkingSet;
-  readonly #pages: PageMap | null;
-  readonly #headers: SlabAlloc | null;
+  /**
+   * The space's views as last handed out (see `#refreshViews`), and the u16 view of the free stacks over the
+   * same bytes, which a `Memory` does not have.
+   */
   #u32!: Uint32Array;
   #u16!: Uint16Array;
   #u8!: Uint8Array;
-  /** Heads of the partial, full and empty lists (header addresses, 0 for none), and the empty list's tail. */
-  #partial = 0;
-  #full = 0;
-  #emptyHead = 0;
-  #emptyTail = 0;
   #emptyCount = 0;
   #slabs = 0;
   #nextColour = 0;
@@ -185,47 +123,30 @@ export class SlabAlloc implements UntypedObjectAlloc {
    * invalid, or when `init` and `zeroed` are both given.
    */
   constructor(space: PageSource, options: SlabAllocOptions) {
-    const { size, init = null, destroy = null, zeroed = false, checked = false, colouring = true } = options;
-    assertSize(size, "size");
-    const align = options.align ?? naturalAlign(size);
-    assertAlign(align, "align");
-    if (align > space.pageSize) {
-      throw new RangeError(`align must be at most the page size ${space.pageSize}; got ${align}`);
-    }
-    if (zeroed && init !== null) throw new RangeError("zeroed must be false when init is given");
-    const windowMs = options.workingSetMs ?? DEFAULT_WINDOW_MS;
-    if (!(windowMs >= 0)) throw new RangeError(`workingSetMs must be a number >= 0; got ${windowMs}`);
-    this.layout = Layout.from(size, align);
+    super();
+    const config = configure(options, space.pageSize);
+    const g = config.geometry;
+    this.layout = config.layout;
     this.#space = space;
-    this.#g = geometryOf(options, strideOf(size, align), align, space.pageSize, checked);
-    this.#n = this.#g.objectsPerSlab;
-    this.#aligned = this.#g.kind === "aligned";
-    this.#slabMask = this.#g.slabBytes - 1;
-    this.#pageShift = Math.log2(space.pageSize);
-    this.#checked = checked;
-    this.#strideShift = this.#g.strideShift;
-    this.#strideLowBits = (1 << this.#g.strideShift) - 1;
-    this.#strideInverse = this.#g.strideInverse;
-    this.#bitmapWord = this.#g.bitmapWord;
-    this.#stride = this.#g.stride;
-    this.#colouring = colouring;
+    this.#g = g;
+    this.#n = g.objectsPerSlab;
+    this.#aligned = g.kind === "aligned";
+    this.#slabMask = g.slabBytes - 1;
+    this.#checked = config.checked;
+    this.#strideShift = g.strideShift;
+    this.#strideLowBits = (1 << g.strideShift) - 1;
+    this.#strideInverse = g.strideInverse;
+    this.#bitmapWord = g.bitmapWord;
+    this.#stride = g.stride;
+    this.#colouring = config.colouring;
     this.#tag = newTag();
-    this.#init = init;
-    this.#destroy = destroy;
-    this.#prepare = (init !== null ? 1 : 0) | (zeroed ? 2 : 0);
-    this.#workingSet = new WorkingSet(windowMs, options.now ?? (() => performance.now()));
-    this.#pages = this.#aligned ? null : new PageMap();
-    this.#headers = this.#aligned
-      ? null
-      : new SlabAlloc(space, {
-          size: this.#g.headerBytes,
-          align: HEADER_ALIGN,
-          kind: "aligned",
-          checked: false,
-          colouring: false,
-          workingSetMs: windowMs,
-          now: this.#workingSet.now,
-        });
+    this.#init = config.init;
+    this.#destroy = config.destroy;
+    this.#prepare = (config.init !== null ? 1 : 0) | (config.zeroed ? 2 : 0);
+    this.#workingSet = new WorkingSet(config.windowMs, config.now);
+    this.#locator = this.#aligned
+      ? new AlignedSlabLocator(g.slabBytes, this.#tag)
+      : new PageMapLocator(space.pageSize, g.slabBytes, new SlabAlloc(space, headerCacheOptions(config)));
     this.#refreshViews();
   }
 
@@ -239,7 +160,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
    * {@link NULL} when the address space is full.
    */
   alloc(): Ptr {
-    let h = this.#partial;
+    let h = this.partial;
     if (h === 0) {
       h = this.#refill();
       if (h === 0) return NULL;
@@ -252,7 +173,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
     u32[w + FREE] = free;
     const index = entry >>> 1;
     const ptr = u32[w + BASE] + index * this.#stride;
-    if (free === 0) this.#move(h, PARTIAL, FULL);
+    if (free === 0) this.move(u32, h, PARTIAL, FULL);
     if (this.#checked) u32[w + this.#bitmapWord + (index >>> 5)] |= 1 << (index & 31);
     if (((this.#prepare >>> (entry & 1)) & 1) !== 0) this.#prepareObject(ptr, entry & 1);
     return ptr;
@@ -271,7 +192,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
   #free(ptr: Ptr, constructed: number): void {
     let u32 = this.#u32;
     if (u32.length === 0) u32 = this.#refreshViews();
-    const h = this.#aligned ? ptr - (ptr & this.#slabMask) : this.#largeHeader(ptr);
+    const h = this.#aligned ? ptr - (ptr & this.#slabMask) : this.#locator.headerOfObject(ptr);
     const w = h >>> 2;
     const offset = ptr - u32[w + BASE];
     const index = Math.imul(offset >>> this.#strideShift, this.#strideInverse) >>> 0;
@@ -292,16 +213,16 @@ export class SlabAlloc implements UntypedObjectAlloc {
     const free = u32[w + FREE];
     this.#u16[(h >>> 1) + STACK + free] = index * 2 + constructed;
     u32[w + FREE] = free + 1;
-    if (free === 0 || free + 1 === this.#n) this.#changeList(h, free);
+    if (free === 0 || free + 1 === this.#n) this.#changeList(u32, h, free);
   }
 
   /** Moves slab `h` after a free found `free` objects free before it: out of the full list, or into the empty one. */
-  #changeList(h: number, free: number): void {
-    if (free === 0) this.#leaveFull(h);
-    else if (h !== this.#partial || this.#u32[(h >>> 2) + NEXT] !== 0) {
+  #changeList(u32: Uint32Array, h: number, free: number): void {
+    if (free === 0) this.#leaveFull(u32, h);
+    else if (h !== this.partial || u32[(h >>> 2) + NEXT] !== 0) {
       // The last partial slab stays where it is when it empties: it is the current slab, so alloc/free
       // pairs on a quiet allocator move no slab between lists (and never look at the clock).
-      this.#move(h, PARTIAL, EMPTY);
+      this.move(u32, h, PARTIAL, EMPTY);
       this.#becameEmpty();
     }
   }
@@ -310,10 +231,10 @@ export class SlabAlloc implements UntypedObjectAlloc {
   owns(ptr: Ptr): boolean {
     if (!(Number.isInteger(ptr) && ptr > 0 && ptr < 2 ** 32)) return false;
     const u32 = this.#refreshViews();
-    const h = this.#headerOf(u32, ptr);
+    const h = this.#locator.headerOf(u32, ptr);
     if (h === 0) return false;
     const index = objectIndex(this.#g, ptr - u32[(h >>> 2) + BASE]);
-    return index >= 0 && (!this.#checked || this.#isLive(u32, h >>> 2, index));
+    return index >= 0 && (!this.#checked || isLive(u32, h >>> 2, this.#bitmapWord, index));
   }
 
   /** Applies the working-set policy now (say from an idle callback); returns the number of slabs released. */
@@ -323,7 +244,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
 
   /** Returns every empty slab to the address space now, running the destructor on its objects; returns how many. */
   trim(): number {
-    const current = this.#partial;
+    const current = this.partial;
     const idle = current !== 0 && this.#u32[(current >>> 2) + FREE] === this.#n;
     if (idle) this.#release(current, PARTIAL);
     return this.#releaseEmpty(this.#emptyCount) + (idle ? 1 : 0);
@@ -336,37 +257,14 @@ export class SlabAlloc implements UntypedObjectAlloc {
    */
   dispose(): void {
     for (const list of [PARTIAL, FULL, EMPTY]) {
-      while (this.#head(list) !== 0) this.#release(this.#head(list), list);
+      while (this.head(list) !== 0) this.#release(this.head(list), list);
     }
-    this.#headers?.dispose();
+    this.#locator.dispose();
   }
 
   /** Counters and geometry. */
   stats(): SlabStats {
-    const g = this.#g;
-    const partialSlabs = this.#count(PARTIAL);
-    const fullSlabs = this.#count(FULL);
-    const live = this.#liveObjects();
-    return {
-      kind: g.kind,
-      size: this.layout.size,
-      align: g.align,
-      stride: g.stride,
-      slabBytes: g.slabBytes,
-      objectsPerSlab: g.objectsPerSlab,
-      colours: this.#colouring ? g.colours : 1,
-      checked: this.#checked,
-      slabs: this.#slabs,
-      partialSlabs,
-      fullSlabs,
-      emptySlabs: this.#emptyCount,
-      liveObjects: live,
-      freeObjects: this.#slabs * this.#n - live,
-      mappedBytes: this.#slabs * g.slabBytes + (this.#headers?.stats().mappedBytes ?? 0),
-      constructorCalls: this.#constructorCalls,
-      destructorCalls: this.#destructorCalls,
-      slabsReleased: this.#slabsReleased,
-    };
+    return slabStats(this.#state());
   }
 
   /**
@@ -375,67 +273,34 @@ export class SlabAlloc implements UntypedObjectAlloc {
    * mode) marks exactly the objects not on the stack, counters add up, and large slabs are in the page map.
    */
   check(): string[] {
-    const problems: string[] = [];
-    const u32 = this.#refreshViews();
-    let slabs = 0;
-    for (const list of [PARTIAL, FULL, EMPTY]) {
-      let prev = 0;
-      for (let h = this.#head(list); h !== 0; h = u32[(h >>> 2) + NEXT]) {
-        if (++slabs > this.#slabs) {
-          problems.push(`list ${list} holds more slabs than the ${this.#slabs} mapped (a cycle?)`);
-          break;
-        }
-        this.#checkSlab(u32, h, list, prev, problems);
-        prev = h;
-      }
-    }
-    if (slabs !== this.#slabs) problems.push(`lists hold ${slabs} slabs, ${this.#slabs} mapped`);
-    if (this.#count(EMPTY) !== this.#emptyCount) problems.push("empty-slab counter is wrong");
-    if (this.#pages !== null && this.#pages.size !== this.#slabs * (this.#g.slabBytes >>> this.#pageShift)) {
-      problems.push(`page map holds ${this.#pages.size} pages for ${this.#slabs} slabs`);
-    }
-    for (const p of this.#headers?.check() ?? []) problems.push(`header cache: ${p}`);
-    return problems;
+    return checkSlabs(this.#state());
   }
 
-  #checkSlab(u32: Uint32Array, h: number, list: number, prev: number, problems: string[]): void {
-    const w = h >>> 2;
-    const free = u32[w + FREE];
-    const where = `slab header ${h}`;
-    if (u32[w + TAG] !== this.#tag || u32[w + SELF] !== h) problems.push(`${where}: bad tag`);
-    if (u32[w + LIST] !== list) problems.push(`${where}: in list ${list}, says ${u32[w + LIST]}`);
-    if (u32[w + PREV] !== prev) problems.push(`${where}: PREV is ${u32[w + PREV]}, not ${prev}`);
-    const current = list === PARTIAL && prev === 0 && u32[w + NEXT] === 0;
-    const expected =
-      list === FULL
-        ? free === 0
-        : list === EMPTY
-          ? free === this.#n
-          : free > 0 && (free < this.#n || current);
-    if (!expected) problems.push(`${where}: ${free} free objects in list ${list}`);
-    if (this.#aligned && (h & this.#slabMask) !== 0) problems.push(`${where}: slab not aligned to its size`);
-    if (!this.#aligned && this.#pages!.get(u32[w + SLAB] >>> this.#pageShift) !== h) {
-      problems.push(`${where}: slab missing from the page map`);
-    }
-    const onStack = new Uint8Array(this.#n);
-    for (let i = 0; i < free; i++) {
-      const index = this.#u16[(h >>> 1) + STACK + i] >>> 1;
-      if (index >= this.#n) problems.push(`${where}: stack entry ${i} is not an object index`);
-      else if (onStack[index]++ > 0) problems.push(`${where}: object ${index} twice on the free stack`);
-    }
-    if (!this.#checked) return;
-    for (let index = 0; index < this.#n; index++) {
-      if (this.#isLive(u32, w, index) === onStack[index] > 0) {
-        problems.push(`${where}: bitmap disagrees with the free stack for object ${index}`);
-      }
-    }
+  /** What `stats` and `check` read, over fresh views. */
+  #state(): SlabState {
+    return {
+      geometry: this.#g,
+      size: this.layout.size,
+      u32: this.#refreshViews(),
+      u16: this.#u16,
+      tag: this.#tag,
+      checked: this.#checked,
+      colouring: this.#colouring,
+      heads: [this.partial, this.full, this.emptyHead],
+      slabs: this.#slabs,
+      emptySlabs: this.#emptyCount,
+      locator: this.#locator,
+      constructorCalls: this.#constructorCalls,
+      destructorCalls: this.#destructorCalls,
+      slabsReleased: this.#slabsReleased,
+    };
   }
 
   /** The slab to allocate from when the partial list is empty: an empty slab, else a new one; 0 when full. */
   #refill(): number {
-    const h = this.#emptyHead;
+    const h = this.emptyHead;
     if (h === 0) return this.#newSlab();
-    this.#move(h, EMPTY, PARTIAL);
+    this.move(this.#u32, h, EMPTY, PARTIAL);
     this.#emptyCount--;
     this.#workingSet.taken(this.#emptyCount);
     return h;
@@ -443,36 +308,19 @@ export class SlabAlloc implements UntypedObjectAlloc {
 
   #newSlab(): number {
     const g = this.#g;
-    const slab = this.#space.map(g.slabBytes, this.#aligned ? g.slabBytes : this.#space.pageSize);
+    const slab = this.#space.map(g.slabBytes, this.#locator.slabAlign);
     if (slab === NULL) return 0;
-    const h = this.#aligned ? slab : this.#headers!.alloc();
+    const h = this.#locator.headerFor(slab);
     if (h === 0) {
       this.#space.unmap(slab, g.slabBytes);
       return 0;
     }
     const u32 = this.#refreshViews();
-    const w = h >>> 2;
     const colour = this.#colouring ? this.#nextColour * g.colourStep : 0;
     this.#nextColour = (this.#nextColour + 1) % g.colours;
-    u32[w + TAG] = this.#tag;
-    u32[w + SELF] = h;
-    u32[w + BASE] = slab + g.firstObject + colour;
-    u32[w + FREE] = this.#n;
-    u32[w + SLAB] = slab;
-    // Object 0 on top of the stack, so a new slab hands out its objects in address order.
-    const u16 = this.#u16;
-    for (let i = 0; i < this.#n; i++) u16[(h >>> 1) + STACK + i] = (this.#n - 1 - i) * 2;
-    if (this.#checked) u32.fill(0, w + g.bitmapWord, w + g.bitmapWord + Math.ceil(this.#n / 32));
-    if (!this.#aligned) {
-      for (
-        let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift);
-        page < end;
-        page++
-      ) {
-        this.#pages!.set(page, h);
-      }
-    }
-    this.#push(h, PARTIAL);
+    initHeader(u32, this.#u16, g, h, this.#tag, slab, colour);
+    this.#locator.register(slab, h);
+    this.push(u32, h, PARTIAL);
     this.#slabs++;
     return h;
   }
@@ -493,21 +341,6 @@ export class SlabAlloc implements UntypedObjectAlloc {
       this.#free(ptr, 0);
       throw error;
     }
-  }
-
-  #largeHeader(ptr: Ptr): number {
-    const h =
-      Number.isInteger(ptr) && ptr > 0 && ptr < 2 ** 32 ? this.#pages!.get(ptr >>> this.#pageShift) : 0;
-    if (h === 0) throw new RangeError(`ptr must be an object of this SlabAlloc; got ${ptr}`);
-    return h;
-  }
-
-  /** The header of the slab `ptr` would belong to, or 0 when it is not one of ours. */
-  #headerOf(u32: Uint32Array, ptr: Ptr): number {
-    if (!this.#aligned) return this.#pages!.get(ptr >>> this.#pageShift);
-    const h = ptr - (ptr & this.#slabMask);
-    const w = h >>> 2;
-    return u32[w + TAG] === this.#tag && u32[w + SELF] === h ? h : 0;
   }
 
   /**
@@ -532,24 +365,20 @@ export class SlabAlloc implements UntypedObjectAlloc {
     return new RangeError(`ptr must point at the start of an object; got ${ptr}, inside slab ${h}`);
   }
 
-  #isLive(u32: Uint32Array, w: number, index: number): boolean {
-    return (u32[w + this.#bitmapWord + (index >>> 5)] & (1 << (index & 31))) !== 0;
-  }
-
   /** Moves slab `h`, which just got its first free object, out of the full list. */
-  #leaveFull(h: number): void {
+  #leaveFull(u32: Uint32Array, h: number): void {
     if (this.#n === 1) {
-      this.#move(h, FULL, EMPTY);
+      this.move(u32, h, FULL, EMPTY);
       this.#becameEmpty();
       return;
     }
     // An empty current slab may only stay in the partial list alone: retire it before another joins.
-    const current = this.#partial;
-    if (current !== 0 && this.#u32[(current >>> 2) + FREE] === this.#n) {
-      this.#move(current, PARTIAL, EMPTY);
+    const current = this.partial;
+    if (current !== 0 && u32[(current >>> 2) + FREE] === this.#n) {
+      this.move(u32, current, PARTIAL, EMPTY);
       this.#becameEmpty();
     }
-    this.#move(h, FULL, PARTIAL);
+    this.move(u32, h, FULL, PARTIAL);
   }
 
   #becameEmpty(): void {
@@ -559,7 +388,7 @@ export class SlabAlloc implements UntypedObjectAlloc {
 
   /** Releases `count` empty slabs, the longest-empty first. */
   #releaseEmpty(count: number): number {
-    for (let i = 0; i < count; i++) this.#release(this.#emptyTail, EMPTY);
+    for (let i = 0; i < count; i++) this.#release(this.emptyTail, EMPTY);
     return count;
   }
 
@@ -579,131 +408,35 @@ export class SlabAlloc implements UntypedObjectAlloc {
         u32 = this.#refreshViews();
       }
     }
-    this.#unlink(h, list);
+    this.unlink(u32, h, list);
     if (list === EMPTY) this.#emptyCount--;
     u32[w + TAG] = 0;
     u32[w + SELF] = 0;
-    if (!this.#aligned) {
-      for (
-        let page = slab >>> this.#pageShift, end = page + (g.slabBytes >>> this.#pageShift);
-        page < end;
-        page++
-      ) {
-        this.#pages!.delete(page);
-      }
-      this.#headers!.dealloc(h);
-    }
+    this.#locator.unregister(slab, h);
     this.#space.unmap(slab, g.slabBytes);
     this.#slabs--;
     this.#slabsReleased++;
   }
 
-  #head(list: number): number {
-    return list === PARTIAL ? this.#partial : list === FULL ? this.#full : this.#emptyHead;
-  }
-
-  #setHead(list: number, h: number): void {
-    if (list === PARTIAL) this.#partial = h;
-    else if (list === FULL) this.#full = h;
-    else this.#emptyHead = h;
-  }
-
   /**
-   * Live objects, counted from the slabs' free counts: the hot path keeps no counter of its own (two fewer
-   * writes per alloc/free pair), so this walks the partial list; full slabs are all live, empty ones all free.
-   */
-  #liveObjects(): number {
-    const u32 = this.#refreshViews();
-    let live = this.#count(FULL) * this.#n;
-    for (let h = this.#partial; h !== 0; h = u32[(h >>> 2) + NEXT]) live += this.#n - u32[(h >>> 2) + FREE];
-    return live;
-  }
-
-  #count(list: number): number {
-    let count = 0;
-    for (let h = this.#head(list); h !== 0 && count <= this.#slabs; h = this.#u32[(h >>> 2) + NEXT]) count++;
-    return count;
-  }
-
-  #move(h: number, from: number, to: number): void {
-    this.#unlink(h, from);
-    this.#push(h, to);
-  }
-
-  /** Pushes `h` at the head of `list` (the empty list also tracks its tail, where release starts). */
-  #push(h: number, list: number): void {
-    const u32 = this.#u32;
-    const w = h >>> 2;
-    const head = this.#head(list);
-    u32[w + NEXT] = head;
-    u32[w + PREV] = 0;
-    u32[w + LIST] = list;
-    if (head !== 0) u32[(head >>> 2) + PREV] = h;
-    else if (list === EMPTY) this.#emptyTail = h;
-    this.#setHead(list, h);
-  }
-
-  #unlink(h: number, list: number): void {
-    const u32 = this.#u32;
-    const w = h >>> 2;
-    const next = u32[w + NEXT];
-    const prev = u32[w + PREV];
-    if (prev !== 0) u32[(prev >>> 2) + NEXT] = next;
-    else this.#setHead(list, next);
-    if (next !== 0) u32[(next >>> 2) + PREV] = prev;
-    else if (list === EMPTY) this.#emptyTail = prev;
-  }
-
-  /**
-   * Takes fresh views after a mapping (which may grow the buffer) or when the buffer was detached (a
-   * `WebAssembly.Memory` grown elsewhere). The views have a fixed length even over a growable or resizable
-   * buffer: V8 optimises fixed-length views far better than length-tracking ones, and every slab this
-   * allocator mapped is inside the buffer's length at the time of the refresh.
+   * Takes the space's current views after a mapping (which may grow the buffer) or when the buffer was
+   * detached (a `WebAssembly.Memory` grown elsewhere). The space is the view cache: it alone decides whether
+   * its buffer changed. Its views have a fixed length even over a growable buffer (V8 optimises those far
+   * better than length-tracking ones), and cover every slab this allocator mapped before the call. The u16
+   * view of the free stacks is remade only when the space hands out another u8.
    */
   #refreshViews(): Uint32Array {
-    const buffer = this.#space.buffer;
-    this.#u8 = new Uint8Array(buffer, 0, buffer.byteLength);
-    this.#u16 = new Uint16Array(buffer, 0, buffer.byteLength >>> 1);
-    this.#u32 = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+    const space = this.#space;
+    const u8 = space.u8;
+    if (u8 !== this.#u8) {
+      this.#u8 = u8;
+      this.#u16 = uint16Over(u8);
+    }
+    this.#u32 = space.u32;
     return this.#u32;
   }
 }
 
 function doubleFree(ptr: Ptr): RangeError {
   return new RangeError(`ptr must be a live object; got ${ptr} (double free)`);
-}
-
-/** The largest power of two dividing `size`, at most 8 (the alignment of a C struct of that size, roughly). */
-function naturalAlign(size: number): number {
-  let align = 1;
-  while (align < 8 && size % (align * 2) === 0 && size > 0) align *= 2;
-  return align;
-}
-
-function geometryOf(
-  options: SlabAllocOptions,
-  stride: number,
-  align: number,
-  pageSize: number,
-  checked: boolean,
-): Geometry {
-  const kind = options.kind ?? defaultKind(stride, pageSize);
-  if (kind !== "aligned" && kind !== "large") {
-    throw new RangeError(`kind must be "aligned" or "large"; got ${String(kind)}`);
-  }
-  if (options.slabBytes === undefined) return chooseGeometry(kind, stride, align, pageSize, checked);
-  const slabBytes = options.slabBytes;
-  const valid =
-    Number.isInteger(slabBytes) &&
-    slabBytes >= pageSize &&
-    slabBytes <= 2 ** 30 &&
-    (kind === "aligned" ? (slabBytes & (slabBytes - 1)) === 0 : slabBytes % pageSize === 0);
-  const g = valid ? geometryFor(kind, slabBytes, stride, align, checked) : null;
-  if (g === null) {
-    const rule = kind === "aligned" ? "a power of two" : "a multiple of the page size";
-    throw new RangeError(
-      `slabBytes must be ${rule} from ${pageSize} to 2^30 holding one object of ${stride} bytes; got ${slabBytes}`,
-    );
-  }
-  return g;
 }

@@ -10,13 +10,14 @@
  *                                                          largest alignment)
  * ```
  *
- * An accessor reads through views it keeps with a fixed length (V8 optimises those far better than the
- * length-tracking views of a growable buffer) and refreshes them when a pointer falls beyond them, which is
- * how it follows a buffer that grew or a `WebAssembly.Memory` whose buffer was replaced.
+ * An accessor reads through the last fixed-length views its `Memory` handed out (V8 optimises those far better
+ * than the length-tracking views of a growable buffer) and asks the `Memory` again when a pointer falls
+ * beyond them, which is how it follows a buffer that grew or a `WebAssembly.Memory` whose buffer was replaced.
  *
  * @module
  */
 import { Layout, type Memory, type Ptr } from "@allocators/object-alloc";
+import { int8Over, int16Over, uint16Over } from "./views.js";
 
 /** The field types: little-endian integers and floats of 1 to 8 bytes (no 64-bit integers: no BigInt). */
 export type FieldType = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "f64";
@@ -92,7 +93,11 @@ export function struct<F extends Record<string, FieldType>>(fields: F): StructTy
   };
 }
 
-/** Fixed-length views over a memory's current buffer, rebuilt on demand. */
+/**
+ * The last views `memory` handed out, for the accessors' hot path (one field load and a length test), taken
+ * again when a pointer falls beyond them. `memory` is the view cache; the 1- and 2-byte views it does not
+ * have are made over its `u8` (views.ts).
+ */
 class FixedViews {
   u8!: Uint8Array;
   i8!: Int8Array;
@@ -107,18 +112,22 @@ class FixedViews {
     this.refresh();
   }
 
-  /** Rebuilds the views over the whole current buffer. */
+  /** Takes the memory's current views. */
   refresh(): void {
-    const buffer = this.memory.buffer;
-    const n = buffer.byteLength;
-    this.u8 = new Uint8Array(buffer, 0, n);
-    this.i8 = new Int8Array(buffer, 0, n);
-    this.u16 = new Uint16Array(buffer, 0, n >>> 1);
-    this.i16 = new Int16Array(buffer, 0, n >>> 1);
-    this.u32 = new Uint32Array(buffer, 0, n >>> 2);
-    this.i32 = new Int32Array(buffer, 0, n >>> 2);
-    this.f32 = new Float32Array(buffer, 0, n >>> 2);
-    this.f64 = new Float64Array(buffer, 0, n >>> 3);
+    const memory = this.memory;
+    // u8 first: the views taken after it cover at least its bytes, so a pointer `grown` finds inside u8 is
+    // inside every view.
+    const u8 = memory.u8;
+    if (u8 !== this.u8) {
+      this.u8 = u8;
+      this.i8 = int8Over(u8);
+      this.u16 = uint16Over(u8);
+      this.i16 = int16Over(u8);
+    }
+    this.u32 = memory.u32;
+    this.i32 = memory.i32;
+    this.f32 = memory.f32;
+    this.f64 = memory.f64;
   }
 
   /** Called when element `index` of a view of 2^`shift`-byte elements fell beyond it: refreshes, throws if still beyond. */
