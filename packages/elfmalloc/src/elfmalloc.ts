@@ -1,10 +1,22 @@
 /**
- * ElfMalloc: the heap handle a worker allocates through.
+ * ElfMalloc: the heap handle a worker allocates through, and the facade over the heap's layers.
+ *
+ * The fast paths of malloc and free are here, whole: a block from, or back to, this thread's magazine with no
+ * call. Every other path goes down the layers and never comes back up (each file is named after its concept):
+ * ```
+ * elfmalloc.ts      create / attach / share, the C API and Alloc, the fast paths, the out-of-memory retry
+ *   heap-layout.ts  thread-table.ts  small-blocks.ts  medium-blocks.ts  large-blocks.ts  checked.ts
+ *     thread-cache.ts  page-pools.ts
+ *       slab.ts  available-slabs.ts  medium-chunk.ts  medium-index.ts  page-map.ts  size-classes.ts  heap-root.ts
+ * handle-context.ts: what the layers of one handle share (its views, root, page map, slot and record)
+ * ```
+ * Out of memory is handled here alone: a layer returns 0, and the facade gives memory back (trim, parked
+ * pages, cached large blocks) and tries once more.
  *
  * @module
  */
 
-import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
+import { AddressSpace, type AddressSpaceDescriptor } from "@allocators/mmap-alloc";
 import {
   type Alloc,
   assertAlign,
@@ -20,7 +32,7 @@ import {
 import { checkHeap } from "./check.js";
 import { checkAlloc, checkFree } from "./checked.js";
 import { DETACHED, HandleContext } from "./handle-context.js";
-import { createHeap } from "./heap-layout.js";
+import { createHeap, type ElfMallocOptions } from "./heap-layout.js";
 import { LargeBlocks } from "./large-blocks.js";
 import { MediumBlocks } from "./medium-blocks.js";
 import { MEDIUM_MAX, MEDIUM_MIN, UNIT } from "./medium-chunk.js";
@@ -50,22 +62,6 @@ import { type ElfMallocStats, heapStats } from "./stats.js";
 import { openMagazines } from "./thread-cache.js";
 import { ThreadTable } from "./thread-table.js";
 
-/** Options of {@link ElfMalloc.create}. */
-export interface ElfMallocOptions {
-  /** The most bytes the heap may ever span (up to 4 GiB). */
-  maxBytes: number;
-  /** Bytes to reserve up front (the buffer grows on demand beyond). */
-  initialBytes?: number;
-  /** Where the heap lives, as in mmap-alloc: `'shared'` (default), `'local'`, `'wasm'`, a `WebAssembly.Memory` or a `SharedArrayBuffer`. */
-  backing?: Backing;
-  /** With an existing `WebAssembly.Memory`: the first byte the heap may use (the module's data lies below). */
-  base?: number;
-  /** How many threads may be attached at once (default 64, at most 1024). */
-  maxThreads?: number;
-  /** Checked mode: detect double frees, interior and foreign pointers on every free (see README for the cost). */
-  checked?: boolean;
-}
-
 /** What another worker needs to attach: structured-clonable. */
 export interface ElfMallocDescriptor {
   space: AddressSpaceDescriptor;
@@ -85,9 +81,6 @@ export type TypedArrayConstructor =
   | Uint32ArrayConstructor
   | Float32ArrayConstructor
   | Float64ArrayConstructor;
-
-const DEFAULT_MAX_THREADS = 64;
-const MAX_THREADS = 1024;
 
 /**
  * A scalable malloc shared by many workers (see the package README for the design and guarantees).
@@ -110,11 +103,11 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * The context's `u32` for the fast paths, which must not pay a load through the context: taken again at the
    * end of every slow path that may have synced it (a stale copy only sends the fast paths to a slow path).
    */
-  #u32: Uint32Array;
+  #u32: Uint32Array = DETACHED;
   /** u32 index of the page map. */
-  readonly #mapIndex: number;
+  readonly #mapIndex: number = 0;
   /** See {@link pointerMask}. */
-  readonly #ptrMask: number;
+  readonly #ptrMask: number = 0;
   /**
    * u32 index of the magazine `count` of each class, and of the magazine serving each size up to
    * `TABLE_LIMIT` (by `(size + 15) >> 4`), for the fast paths: the limit is the word before a count, the
@@ -145,21 +138,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * @throws RangeError naming the option that is invalid.
    */
   static create(options: ElfMallocOptions): ElfMalloc {
-    const maxThreads = options.maxThreads ?? DEFAULT_MAX_THREADS;
-    assertSize(maxThreads, "maxThreads", MAX_THREADS);
-    if (maxThreads < 1) throw new RangeError(`maxThreads must be at least 1; got ${maxThreads}`);
-    // Pages of one granule: every slab and large block is a whole number of granules aligned to one, so no
-    // mapping needs more than its own size of free space (an alignment above the page size needs up to
-    // `bytes + align - page`, and the free runs it cannot use fragment the space), and the address space's
-    // own page state is 36 bytes per granule.
-    const space = AddressSpace.create({
-      pageSize: GRANULE,
-      maxBytes: options.maxBytes,
-      initialBytes: options.initialBytes,
-      backing: options.backing,
-      base: options.base,
-    });
-    return new ElfMalloc(space, createHeap(space, maxThreads, options.checked === true), undefined);
+    const { space, root } = createHeap(options);
+    return new ElfMalloc(space, root, undefined);
   }
 
   /** A handle on the heap of `descriptor` for the calling thread (any worker). */
@@ -312,7 +292,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
 
   /**
-   * The bytes usable at `ptr`: its class size, or the mapped length of a large block.
+   * The bytes usable at `ptr`: its class size, its medium block's length, or the mapped length of a large block.
    * @throws RangeError when `ptr` is not a block of this heap.
    */
   usableSize(ptr: Ptr): number {
@@ -366,7 +346,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.free(ptr);
   }
 
-  /** True when `ptr` lies in a slab or large block of this heap. */
+  /** True when `ptr` lies in a slab, medium chunk or large block of this heap. */
   owns(ptr: Ptr): boolean {
     if (ptr >>> 0 !== ptr || ptr >= this.#maxBytes) return false;
     this.#sync();
@@ -384,9 +364,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const slot = ctx.slot;
     this.#sync();
     this.#threads.close(slot);
-    this.#medium.leave(ctx.rec, slot);
-    this.#small.returnCaches(ctx.rec);
-    this.#threads.release(slot);
+    this.#returnThread(slot, ctx.rec);
     // The address-space handle keeps a few free pages of its own (mmap-alloc's handle cache): give them back.
     ctx.space.detach();
     ctx.detach();
@@ -394,8 +372,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
 
   /**
-   * Returns this thread's cached free blocks and claimed slabs to the heap, as `detach()` does, but stays
-   * attached. malloc does this by itself before it reports out of memory; call it when a thread goes idle.
+   * Returns this thread's cached free blocks, claimed slabs and empty medium chunks to the heap, as `detach()`
+   * does, but stays attached. malloc does this by itself before it reports out of memory; call it when a thread goes idle.
    */
   trim(): void {
     this.#sync();
@@ -420,9 +398,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       throw new RangeError("reclaimThread(slot): this is the calling thread's own slot; use detach()");
     const rec = this.#threads.closeEnded(slot);
     if (rec < 0) return false;
-    this.#medium.leave(rec, slot);
-    this.#small.returnCaches(rec);
-    this.#threads.release(slot);
+    this.#returnThread(slot, rec);
     return true;
   }
 
@@ -448,6 +424,13 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   check(): string[] {
     this.#sync();
     return checkHeap(this.#ctx.space, this.#ctx.root);
+  }
+
+  /** Returns the caches of the closing thread `slot`, whose record is at u32 index `rec`, and frees the slot. */
+  #returnThread(slot: number, rec: number): void {
+    this.#medium.leave(rec, slot);
+    this.#small.returnCaches(rec);
+    this.#threads.release(slot);
   }
 
   /** Everything malloc() does not handle inline: an empty magazine, larger sizes, checked mode, bad sizes. */
@@ -498,7 +481,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return this.#large.flushCache() || pages;
   }
 
-  /** Everything free() does not handle inline: a full magazine, checked mode, large blocks, stale views, errors. */
+  /**
+   * Everything free() does not handle inline: a full magazine, checked mode, medium and large blocks, stale
+   * views, errors.
+   */
   #freeSlow(ptr: Ptr): void {
     if (ptr === NULL) return;
     assertPtr(ptr);

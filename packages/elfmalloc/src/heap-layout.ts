@@ -1,6 +1,6 @@
 /**
- * Heap creation: sizing and placing the heap's own tables in a new address space, and writing the root that
- * says where they are (heap-root.ts).
+ * Heap creation: the options of `ElfMalloc.create`, the address space they make, and sizing and placing the
+ * heap's own tables in it, with the root that says where they are (heap-root.ts).
  *
  * The root, the page map, the page pools and the available-slab sets share one mapping, each part aligned to
  * 64 bytes (a cache line):
@@ -18,8 +18,8 @@
  */
 import { BagPipe } from "@allocators/bagpipe";
 import { BsAlloc } from "@allocators/bsalloc";
-import type { AddressSpace } from "@allocators/mmap-alloc";
-import { alignUp, NULL, nextPowerOfTwo } from "@allocators/object-alloc";
+import { AddressSpace, type Backing } from "@allocators/mmap-alloc";
+import { alignUp, assertSize, NULL, nextPowerOfTwo } from "@allocators/object-alloc";
 import { availableSetBytes, initAvailableSet } from "./available-slabs.js";
 import {
   FLAG_CHECKED,
@@ -36,18 +36,59 @@ import {
   R_POOLS,
   rootBytes,
 } from "./heap-root.js";
-import { pageMapBytes } from "./page-map.js";
+import { GRANULE, pageMapBytes } from "./page-map.js";
 import { CLASS_COUNT, SIZE_CLASSES, SLAB_SIZES } from "./size-classes.js";
 
+/** Options of `ElfMalloc.create`. */
+export interface ElfMallocOptions {
+  /** The most bytes the heap may ever span (up to 4 GiB). */
+  maxBytes: number;
+  /** Bytes to reserve up front (the buffer grows on demand beyond). */
+  initialBytes?: number;
+  /** Where the heap lives, as in mmap-alloc: `'shared'` (default), `'local'`, `'wasm'`, a `WebAssembly.Memory` or a `SharedArrayBuffer`. */
+  backing?: Backing;
+  /** With an existing `WebAssembly.Memory`: the first byte the heap may use (the module's data lies below). */
+  base?: number;
+  /** How many threads may be attached at once (default 64, at most 1024). */
+  maxThreads?: number;
+  /** Checked mode: detect double frees, interior and foreign pointers on every free (see README for the cost). */
+  checked?: boolean;
+}
+
+const DEFAULT_MAX_THREADS = 64;
+const MAX_THREADS = 1024;
 /** The alignment of each table in the mapping. */
 const TABLE_ALIGN = 64;
 
 /**
- * Lays out a new heap in `space` for `maxThreads` threads and returns its root's byte offset. The magic word
- * is stored last: a handle that attaches sees a complete root or none.
+ * A new address space with a new heap in it, as `options` say; returns the space and the root's byte offset.
+ * @throws RangeError naming the option that is invalid.
+ */
+export function createHeap(options: ElfMallocOptions): { space: AddressSpace; root: number } {
+  const maxThreads = options.maxThreads ?? DEFAULT_MAX_THREADS;
+  assertSize(maxThreads, "maxThreads", MAX_THREADS);
+  if (maxThreads < 1) throw new RangeError(`maxThreads must be at least 1; got ${maxThreads}`);
+  // Pages of one granule: every slab and large block is a whole number of granules aligned to one, so no
+  // mapping needs more than its own size of free space (an alignment above the page size needs up to
+  // `bytes + align - page`, and the free runs it cannot use fragment the space), and the address space's
+  // own page state is 36 bytes per granule.
+  const space = AddressSpace.create({
+    pageSize: GRANULE,
+    maxBytes: options.maxBytes,
+    initialBytes: options.initialBytes,
+    backing: options.backing,
+    base: options.base,
+  });
+  return { space, root: layOut(space, maxThreads, options.checked) };
+}
+
+/**
+ * Lays out a new heap in `space` for `maxThreads` threads (in checked mode when `checked` is truthy) and
+ * returns its root's byte offset. The magic word is stored last: a handle that attaches sees a complete root
+ * or none.
  * @throws RangeError when `space` cannot hold the heap's own tables.
  */
-export function createHeap(space: AddressSpace, maxThreads: number, checked: boolean): number {
+function layOut(space: AddressSpace, maxThreads: number, checked: boolean | undefined): number {
   const shapes = SLAB_SIZES.map((bytes) => poolShape(space, bytes));
   const pageMapAt = alignUp(rootBytes(maxThreads), TABLE_ALIGN);
   let bytes = pageMapAt + pageMapBytes(space.maxBytes);

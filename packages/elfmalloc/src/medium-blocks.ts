@@ -10,19 +10,22 @@
  *
  * Life of a chunk:
  * ```
- * page pools (page-pools.ts) --add--> OWNED by a thread --its thread detaches or is reclaimed--> ORPHANED
- *        ^                              |   ^                                                        |
- *        |                              |   +-- adopted by a thread that frees into it, or whose ----+
- *        |                              |       medium malloc found no fit                           |
- *        +-- empty: not the thread's last, or on trim ----------------+-- empty when its thread leaves --+
+ * page pools --add--> OWNED by a thread --its thread detaches or is reclaimed--> ORPHANED
+ *     ^                  |  ^                                                      |
+ *     +----- empty ------+  +---- adopted by a thread that frees into it, or ------+
+ *                                 whose medium malloc found no fit
  * ```
+ * An owned chunk that becomes empty goes back to the page pools (page-pools.ts) unless it is its thread's
+ * last; trim gives back the last too, and a leaving thread gives back its empty chunks instead of orphaning
+ * them.
  * Orphaned chunks are listed in a set of the root (available-slabs.ts: a bit per chunk), and whoever clears a
  * chunk's bit adopts it: a thread that frees one of its blocks (a revoke), or one whose medium malloc found no
  * fit (a take, before it takes pages for a new chunk). The adopter writes its slot + 1 in the owner word (0
  * means orphaned), rebuilds its free lists from the chunk's bits and frees the blocks waiting on the remote
- * stack. So a set bit always means an orphan, and no thread writes the owner word of a chunk it does not own. Order: the leaving thread stores 0 in
- * the owner word, offers the bit, then looks at the remote stack; if a free arrived, it revokes the bit to own
- * the chunk again and frees it (or, revoked by someone else, leaves it to them). A remote free pushes, then
+ * stack. So a set bit always means an orphan, and no thread writes the owner word of a chunk it does not own.
+ * Order: the leaving thread stores 0 in the owner word, offers the bit, then looks at the remote stack; if a
+ * free arrived, it revokes the bit to own the chunk again and frees it (or, revoked by someone else, leaves it
+ * to them). A remote free pushes, then
  * reads the owner word, and only then tries to adopt: both sides are sequentially consistent, so either the
  * leaver sees the push or the freer sees the 0 (and then its revoke, the leaver's or a taker's wins, and the
  * winner frees the stack). No free is left on an orphan's stack unseen.

@@ -139,7 +139,7 @@ export class SmallBlocks {
     this.#releaseSpares(rec);
   }
 
-  /** A block from the bits this thread took from its claimed slab, refilling them as needed; 0 when out of memory. */
+  /** A block from the bits this thread took from its claimed slab, refilled as needed; 0 when out of memory. */
   #allocFromSlab(cls: number, at: number): Ptr {
     for (;;) {
       const u32 = this.#ctx.u32;
