@@ -126,10 +126,10 @@ export const RECORD_BYTES =
 
 /**
  * Opens the magazines of the record at u32 index `rec` for a thread that binds it: writes each magazine's
- * limit (closed, 0, for the medium ones in checked mode) and fills the fast paths' tables: the u32 index of
- * the `count` of each class's magazine (`byClass`), and of the magazine serving each size up to
+ * limit (0 for the medium magazines in checked mode: closed) and fills the fast paths' tables: the u32 index
+ * of the `count` of each class's magazine (`byClass`), and of the magazine serving each size up to
  * `TABLE_LIMIT` by `(size + 15) >> 4` (`bySize`: a class's, or for medium sizes their unit count's). In
- * checked mode every entry is the closed magazine's.
+ * checked mode every entry of both tables is the closed magazine's.
  */
 export function openMagazines(
   u32: Uint32Array,
