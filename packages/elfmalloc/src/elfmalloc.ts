@@ -7,7 +7,8 @@
  * elfmalloc.ts      create / attach / share, the C API and Alloc, the fast paths, the out-of-memory retry
  *   heap-layout.ts  thread-table.ts  small-blocks.ts  medium-blocks.ts  large-blocks.ts  checked.ts
  *     thread-cache.ts  page-pools.ts
- *       slab.ts  available-slabs.ts  medium-chunk.ts  medium-index.ts  page-map.ts  size-classes.ts  heap-root.ts
+ *       slab.ts  available-slabs.ts  medium-chunk.ts  medium-index.ts  page-map.ts  size-classes.ts
+ *       heap-root.ts
  * handle-context.ts: what the layers of one handle share (its views, root, page map, slot and record)
  * ```
  * Out of memory is handled here alone: a layer returns 0, and the facade gives memory back (trim, parked
@@ -292,7 +293,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
 
   /**
-   * The bytes usable at `ptr`: its class size, its medium block's length, or the mapped length of a large block.
+   * The bytes usable at `ptr`: its class size, its medium block's length, or a large block's mapped length.
    * @throws RangeError when `ptr` is not a block of this heap.
    */
   usableSize(ptr: Ptr): number {
@@ -373,7 +374,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /**
    * Returns this thread's cached free blocks, claimed slabs and empty medium chunks to the heap, as `detach()`
-   * does, but stays attached. malloc does this by itself before it reports out of memory; call it when a thread goes idle.
+   * does, but stays attached. malloc does this by itself before it reports out of memory; call it when a
+   * thread goes idle.
    */
   trim(): void {
     this.#sync();

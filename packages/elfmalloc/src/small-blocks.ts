@@ -7,14 +7,14 @@
  * Life of a slab (its page-map entries name it a slab from the first claim until it is unmapped):
  * ```
  * spare / pool / new pages --acquire--> CLAIMED by a thread --scanned to the end, unclaimed--> FLOATING
- *                                         ^  ^     (claimed again at once if enough came back)      |
- *               kept slab of its thread --+  |                                                      | frees reach
- *                                            +---------- taken --- AVAILABLE (class's set) <--OFFER-+ the cutoff
- * every block free (EMPTY, or RELEASE from FLOATING): revoked from the set, then a spare of the thread that
- * freed it, or parked in the page pools (page-pools.ts)
+ *                                         ^  ^  (claimed again at once if enough came back)        |
+ *               kept slab of its thread --+  |                                   frees reach the   |
+ *                                            +---- taken ---- AVAILABLE (class's set) <-- cutoff: OFFER
  * ```
- * The frees of the thread that last claimed a 16 KiB slab that bring it to the cutoff keep it for that thread
- * (thread-cache.ts) instead of offering it.
+ * A slab whose blocks are all free (EMPTY: taken back from its set or its thread's kept slots; RELEASE: never
+ * offered; or empty when its thread unclaims it) becomes a spare of the thread that freed it, or is parked in
+ * the page pools (page-pools.ts). The frees of the thread that last claimed a 16 KiB slab that bring it to
+ * the cutoff keep it for that thread (thread-cache.ts) instead of offering it.
  *
  * @module
  */
