@@ -87,17 +87,20 @@ export class SmallBlocks {
 
   /** A block of class index `cls`: from the magazine, else from the claimed slab; 0 when out of memory. */
   alloc(cls: number): Ptr {
-    const at = this.#ctx.rec + CLASS_OFFSETS[cls];
-    const ptr = popMagazine(this.#ctx.u32, at);
+    const ctx = this.#ctx;
+    const at = ctx.rec + CLASS_OFFSETS[cls];
+    const ptr = popMagazine(ctx.u32, at);
     return ptr !== NULL ? ptr : this.#allocFromSlab(cls, at);
   }
 
   /** Frees the block at `ptr` of class index `cls` into this thread's magazine, first halving it if full. */
   free(ptr: Ptr, cls: number): void {
-    const at = this.#ctx.rec + CLASS_OFFSETS[cls];
-    if (this.#ctx.u32[at + COUNT] === MAGAZINE_CAPACITY[cls])
+    const ctx = this.#ctx;
+    const at = ctx.rec + CLASS_OFFSETS[cls];
+    if (ctx.u32[at + COUNT] === MAGAZINE_CAPACITY[cls])
       this.#flushMagazine(cls, at, MAGAZINE_CAPACITY[cls] >>> 1);
-    pushMagazine(this.#ctx.u32, at, ptr);
+    // Through the context again: flushing synced the views.
+    pushMagazine(ctx.u32, at, ptr);
   }
 
   /**
@@ -141,8 +144,9 @@ export class SmallBlocks {
 
   /** A block from the bits this thread took from its claimed slab, refilled as needed; 0 when out of memory. */
   #allocFromSlab(cls: number, at: number): Ptr {
+    const ctx = this.#ctx;
     for (;;) {
-      const u32 = this.#ctx.u32;
+      const u32 = ctx.u32;
       const bits = u32[at + BITS];
       // `> 0`, not `!== 0`: a stale or detached view reads undefined, which must take the slow path.
       if (bits > 0) {
