@@ -30,8 +30,8 @@ import { parkSlab } from "./slab.js";
 const POOL_CLASS_64K = SIZE_CLASSES.findIndex((sizeClass) => sizeClass.slabBytes === CHUNK_BYTES);
 
 /**
- * Pools hold at most an eighth of all slab memory, beyond 1 MiB: the dirty-page bound the original lacked (an
- * empty slab beyond it is unmapped).
+ * The pools may always hold 1 MiB; beyond it, at most an eighth of all slab memory (the dirty-page bound the
+ * original lacked): an empty slab beyond the bound is unmapped.
  */
 const POOL_FLOOR_BYTES = 1 << 20;
 
