@@ -24,6 +24,11 @@
  *    orphans            byte offset of the set of orphaned medium chunks (an available-slab set)
  *    threads[maxThreads × 3]  state, record byte offset, the thread's address-space lock holder id
  * ```
+ * Atomic words, by convention across the heap's layouts: a word marked `(Atomics)` in a layout diagram is
+ * shared by every thread and is only ever read and written with `Atomics` operations; an unmarked word is
+ * written by one thread at a time with plain stores (here: once, by the thread that creates the heap, before
+ * the magic word publishes it; a thread table entry's state is atomic, its other words belong to whoever moved
+ * the state, see thread-table.ts).
  *
  * @module
  */

@@ -31,12 +31,20 @@
  *
  * @module
  */
-import { lowestBit } from "@allocators/object-alloc";
-import { nextChunk, ownerIndex } from "./medium-chunk.js";
+import { lowestBit, NULL, type Ptr } from "@allocators/object-alloc";
+import type { HandleContext } from "./handle-context.js";
+import { MEDIUM_MIN, nextChunk, ownerIndex } from "./medium-chunk.js";
 import { INDEX_WORDS } from "./medium-index.js";
 import { entryIndex, GRANULE, KIND_MASK, KIND_MEDIUM, KIND_SLAB } from "./page-map.js";
-import { CLASS_COUNT, SIZE_CLASSES, type SizeClass } from "./size-classes.js";
-import { freeBitsIndex, slabOfClass } from "./slab.js";
+import {
+  CLASS_COUNT,
+  MIN_BLOCK,
+  SIZE_CLASSES,
+  type SizeClass,
+  SLAB_SIZES,
+  SMALL_LOOKUP,
+} from "./size-classes.js";
+import { claim, freeBitsIndex, parkSlab, slabOfClass, slabOwner } from "./slab.js";
 
 /** Field offsets inside a class's part of a record. */
 export const SLAB = 0;
@@ -115,6 +123,141 @@ export function mediumCount(units: number): number {
 /** Bytes of a thread record. */
 export const RECORD_BYTES =
   (MEDIUM_MAGAZINES + (MAGAZINE_UNITS_MAX - MAGAZINE_UNITS_MIN + 1) * MEDIUM_MAGAZINE_WORDS) * 4;
+
+/**
+ * Opens the magazines of the record at u32 index `rec` for a thread that binds it: writes each magazine's
+ * limit (0 for the medium magazines in checked mode: closed) and fills the fast paths' tables: the u32 index
+ * of the `count` of each class's magazine (`byClass`), and of the magazine serving each size up to
+ * `TABLE_LIMIT` by `(size + 15) >> 4` (`bySize`: a class's, or for medium sizes their unit count's). In
+ * checked mode every entry of both tables is the closed magazine's.
+ */
+export function openMagazines(
+  u32: Uint32Array,
+  rec: number,
+  checked: boolean,
+  byClass: Int32Array,
+  bySize: Int32Array,
+): void {
+  for (const sizeClass of SIZE_CLASSES) {
+    const at = rec + CLASS_OFFSETS[sizeClass.index];
+    u32[at + LIMIT] = sizeClass.magazine;
+    byClass[sizeClass.index] = checked ? rec + CLOSED_COUNT : at + COUNT;
+  }
+  for (let units = MAGAZINE_UNITS_MIN; units <= MAGAZINE_UNITS_MAX; units++) {
+    u32[rec + mediumCount(units) - 1] = checked ? 0 : MEDIUM_MAGAZINE;
+  }
+  for (let k = 0; k < SMALL_LOOKUP.length; k++) {
+    const medium = checked ? rec + CLOSED_COUNT : rec + mediumCount((k + 3) >>> 2);
+    bySize[k] = k * MIN_BLOCK >= MEDIUM_MIN ? medium : byClass[SMALL_LOOKUP[k]];
+  }
+}
+
+/** Hands out the newest block of the class magazine at u32 index `at` (a class's part of a record), or 0. */
+export function popMagazine(u32: Uint32Array, at: number): Ptr {
+  const n = u32[at + COUNT];
+  if (n > 0) {
+    u32[at + COUNT] = n - 1;
+    return u32[at + ITEMS + n - 1];
+  }
+  return NULL;
+}
+
+/** Pushes `ptr` on the class magazine at u32 index `at`, which has room. Item first, then the count. */
+export function pushMagazine(u32: Uint32Array, at: number, ptr: Ptr): void {
+  const n = u32[at + COUNT];
+  u32[at + ITEMS + n] = ptr;
+  u32[at + COUNT] = n + 1;
+}
+
+/**
+ * Parks the empty 16 KiB slab at `base` among the spares of this thread (`ctx`), if a spare slot is free: no
+ * shared word is touched until the thread takes it back. Marked parked before the slot names it, so that a
+ * thread killed in between leaves a slab check() reports (pooled granules off by it), never one named twice.
+ */
+export function parkSpare(ctx: HandleContext, base: number): boolean {
+  const u32 = ctx.u32;
+  for (let k = 0; k < SPARE_SLOTS; k++) {
+    if (u32[ctx.rec + SPARES + k] === 0) {
+      parkSlab(ctx.i32, base, SLAB_SIZES[0]);
+      u32[ctx.rec + SPARES + k] = base;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A spare slab of this thread (`ctx`), the last parked first, or 0. */
+export function takeSpare(ctx: HandleContext): Ptr {
+  const u32 = ctx.u32;
+  for (let k = SPARE_SLOTS - 1; k >= 0; k--) {
+    const base = u32[ctx.rec + SPARES + k];
+    if (base !== 0) {
+      u32[ctx.rec + SPARES + k] = 0;
+      return base;
+    }
+  }
+  return NULL;
+}
+
+/** The kept-slab entry of the slab at `base` of class index `cls`: its base and class + 1 in the low bits. */
+export function keptEntry(base: number, cls: number): number {
+  return base + cls + 1;
+}
+
+/** The slab base of a kept-slab entry. */
+export function keptBase(entry: number): number {
+  return entry & ~(GRANULE - 1);
+}
+
+/** The size class of a kept-slab entry. */
+export function keptClass(entry: number): SizeClass {
+  return SIZE_CLASSES[(entry & (GRANULE - 1)) - 1];
+}
+
+/**
+ * Keeps the 16 KiB slab at `base`, which this thread (`ctx`) last claimed and whose blocks its frees just
+ * brought to the reuse cutoff, for this thread alone (see {@link KEPT}), if a slot is free. Being in no
+ * available set, the slab is claimed by no one else; a free that empties it finds nothing to revoke and
+ * leaves it here. False when it is not kept (another size, another owner, or no slot).
+ */
+export function keep(ctx: HandleContext, base: number, sizeClass: SizeClass): boolean {
+  if (sizeClass.slabBytes !== SLAB_SIZES[0] || slabOwner(ctx.i32, base, sizeClass.slabBytes) !== ctx.slot)
+    return false;
+  const k = keptSlot(ctx.u32, ctx.rec, 0, -1);
+  if (k >= 0) ctx.u32[k] = keptEntry(base, sizeClass.index);
+  return k >= 0;
+}
+
+/** Forgets a slab this thread kept (it became empty: it goes to the pages). False if it was not kept here. */
+export function unkeep(ctx: HandleContext, base: number, sizeClass: SizeClass): boolean {
+  const k =
+    sizeClass.slabBytes === SLAB_SIZES[0]
+      ? keptSlot(ctx.u32, ctx.rec, keptEntry(base, sizeClass.index), -1)
+      : -1;
+  if (k >= 0) ctx.u32[k] = 0;
+  return k >= 0;
+}
+
+/** A slab of `sizeClass` this thread kept, claimed again; or 0. */
+export function takeKept(ctx: HandleContext, sizeClass: SizeClass): Ptr {
+  const k = keptSlot(ctx.u32, ctx.rec, sizeClass.index + 1, GRANULE - 1);
+  if (k < 0) return NULL;
+  const base = keptBase(ctx.u32[k]);
+  ctx.u32[k] = 0;
+  if (!claim(ctx.i32, base, sizeClass.slabBytes)) throw new Error(`elfmalloc: kept slab ${base} was claimed`);
+  return base;
+}
+
+/**
+ * u32 index of the first kept-slab slot of the record at `rec` whose entry, under `mask`, is `value` (an empty
+ * slot: 0 under -1; a slab of class index c: c + 1 under the granule's low bits), or -1.
+ */
+function keptSlot(u32: Uint32Array, rec: number, value: number, mask: number): number {
+  for (let k = rec + KEPT, end = k + KEPT_SLOTS; k < end; k++) {
+    if ((u32[k] & mask) >>> 0 === value) return k;
+  }
+  return -1;
+}
 
 /** Thread table slot states. */
 export const SLOT_FREE = 0;
