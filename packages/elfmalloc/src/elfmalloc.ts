@@ -17,7 +17,7 @@
  * @module
  */
 
-import { AddressSpace, type AddressSpaceDescriptor } from "@allocators/mmap-alloc";
+import { AddressSpace } from "@allocators/mmap-alloc";
 import {
   type Alloc,
   assertAlign,
@@ -33,7 +33,7 @@ import {
 import { checkHeap } from "./check.js";
 import { checkAlloc, checkFree } from "./checked.js";
 import { DETACHED, HandleContext } from "./handle-context.js";
-import { createHeap, type ElfMallocOptions } from "./heap-layout.js";
+import { createHeap, type ElfMallocDescriptor, type ElfMallocOptions } from "./heap-layout.js";
 import { LargeBlocks } from "./large-blocks.js";
 import { MediumBlocks } from "./medium-blocks.js";
 import { MEDIUM_MAX, MEDIUM_MIN, UNIT } from "./medium-chunk.js";
@@ -62,14 +62,6 @@ import { type HeapSnapshot, heapSnapshot } from "./snapshot.js";
 import { type ElfMallocStats, heapStats } from "./stats.js";
 import { openMagazines } from "./thread-cache.js";
 import { ThreadTable } from "./thread-table.js";
-
-/** What another worker needs to attach: structured-clonable. */
-export interface ElfMallocDescriptor {
-  space: AddressSpaceDescriptor;
-  root: number;
-  /** A thread slot reserved by {@link ElfMalloc.shareThread}, which the parent can reclaim. */
-  slot?: number;
-}
 
 /** The typed arrays {@link ElfMalloc.mallocAs} can allocate. */
 export type TypedArrayConstructor =

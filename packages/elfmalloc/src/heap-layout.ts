@@ -1,6 +1,7 @@
 /**
  * Heap creation: the options of `ElfMalloc.create`, the address space they make, and sizing and placing the
- * heap's own tables in it, with the root that says where they are (heap-root.ts).
+ * heap's own tables in it, with the root that says where they are (heap-root.ts); and the descriptor that
+ * names a heap for another worker to attach.
  *
  * The root, the page map, the page pools and the available-slab sets share one mapping, each part aligned to
  * 64 bytes (a cache line):
@@ -18,7 +19,7 @@
  */
 import { BagPipe } from "@allocators/bagpipe";
 import { BsAlloc } from "@allocators/bsalloc";
-import { AddressSpace, type Backing } from "@allocators/mmap-alloc";
+import { AddressSpace, type AddressSpaceDescriptor, type Backing } from "@allocators/mmap-alloc";
 import { alignUp, assertSize, NULL, nextPowerOfTwo } from "@allocators/object-alloc";
 import { availableSetBytes, initAvailableSet } from "./available-slabs.js";
 import {
@@ -53,6 +54,14 @@ export interface ElfMallocOptions {
   maxThreads?: number;
   /** Checked mode: detect double frees, interior and foreign pointers on every free (see README for the cost). */
   checked?: boolean;
+}
+
+/** Where a heap is, for another worker to attach (`ElfMalloc.share`): structured-clonable. */
+export interface ElfMallocDescriptor {
+  space: AddressSpaceDescriptor;
+  root: number;
+  /** A thread slot reserved by `ElfMalloc.shareThread`, which the parent can reclaim. */
+  slot?: number;
 }
 
 const DEFAULT_MAX_THREADS = 64;

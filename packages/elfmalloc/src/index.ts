@@ -4,8 +4,8 @@
  *
  * @packageDocumentation
  */
-export { ElfMalloc, type ElfMallocDescriptor, type TypedArrayConstructor } from "./elfmalloc.js";
-export type { ElfMallocOptions } from "./heap-layout.js";
+export { ElfMalloc, type TypedArrayConstructor } from "./elfmalloc.js";
+export type { ElfMallocDescriptor, ElfMallocOptions } from "./heap-layout.js";
 export { CHUNK_BYTES, MEDIUM_MAX, MEDIUM_MIN, UNIT } from "./medium-chunk.js";
 export { GRANULE } from "./page-map.js";
 export { CLASS_COUNT, classOf, MAX_SMALL, MIN_BLOCK, SIZE_CLASSES, type SizeClass } from "./size-classes.js";
