@@ -1,7 +1,7 @@
 /**
  * @allocators/mmap-alloc: the address space every allocator of the suite gets its pages from, over a growable
- * SharedArrayBuffer, resizable ArrayBuffer or WebAssembly.Memory shared by workers, and MapAlloc, which maps
- * each allocation.
+ * SharedArrayBuffer, resizable ArrayBuffer or WebAssembly.Memory shared by workers, MapAlloc, which maps
+ * each allocation, and RunCache, which keeps a malloc's freed large runs for reuse.
  *
  * @packageDocumentation
  */
@@ -13,3 +13,4 @@ export {
   type Backing,
 } from "./address-space.js";
 export { MapAlloc, type MapAllocOptions } from "./map-alloc.js";
+export { RunCache } from "./run-cache.js";
