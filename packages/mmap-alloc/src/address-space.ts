@@ -1,6 +1,9 @@
 /**
  * AddressSpace: the "operating system" of the suite. It owns one growable buffer and hands out zeroed runs of
- * pages to every worker attached to it, as mmap/munmap/mremap do.
+ * pages to every worker attached to it, as mmap/munmap/mremap do. This file is the public API; it composes the
+ * layers below it, each in a file of its own: the header (header.ts), the backing and its growth (backing.ts),
+ * the lock (page-lock.ts), the redo log every change goes through (redo-log.ts), the page tree (page-tree.ts),
+ * the run tags (run-tags.ts), the one-page caches (page-cache.ts) and zeroing (zeroing.ts).
  *
  * @module
  */
@@ -11,61 +14,55 @@ import {
   MAX_SIZE,
   type Memory,
   MemoryViews,
+  nextPowerOfTwo,
   type Ptr,
 } from "@allocators/object-alloc";
-import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
+import {
+  type Backing,
+  type BufferBacking,
+  growToHold,
+  makeBacking,
+  sharedBacking,
+  WasmBacking,
+} from "./backing.js";
 import { checkSpace } from "./check.js";
 import {
   CACHE_SLOTS,
-  CACHED_TAG,
-  COUNT_MASK,
-  DIRTY_TAG,
   H_CACHE_COUNT,
-  H_FIRST_PAGE,
   H_GROWTHS,
   H_HOLDERS,
-  H_LEAVES,
   H_LENGTH16,
   H_LOCK,
-  H_MAGIC,
   H_MAPPED,
-  H_PAGE_SIZE,
-  H_PAGES,
-  H_VERSION,
   HANDLE_CACHE_SLOTS,
-  HANDLE_CACHE_WORDS,
   HANDLE_CACHES,
-  HANDLE_CACHES_BASE,
-  HEADER_WORDS,
-  LABEL_SHIFT,
-  LOG_ACTIVE,
-  LOG_CACHE_AT,
-  LOG_CACHE_COUNT,
-  LOG_COUNT,
-  LOG_MAPPED,
-  LOG_START,
-  LOG_TAG_SLOTS,
-  LOG_TAGS,
-  LOG_USED,
-  MAGIC,
-  MAX_LABEL,
   metaWords,
-  nextPowerOfTwo,
+  readHeader,
   TREE_BASE,
   tagBase,
-  VERSION,
+  writeHeader,
 } from "./header.js";
-import { handleCacheTag, isCachedTag, popPage, pushPage, repairStack } from "./page-cache.js";
+import {
+  anyCached,
+  cachedPages,
+  claimHandleCache,
+  flushStack,
+  handleCacheSlots,
+  handleCacheTag,
+  NO_HANDLE_CACHE,
+  ownerWord,
+  popPage,
+  pushPage,
+  repairStack,
+  UNCLAIMED,
+} from "./page-cache.js";
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { PageTree } from "./page-tree.js";
-import { PageZeroer } from "./zeroing.js";
+import { RedoLog } from "./redo-log.js";
+import { CACHED_TAG, COUNT_MASK, DIRTY_TAG, headTag, LABEL_SHIFT, MAX_LABEL, runAround } from "./run-tags.js";
+import { dirtyEnds, markDirty, PageZeroer } from "./zeroing.js";
 
-/**
- * Where an address space's memory comes from: `"shared"` a new growable SharedArrayBuffer (the default),
- * `"local"` a new resizable ArrayBuffer (one worker only), `"wasm"` a new shared `WebAssembly.Memory`, or an
- * existing `WebAssembly.Memory` or SharedArrayBuffer.
- */
-export type Backing = "shared" | "local" | "wasm" | WebAssembly.Memory | SharedArrayBuffer;
+export type { Backing } from "./backing.js";
 
 /** Options of {@link AddressSpace.create}. */
 export interface AddressSpaceOptions {
@@ -108,17 +105,7 @@ export interface AddressSpaceStats {
 
 const DEFAULT_PAGE_SIZE = 4096;
 const MAX_PAGE_SIZE = 2 ** 30;
-/**
- * Growth steps are at least 1/32 of the current length. Still geometric, so amortised O(1) growths per mapped
- * byte; and small, because the buffer never shrinks: it stays within about 3% of the highest page ever
- * needed (steps of half left heaps committing up to 1.5x what they mapped). Small steps are cheap: every
- * backing grows in place, without a copy (a growable buffer or a wasm memory reserves its maximum).
- */
-const GROWTH_FACTOR = 1 + 1 / 32;
 const META_ALIGN = 64;
-/** {@link AddressSpace}'s handle cache before its first one-page unmap, and when every slot was taken. */
-const UNCLAIMED = -1;
-const NO_HANDLE_CACHE = -2;
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -130,14 +117,14 @@ const NO_HANDLE_CACHE = -2;
  * handle's own page cache (page-cache.ts), which only this handle changes: plain stores, no atomics. A
  * worker terminated while holding the lock blocks the others until some worker calls
  * {@link AddressSpace.recover} with its {@link AddressSpace.holder} id, which replays the dead holder's
- * half-done change from the redo log (see header.ts) and releases the lock; it also returns the dead
+ * half-done change from the redo log (redo-log.ts) and releases the lock; it also returns the dead
  * handle's page cache, as {@link AddressSpace.detach} does for a live one.
  *
  * Zeroing (zeroing.ts: wasm `memory.fill`, `fill` or copies from a zero block, by backing): a one-page unmap
  * zeroes the page before it enters a page cache, so cached pages read zero. A longer unmap only tags its pages
- * dirty (header.ts), and `map` zeroes the dirty pages of the run it hands out, after releasing the lock, so
- * the cost falls on whoever needs zeroed pages: `map(bytes, align, label, false)` (a malloc's large blocks)
- * skips it. A fresh page from growth reads zero and is never written by map.
+ * dirty, and `map` zeroes the dirty pages of the run it hands out, after releasing the lock, so the cost falls
+ * on whoever needs zeroed pages: `map(bytes, align, label, false)` (a malloc's large blocks) skips it. A fresh
+ * page from growth reads zero and is never written by map.
  *
  * @example
  * ```ts
@@ -162,9 +149,13 @@ export class AddressSpace implements Memory {
   readonly #backing: BufferBacking;
   readonly #views: MemoryViews;
   readonly #metaBase: number;
-  readonly #metaLength: number;
-  readonly #tree: PageTree;
+  /** Word indices, in the views, of the header, its lock word, the shared page cache and the run tags. */
+  readonly #h: number;
+  readonly #lockWord: number;
+  readonly #sharedCache: number;
   readonly #tags: number;
+  readonly #tree: PageTree;
+  readonly #log: RedoLog;
   readonly #pages: number;
   readonly #firstPage: number;
   readonly #sleep: boolean;
@@ -178,30 +169,29 @@ export class AddressSpace implements Memory {
   #dirtyEnds = 0;
   #localTag = 0;
   readonly #localSlots: number;
+  /** The views' Int32Array as last handed out: it covers the metadata for good unless the buffer detaches. */
   #meta: Int32Array;
 
   private constructor(backing: BufferBacking, metaBase: number) {
+    const h = metaBase >>> 2;
     this.#backing = backing;
-    this.#views = new MemoryViews(backing, { lengthWord: (metaBase >>> 2) + H_LENGTH16 });
+    this.#views = new MemoryViews(backing, { lengthWord: h + H_LENGTH16 });
+    this.#meta = this.#views.i32;
+    const shape = readHeader(this.#meta, h, metaBase);
     this.#metaBase = metaBase;
-    const fits = backing.byteLength >= metaBase + 4 * HEADER_WORDS;
-    const header = fits ? new Int32Array(backing.buffer, metaBase, HEADER_WORDS) : undefined;
-    if (header === undefined || Atomics.load(header, H_MAGIC) !== MAGIC || header[H_VERSION] !== VERSION) {
-      throw new TypeError(`no mmap-alloc address space at byte ${metaBase} of this buffer`);
-    }
-    this.pageSize = header[H_PAGE_SIZE];
-    this.#pages = header[H_PAGES];
+    this.#h = h;
+    this.#lockWord = h + H_LOCK;
+    this.#sharedCache = h + H_CACHE_COUNT;
+    this.pageSize = shape.pageSize;
+    this.#pages = shape.pages;
     this.maxBytes = this.#pages * this.pageSize;
-    this.#firstPage = header[H_FIRST_PAGE];
-    const leaves = header[H_LEAVES];
-    this.#tree = new PageTree(TREE_BASE, leaves);
-    this.#tags = tagBase(leaves);
-    this.#metaLength = metaWords(this.#pages, leaves);
-    // A fixed-length view: V8 reads and writes these about ten times faster than length-tracking ones.
-    this.#meta = new Int32Array(backing.buffer, metaBase, this.#metaLength);
-    this.#sleep = canSleep(this.#meta, H_LOCK);
-    this.holder = Atomics.add(this.#meta, H_HOLDERS, 1) + 1;
-    this.#zeroer = new PageZeroer(backing, backing instanceof WasmBacking ? backing.memory : undefined);
+    this.#firstPage = shape.firstPage;
+    this.#tree = new PageTree(h + TREE_BASE, shape.leaves);
+    this.#tags = h + tagBase(shape.leaves);
+    this.#log = new RedoLog(h, this.#tree, this.#tags);
+    this.#sleep = canSleep(this.#meta, this.#lockWord);
+    this.holder = Atomics.add(this.#meta, h + H_HOLDERS, 1) + 1;
+    this.#zeroer = new PageZeroer(this.#views, backing instanceof WasmBacking ? backing.memory : undefined);
     this.#pageShift = Math.log2(this.pageSize);
     this.#pageMask = this.pageSize - 1;
     this.#localSlots = handleCacheSlots(this.#pages);
@@ -237,7 +227,8 @@ export class AddressSpace implements Memory {
     const kind = options.backing ?? "shared";
     const backing = makeBacking(kind, maxBytes, initial);
     const fresh = typeof kind === "string"; // a new buffer is zero: no need to clear the metadata
-    writeHeader(backing.buffer, metaBase, pageSize, pages, leaves, firstPage, fresh);
+    const shape = { pageSize, pages, leaves, firstPage };
+    writeHeader(new MemoryViews(backing).i32, metaBase >>> 2, shape, backing.byteLength, fresh);
     return new AddressSpace(backing, metaBase);
   }
 
@@ -247,12 +238,7 @@ export class AddressSpace implements Memory {
    */
   static attach(descriptor: AddressSpaceDescriptor): AddressSpace {
     if (descriptor?.kind !== "mmap-alloc") throw new TypeError("not an mmap-alloc address space descriptor");
-    const memory = descriptor.memory;
-    const backing =
-      memory instanceof SharedArrayBuffer
-        ? new SharedBacking(memory)
-        : new WasmBacking(memory, wasmLimit(memory.buffer));
-    return new AddressSpace(backing, descriptor.metaBase);
+    return new AddressSpace(sharedBacking(descriptor.memory), descriptor.metaBase);
   }
 
   /**
@@ -315,7 +301,7 @@ export class AddressSpace implements Memory {
     } finally {
       this.#unlock();
     }
-    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, pages, this.#dirtyEnds);
+    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, pages);
     return ptr;
   }
 
@@ -342,7 +328,7 @@ export class AddressSpace implements Memory {
    * cache, else from the tree.
    */
   #mapPage(label: number, zero: boolean): Ptr {
-    const head = 1 | (label << LABEL_SHIFT);
+    const head = headTag(1, label);
     const local = this.#local;
     if (local >= 0) {
       const m = this.#metaView();
@@ -351,12 +337,13 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     let ptr: Ptr;
     try {
-      if (m[H_CACHE_COUNT] > 0) return popPage(m, H_CACHE_COUNT, this.#tags, head) * this.pageSize;
+      const shared = this.#sharedCache;
+      if (m[shared] > 0) return popPage(m, shared, this.#tags, head) * this.pageSize;
       ptr = this.#mapLocked(m, 1, 1, label);
     } finally {
       this.#unlock();
     }
-    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, 1, this.#dirtyEnds);
+    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, 1);
     return ptr;
   }
 
@@ -365,19 +352,17 @@ export class AddressSpace implements Memory {
     let m = locked;
     const want = pages + alignPages - 1;
     let found = this.#tree.findFirst(m, want);
-    if (found < 0 && (m[H_CACHE_COUNT] > 0 || (this.#local >= 0 && m[this.#local] > 0))) {
-      this.#flushStack(m, H_CACHE_COUNT);
-      if (this.#local >= 0) this.#flushStack(m, this.#local);
+    if (found < 0 && (m[this.#sharedCache] > 0 || (this.#local >= 0 && m[this.#local] > 0))) {
+      flushStack(m, this.#sharedCache, this.#log);
+      if (this.#local >= 0) flushStack(m, this.#local, this.#log);
       found = this.#tree.findFirst(m, want);
     }
     if (found < 0) return 0;
     const start = Math.ceil(found / alignPages) * alignPages;
     if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
     m = this.#metaView();
-    this.#dirtyEnds = this.#endsDirty(m, start, pages);
-    this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
-    this.#stageRun(m, 0, start, pages, label);
-    this.#apply(m);
+    this.#dirtyEnds = dirtyEnds(m, this.#tags, start, pages);
+    this.#log.map(m, start, pages, label);
     return start * this.pageSize;
   }
 
@@ -399,16 +384,19 @@ export class AddressSpace implements Memory {
     assertBytes(bytes, "bytes");
     const pages = Math.ceil(bytes / this.pageSize);
     const m = this.#metaView();
-    const runStart = this.#runAround(m, ptr, first, pages);
+    const runStart = runAround(m, this.#tags, this.#pages, first, pages);
+    if (runStart < 0) {
+      throw new RangeError(
+        `ptr ${ptr} and bytes ${pages * this.pageSize} are not the head or tail of a mapped run (not mapped, already unmapped, or spanning runs)`,
+      );
+    }
     const head = m[this.#tags + runStart];
     const runPages = head & COUNT_MASK;
     const label = head >>> LABEL_SHIFT;
-    // The pages inside the range first, while they are the caller's (DIRTY_TAG inside a run is harmless); its
-    // head or tail page, which carries the run's tag, in the logged change.
-    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === 0) m[this.#tags + p] = DIRTY_TAG;
+    markDirty(m, this.#tags, first, pages);
     const locked = this.#lock();
     try {
-      this.#unmapLocked(locked, runStart, runPages, label, first, pages, DIRTY_TAG);
+      this.#log.unmap(locked, runStart, runPages, label, first, pages, DIRTY_TAG);
     } finally {
       this.#unlock();
     }
@@ -451,8 +439,9 @@ export class AddressSpace implements Memory {
     }
     const m = this.#lock();
     try {
-      if (m[H_CACHE_COUNT] < CACHE_SLOTS) pushPage(m, H_CACHE_COUNT, this.#tags, page, CACHED_TAG);
-      else this.#unmapLocked(m, page, 1, 0, page, 1, 0);
+      const shared = this.#sharedCache;
+      if (m[shared] < CACHE_SLOTS) pushPage(m, shared, this.#tags, page, CACHED_TAG);
+      else this.#log.unmap(m, page, 1, 0, page, 1, 0);
     } finally {
       this.#unlock();
     }
@@ -460,16 +449,9 @@ export class AddressSpace implements Memory {
 
   /** Claims a free handle cache (one `compareExchange` on its owner word), or notes that none is free. */
   #claimHandleCache(): void {
-    const m = this.#metaView();
-    this.#local = NO_HANDLE_CACHE;
-    for (let index = 0; index < HANDLE_CACHES && this.#localSlots > 0; index++) {
-      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
-      if (m[owner] === 0 && Atomics.compareExchange(m, owner, 0, this.holder) === 0) {
-        this.#local = owner + 1;
-        this.#localTag = handleCacheTag(index);
-        return;
-      }
-    }
+    const index = this.#localSlots > 0 ? claimHandleCache(this.#metaView(), this.#h, this.holder) : -1;
+    this.#local = index < 0 ? NO_HANDLE_CACHE : ownerWord(this.#h, index) + 1;
+    if (index >= 0) this.#localTag = handleCacheTag(index);
   }
 
   /**
@@ -488,7 +470,7 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     try {
       repairStack(m, local, HANDLE_CACHE_SLOTS, this.#tags, tag);
-      this.#flushStack(m, local);
+      flushStack(m, local, this.#log);
     } finally {
       this.#unlock();
     }
@@ -573,14 +555,14 @@ export class AddressSpace implements Memory {
   recover(deadHolder: number): boolean {
     const m = this.#metaView();
     if (deadHolder === this.holder || deadHolder <= 0) return false;
-    const held = takeOver(m, H_LOCK, deadHolder, this.holder);
+    const held = takeOver(m, this.#lockWord, deadHolder, this.holder);
     if (held) {
-      this.#replayIfActive(m);
-      repairStack(m, H_CACHE_COUNT, CACHE_SLOTS, this.#tags, CACHED_TAG);
+      this.#log.replayIfActive(m);
+      repairStack(m, this.#sharedCache, CACHE_SLOTS, this.#tags, CACHED_TAG);
       this.#unlock();
     }
     for (let index = 0; index < HANDLE_CACHES; index++) {
-      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
+      const owner = ownerWord(this.#h, index);
       if (Atomics.load(m, owner) === deadHolder) this.#releaseHandleCache(owner + 1, handleCacheTag(index));
     }
     return held;
@@ -588,7 +570,7 @@ export class AddressSpace implements Memory {
 
   /** The id of the worker handle holding the lock now, or 0. */
   lockHolder(): number {
-    return holderOf(this.#metaView(), H_LOCK);
+    return holderOf(this.#metaView(), this.#lockWord);
   }
 
   /** A consistent snapshot of the space's sizes. */
@@ -596,7 +578,7 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     try {
       const committed = this.#backing.byteLength;
-      const mapped = (m[H_MAPPED] - this.#cachedPages(m)) * this.pageSize;
+      const mapped = (m[this.#h + H_MAPPED] - cachedPages(m, this.#h)) * this.pageSize;
       const reserved = this.#firstPage * this.pageSize;
       return {
         mappedBytes: mapped,
@@ -605,23 +587,11 @@ export class AddressSpace implements Memory {
         committedBytes: committed,
         reservedBytes: reserved,
         largestFreeRun: this.#tree.largestFree(m) * this.pageSize,
-        growths: m[H_GROWTHS],
+        growths: m[this.#h + H_GROWTHS],
       };
     } finally {
       this.#unlock();
     }
-  }
-
-  /**
-   * The pages in page caches (lock held). The counts of other handles' caches may change meanwhile: the
-   * figure is as of some instant of the call for each cache.
-   */
-  #cachedPages(m: Int32Array): number {
-    let pages = m[H_CACHE_COUNT];
-    for (let owner = HANDLE_CACHES_BASE; owner < HEADER_WORDS; owner += HANDLE_CACHE_WORDS) {
-      pages += m[owner + 1];
-    }
-    return pages;
   }
 
   /**
@@ -637,12 +607,14 @@ export class AddressSpace implements Memory {
       return checkSpace(
         {
           tree: this.#tree,
+          h: this.#h,
           tags: this.#tags,
           pages: this.#pages,
           firstPage: this.#firstPage,
           pageSize: this.pageSize,
           holder: this.holder,
-          buffer: this.#backing.buffer,
+          byteLength: this.#backing.byteLength,
+          f64: this.#views.f64,
         },
         m,
       );
@@ -671,107 +643,27 @@ export class AddressSpace implements Memory {
   }
 
   /**
-   * The first page of the run whose head or tail is `[first, first + pages)`. The caller owns that run, so
-   * its tags are stable without the lock.
-   */
-  #runAround(m: Int32Array, ptr: Ptr, first: number, pages: number): number {
-    const head = m[this.#tags + first];
-    if (head > 0 && (head & COUNT_MASK) >= pages) return first;
-    const last = first + pages - 1;
-    if (head <= 0 && last < this.#pages) {
-      const tail = m[this.#tags + last];
-      const count = tail < 0 ? (isCachedTag(tail) ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
-      if (count > 0 && last - count + 1 < first) return last - count + 1;
-    }
-    throw new RangeError(
-      `ptr ${ptr} and bytes ${pages * this.pageSize} are not the head or tail of a mapped run (not mapped, already unmapped, or spanning runs)`,
-    );
-  }
-
-  /**
-   * Frees every page of the page cache whose stack is at word `at` in the tree, so that they coalesce with
-   * their neighbours (lock held). Each page is one logged change: a crash in between loses no page.
-   */
-  #flushStack(m: Int32Array, at: number): void {
-    for (let count = m[at]; count > 0; count--) {
-      const page = m[at + count];
-      this.#stage(m, page, 1, false, m[H_MAPPED] - 1);
-      this.#stageTag(m, 0, page, 0);
-      m[LOG_CACHE_AT] = at;
-      m[LOG_CACHE_COUNT] = count - 1;
-      this.#apply(m);
-    }
-  }
-
-  #unmapLocked(
-    m: Int32Array,
-    runStart: number,
-    runPages: number,
-    label: number,
-    first: number,
-    pages: number,
-    freedTag: number,
-  ) {
-    this.#stage(m, first, pages, false, m[H_MAPPED] - pages);
-    if (runStart === first) {
-      this.#stageTag(m, 0, first, freedTag);
-      if (pages === runPages) this.#stageTag(m, 1, first + pages - 1, freedTag);
-      else this.#stageRun(m, 1, first + pages, runPages - pages, label);
-    } else {
-      this.#stageTag(m, 0, runStart + runPages - 1, freedTag);
-      this.#stageRun(m, 1, runStart, runPages - pages, label);
-    }
-    this.#apply(m);
-  }
-
-  /** Bit 0: the first page of `[start, start + pages)` is dirty; bit 1: its last (lock held, before staging). */
-  #endsDirty(m: Int32Array, start: number, pages: number): number {
-    const tags = this.#tags;
-    return (m[tags + start] === DIRTY_TAG ? 1 : 0) | (m[tags + start + pages - 1] === DIRTY_TAG ? 2 : 0);
-  }
-
-  /**
    * Zeroes the dirty pages of the run `[start, start + pages)` that this thread has just mapped (lock released:
-   * the run is its own), clearing their tags; `ends` tells whether the first and last page were dirty, as
-   * their tags may now hold the run's. Consecutive dirty pages are zeroed in one call.
+   * the run is its own), with {@link AddressSpace.#dirtyEnds} as #mapLocked left it.
    */
-  #zeroDirty(start: number, pages: number, ends: number): void {
-    const m = this.#metaView();
-    const last = start + pages - 1;
-    let from = -1;
-    for (let p = start; p <= last; p++) {
-      let dirty = (p === start && (ends & 1) !== 0) || (p === last && (ends & 2) !== 0);
-      if (m[this.#tags + p] === DIRTY_TAG) {
-        m[this.#tags + p] = 0;
-        dirty = true;
-      }
-      if (dirty && from < 0) from = p;
-      if (!dirty && from >= 0) {
-        this.#zeroer.zero(from * this.pageSize, (p - from) * this.pageSize);
-        from = -1;
-      }
-    }
-    if (from >= 0) this.#zeroer.zero(from * this.pageSize, (last + 1 - from) * this.pageSize);
+  #zeroDirty(start: number, pages: number): void {
+    this.#zeroer.zeroDirty(this.#metaView(), this.#tags, start, pages, this.#dirtyEnds, this.pageSize);
   }
 
   /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
   #extend(first: number, oldPages: number, newPages: number, label: number): boolean {
     let m = this.#lock();
     const added = newPages - oldPages;
-    let ends: number;
     try {
       if (first + newPages > this.#pages || !this.#tree.isFree(m, first + oldPages, added)) return false;
       if (!this.#ensureLength((first + newPages) * this.pageSize)) return false;
       m = this.#metaView();
-      ends = this.#endsDirty(m, first + oldPages, added);
-      this.#stage(m, first + oldPages, added, true, m[H_MAPPED] + added);
-      this.#stageTag(m, 0, first + oldPages - 1, 0);
-      this.#stageRun(m, 1, first, newPages, label);
-      this.#apply(m);
+      this.#dirtyEnds = dirtyEnds(m, this.#tags, first + oldPages, added);
+      this.#log.extend(m, first, oldPages, newPages, label);
     } finally {
       this.#unlock();
     }
-    this.#zeroDirty(first + oldPages, added, ends);
+    this.#zeroDirty(first + oldPages, added);
     return true;
   }
 
@@ -784,7 +676,7 @@ export class AddressSpace implements Memory {
       if (
         first + pages > this.#pages ||
         !this.#tree.isUsed(m, first, pages) ||
-        this.#cachedIn(m, first, pages)
+        anyCached(m, this.#tags, first, pages)
       ) {
         throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
       }
@@ -793,111 +685,40 @@ export class AddressSpace implements Memory {
     }
   }
 
-  /** True when a page of the range is in a page cache (used in the tree, but not mapped). */
-  #cachedIn(m: Int32Array, first: number, pages: number): boolean {
-    for (let p = first; p < first + pages; p++) if (isCachedTag(m[this.#tags + p])) return true;
-    return false;
-  }
-
-  /** Writes the log's range part and clears its tag slots (page -1 = unused). */
-  #stage(m: Int32Array, start: number, count: number, used: boolean, mappedAfter: number): void {
-    m[LOG_START] = start;
-    m[LOG_COUNT] = count;
-    m[LOG_USED] = used ? 1 : 0;
-    m[LOG_MAPPED] = mappedAfter;
-    for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) m[LOG_TAGS + 2 * slot] = -1;
-    m[LOG_CACHE_AT] = -1;
-  }
-
-  #stageTag(m: Int32Array, slot: number, page: number, value: number): void {
-    m[LOG_TAGS + 2 * slot] = page;
-    m[LOG_TAGS + 2 * slot + 1] = value;
-  }
-
-  /** Stages the head and tail tags of a run, in slots `slot` and `slot + 1` (the same page for one page). */
-  #stageRun(m: Int32Array, slot: number, start: number, count: number, label: number): void {
-    const head = count | (label << LABEL_SHIFT);
-    this.#stageTag(m, slot, start, head);
-    this.#stageTag(m, slot + 1, start + count - 1, count > 1 ? -count : head);
-  }
-
-  /** Activates the staged change, applies it and deactivates it (see the redo log in header.ts). */
-  #apply(m: Int32Array): void {
-    m[LOG_ACTIVE] = 1;
-    this.#replay(m, false);
-    m[LOG_ACTIVE] = 0;
-  }
-
-  /** Applies the staged change; `full` after an interruption (see {@link PageTree.assign}). */
-  #replay(m: Int32Array, full: boolean): void {
-    for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) {
-      const page = m[LOG_TAGS + 2 * slot];
-      if (page >= 0) m[this.#tags + page] = m[LOG_TAGS + 2 * slot + 1];
-    }
-    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1, full);
-    m[H_MAPPED] = m[LOG_MAPPED];
-    const at = m[LOG_CACHE_AT];
-    if (at >= 0) {
-      // A page left the cache's stack at `at`: its count drops to LOG_CACHE_COUNT, the word above is cleared.
-      m[at] = m[LOG_CACHE_COUNT];
-      m[at + 1 + m[LOG_CACHE_COUNT]] = 0;
-    }
-  }
-
-  #replayIfActive(m: Int32Array): void {
-    if (m[LOG_ACTIVE] === 0) return;
-    this.#replay(m, true);
-    m[LOG_ACTIVE] = 0;
-  }
-
   /** Takes the lock and finishes a change a previous holder left half-done (it threw while applying it). */
   #lock(): Int32Array {
     const m = this.#metaView();
-    lock(m, H_LOCK, this.holder, this.#sleep);
-    this.#replayIfActive(m);
+    lock(m, this.#lockWord, this.holder, this.#sleep);
+    this.#log.replayIfActive(m);
     return m;
   }
 
   #unlock(): void {
-    unlock(this.#metaView(), H_LOCK);
+    unlock(this.#metaView(), this.#lockWord);
   }
 
-  /** The metadata view, re-made when an unshared `WebAssembly.Memory` grew and detached its buffer. */
+  /**
+   * The views' Int32Array, which every metadata word is read through. Asked of the views again only when the
+   * buffer detaches on growth (an unshared `WebAssembly.Memory`): any other buffer keeps the first one valid,
+   * and the metadata lies at its start.
+   */
   #metaView(): Int32Array {
-    // By identity, not by `length === 0`: V8's optimized code was seen reading the old length of a view whose
-    // unshared wasm memory had grown (the Atomics on it then threw "detached"). Other buffers never detach.
-    if (this.#backing.detaches && this.#meta.buffer !== this.#backing.buffer) {
-      this.#meta = new Int32Array(this.#backing.buffer, this.#metaBase, this.#metaLength);
-    }
+    if (this.#backing.detaches) this.#meta = this.#views.i32;
     return this.#meta;
   }
 
-  /** Grows the buffer (lock held) to hold `bytes`, by at least {@link GROWTH_FACTOR}; false when it cannot. */
+  /** Grows the buffer (lock held) to hold `bytes`, publishing its new length; false when it cannot. */
   #ensureLength(bytes: number): boolean {
     // The published length first: unlike the buffer's byteLength, reading it costs no engine call.
-    if (bytes <= this.#metaView()[H_LENGTH16] * 16) return true;
-    const length = this.#backing.byteLength;
-    if (bytes > length) {
-      const granule = Math.max(this.pageSize, this.#backing.granule);
-      const cap = Math.min(this.#backing.limit, Math.ceil(this.maxBytes / granule) * granule);
-      const needed = Math.ceil(bytes / granule) * granule;
-      const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / granule) * granule);
-      if (!this.#backing.grow(Math.max(needed, step)) && !this.#backing.grow(needed)) return false;
-      this.#metaView()[H_GROWTHS]++;
+    if (bytes <= this.#metaView()[this.#h + H_LENGTH16] * 16) return true;
+    if (bytes > this.#backing.byteLength) {
+      if (!growToHold(this.#backing, bytes, this.pageSize, this.maxBytes)) return false;
+      this.#metaView()[this.#h + H_GROWTHS]++;
     }
     // Published before map returns any page of the new length (views that see it cover those pages).
-    Atomics.store(this.#metaView(), H_LENGTH16, Math.floor(this.#backing.byteLength / 16));
+    Atomics.store(this.#metaView(), this.#h + H_LENGTH16, Math.floor(this.#backing.byteLength / 16));
     return true;
   }
-}
-
-/**
- * The pages each handle cache of a space of `pages` pages may hold: 8, but at most 1/1024 of the space, so
- * that all 64 handle caches together never keep more than 1/16 of it from the other handles (a space of
- * fewer than 1024 pages, e.g. of large pages, has none).
- */
-function handleCacheSlots(pages: number): number {
-  return Math.min(HANDLE_CACHE_SLOTS, Math.floor(pages / 1024));
 }
 
 function assertBytes(value: number, name: string): void {
@@ -909,70 +730,4 @@ function assertLabel(label: number): void {
   if (!(Number.isInteger(label) && label >= 0 && label <= MAX_LABEL)) {
     throw new RangeError(`label must be an integer from 0 to ${MAX_LABEL}; got ${label}`);
   }
-}
-
-function makeBacking(backing: Backing, maxBytes: number, initial: number): BufferBacking {
-  if (backing === "shared") {
-    return new SharedBacking(new SharedArrayBuffer(initial, { maxByteLength: maxBytes }));
-  }
-  if (backing === "local") return new LocalBacking(new ArrayBuffer(initial, { maxByteLength: maxBytes }));
-  if (backing === "wasm") {
-    const maximum = Math.ceil(maxBytes / WASM_PAGE);
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(initial / WASM_PAGE), maximum, shared: true });
-    return new WasmBacking(memory, maximum * WASM_PAGE);
-  }
-  if (backing instanceof SharedArrayBuffer) return grownTo(new SharedBacking(backing), maxBytes, initial);
-  if (backing instanceof WebAssembly.Memory) {
-    return grownTo(new WasmBacking(backing, wasmLimit(backing.buffer)), maxBytes, initial);
-  }
-  throw new TypeError(
-    `backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`,
-  );
-}
-
-/** An existing buffer, checked against `maxBytes` and grown to `initial` bytes. */
-function grownTo(backing: BufferBacking, maxBytes: number, initial: number): BufferBacking {
-  if (backing.limit < maxBytes) {
-    throw new RangeError(`maxBytes must fit the backing buffer (${backing.limit} bytes); got ${maxBytes}`);
-  }
-  if (backing.limit < initial || !backing.grow(initial)) {
-    throw new RangeError(`the backing buffer cannot hold initialBytes (with the metadata): ${initial}`);
-  }
-  return backing;
-}
-
-/**
- * The most a `WebAssembly.Memory` can hold, as far as JavaScript can tell: a shared memory's buffer reports
- * its maximum; an unshared one does not, so the wasm32 limit stands and `grow` failures answer the rest.
- */
-function wasmLimit(buffer: ArrayBufferLike): number {
-  return buffer instanceof SharedArrayBuffer && buffer.growable ? buffer.maxByteLength : MAX_SIZE;
-}
-
-/**
- * Initialises the metadata: zeroes it unless the buffer is `fresh` (zero is an all-free tree), then reserves
- * the metadata and padding pages.
- */
-function writeHeader(
-  buffer: ArrayBufferLike,
-  metaBase: number,
-  pageSize: number,
-  pages: number,
-  leaves: number,
-  firstPage: number,
-  fresh: boolean,
-): void {
-  const m = new Int32Array(buffer, metaBase, metaWords(pages, leaves));
-  if (!fresh) m.fill(0);
-  m[H_PAGE_SIZE] = pageSize;
-  m[H_PAGES] = pages;
-  m[H_LEAVES] = leaves;
-  m[H_FIRST_PAGE] = firstPage;
-  const tree = new PageTree(TREE_BASE, leaves);
-  tree.assign(m, 0, firstPage, true);
-  if (leaves > pages) tree.assign(m, pages, leaves - pages, true);
-  m[H_LENGTH16] = Math.floor(buffer.byteLength / 16);
-  m[H_VERSION] = VERSION;
-  // Last: an attacher that sees MAGIC sees everything above (Atomics.store is sequentially consistent).
-  Atomics.store(m, H_MAGIC, MAGIC);
 }

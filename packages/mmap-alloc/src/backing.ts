@@ -1,10 +1,17 @@
 /**
  * Backings: the growable buffer behind an address space (the "physical memory" that mmap would get from the
- * operating system), and how each kind grows and is shared.
+ * operating system), how each kind is made, grows and is shared, and the space's growth policy.
  *
  * @module
  */
-import type { BufferSource } from "@allocators/object-alloc";
+import { type BufferSource, MAX_SIZE } from "@allocators/object-alloc";
+
+/**
+ * Where an address space's memory comes from: `"shared"` a new growable SharedArrayBuffer (the default),
+ * `"local"` a new resizable ArrayBuffer (one worker only), `"wasm"` a new shared `WebAssembly.Memory`, or an
+ * existing `WebAssembly.Memory` or SharedArrayBuffer.
+ */
+export type Backing = "shared" | "local" | "wasm" | WebAssembly.Memory | SharedArrayBuffer;
 
 /** The unit a `WebAssembly.Memory` grows by. */
 export const WASM_PAGE = 65536;
@@ -110,4 +117,78 @@ export class WasmBacking implements BufferBacking {
     }
     return true;
   }
+}
+
+/**
+ * The backing `backing` names, holding `initial` bytes and able to grow to `maxBytes`.
+ * @throws RangeError when an existing buffer cannot hold them; TypeError for an unknown backing.
+ */
+export function makeBacking(backing: Backing, maxBytes: number, initial: number): BufferBacking {
+  if (backing === "shared") {
+    return new SharedBacking(new SharedArrayBuffer(initial, { maxByteLength: maxBytes }));
+  }
+  if (backing === "local") return new LocalBacking(new ArrayBuffer(initial, { maxByteLength: maxBytes }));
+  if (backing === "wasm") {
+    const maximum = Math.ceil(maxBytes / WASM_PAGE);
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(initial / WASM_PAGE), maximum, shared: true });
+    return new WasmBacking(memory, maximum * WASM_PAGE);
+  }
+  if (backing instanceof SharedArrayBuffer) return grownTo(new SharedBacking(backing), maxBytes, initial);
+  if (backing instanceof WebAssembly.Memory) return grownTo(wasmBacking(backing), maxBytes, initial);
+  throw new TypeError(
+    `backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`,
+  );
+}
+
+/** The backing of a shared memory another worker sent (an address space's descriptor). */
+export function sharedBacking(memory: SharedArrayBuffer | WebAssembly.Memory): BufferBacking {
+  return memory instanceof SharedArrayBuffer ? new SharedBacking(memory) : wasmBacking(memory);
+}
+
+/**
+ * An existing `WebAssembly.Memory`, with the most it can hold as far as JavaScript can tell: a shared memory's
+ * buffer reports its maximum; an unshared one does not, so the wasm32 limit stands and `grow` failures answer
+ * the rest.
+ */
+function wasmBacking(memory: WebAssembly.Memory): WasmBacking {
+  const buffer = memory.buffer as ArrayBufferLike;
+  const limit = buffer instanceof SharedArrayBuffer && buffer.growable ? buffer.maxByteLength : MAX_SIZE;
+  return new WasmBacking(memory, limit);
+}
+
+/** An existing buffer, checked against `maxBytes` and grown to `initial` bytes. */
+function grownTo(backing: BufferBacking, maxBytes: number, initial: number): BufferBacking {
+  if (backing.limit < maxBytes) {
+    throw new RangeError(`maxBytes must fit the backing buffer (${backing.limit} bytes); got ${maxBytes}`);
+  }
+  if (backing.limit < initial || !backing.grow(initial)) {
+    throw new RangeError(`the backing buffer cannot hold initialBytes (with the metadata): ${initial}`);
+  }
+  return backing;
+}
+
+/**
+ * Growth steps are at least 1/32 of the current length. Still geometric, so amortised O(1) growths per mapped
+ * byte; and small, because the buffer never shrinks: it stays within about 3% of the highest page ever
+ * needed (steps of half left heaps committing up to 1.5x what they mapped). Small steps are cheap: every
+ * backing grows in place, without a copy (a growable buffer or a wasm memory reserves its maximum).
+ */
+const GROWTH_FACTOR = 1 + 1 / 32;
+
+/**
+ * Grows `backing` to hold `bytes` (more than it holds), by at least {@link GROWTH_FACTOR}, in units of
+ * `pageSize` or the backing's granule, never past `maxBytes` rounded up to that unit; false when it cannot.
+ */
+export function growToHold(
+  backing: BufferBacking,
+  bytes: number,
+  pageSize: number,
+  maxBytes: number,
+): boolean {
+  const length = backing.byteLength;
+  const unit = Math.max(pageSize, backing.granule);
+  const cap = Math.min(backing.limit, Math.ceil(maxBytes / unit) * unit);
+  const needed = Math.ceil(bytes / unit) * unit;
+  const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / unit) * unit);
+  return backing.grow(Math.max(needed, step)) || backing.grow(needed);
 }
