@@ -14,69 +14,40 @@ import {
   MAX_SIZE,
   type Memory,
   MemoryViews,
-  nextPowerOfTwo,
   type Ptr,
 } from "@allocators/object-alloc";
+import { type BufferBacking, growToHold, makeBacking, sharedBacking, WasmBacking } from "./backing.js";
 import {
-  type Backing,
-  type BufferBacking,
-  growToHold,
-  makeBacking,
-  sharedBacking,
-  WasmBacking,
-} from "./backing.js";
-import { checkSpace } from "./check.js";
-import {
+  type AddressSpaceOptions,
   CACHE_SLOTS,
   H_CACHE_COUNT,
   H_GROWTHS,
   H_HOLDERS,
   H_LENGTH16,
   H_LOCK,
-  H_MAPPED,
-  HANDLE_CACHE_SLOTS,
   HANDLE_CACHES,
-  metaWords,
+  planSpace,
   readHeader,
-  TREE_BASE,
-  tagBase,
   writeHeader,
 } from "./header.js";
 import {
-  anyCached,
-  cachedPages,
   claimHandleCache,
-  flushStack,
   handleCacheSlots,
   handleCacheTag,
   NO_HANDLE_CACHE,
   ownerWord,
   popPage,
   pushPage,
-  repairStack,
   UNCLAIMED,
 } from "./page-cache.js";
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
-import { PageTree } from "./page-tree.js";
-import { RedoLog } from "./redo-log.js";
+import { type AddressSpaceStats, PageRuns } from "./page-runs.js";
 import { CACHED_TAG, COUNT_MASK, DIRTY_TAG, headTag, LABEL_SHIFT, MAX_LABEL, runAround } from "./run-tags.js";
-import { dirtyEnds, markDirty, PageZeroer } from "./zeroing.js";
+import { markDirty, PageZeroer } from "./zeroing.js";
 
 export type { Backing } from "./backing.js";
-
-/** Options of {@link AddressSpace.create}. */
-export interface AddressSpaceOptions {
-  /** The most bytes the buffer may ever hold (rounded down to the page size), metadata included; up to 2^32. */
-  maxBytes: number;
-  /** The bytes the buffer starts with (at least the metadata; rounded up to the page size). */
-  initialBytes?: number;
-  /** A power of two from 4096 (the default) to 2^30. */
-  pageSize?: number;
-  /** Where the memory comes from; `"shared"` by default. */
-  backing?: Backing;
-  /** Bytes at the start of the buffer the space must not touch (a wasm module's own data); 0 by default. */
-  base?: number;
-}
+export type { AddressSpaceOptions } from "./header.js";
+export type { AddressSpaceStats } from "./page-runs.js";
 
 /** What {@link AddressSpace.share} returns: structured-clonable, for {@link AddressSpace.attach} in any worker. */
 export interface AddressSpaceDescriptor {
@@ -86,26 +57,6 @@ export interface AddressSpaceDescriptor {
   /** Byte offset of the space's metadata in the buffer. */
   readonly metaBase: number;
 }
-
-/** A snapshot of an address space, taken under its lock. */
-export interface AddressSpaceStats {
-  /** Bytes in mapped runs. */
-  mappedBytes: number;
-  /** Bytes of pages inside the buffer that no run holds (they read as zero). */
-  freeBytes: number;
-  /** Bytes the buffer holds now: JavaScript cannot give any of them back. */
-  committedBytes: number;
-  /** Bytes below the first page that can be mapped: `base` and the space's metadata. */
-  reservedBytes: number;
-  /** The longest free run, up to `maxBytes` (the part beyond the buffer is mapped by growing it). */
-  largestFreeRun: number;
-  /** How many times the buffer was grown. */
-  growths: number;
-}
-
-const DEFAULT_PAGE_SIZE = 4096;
-const MAX_PAGE_SIZE = 2 ** 30;
-const META_ALIGN = 64;
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -154,8 +105,7 @@ export class AddressSpace implements Memory {
   readonly #lockWord: number;
   readonly #sharedCache: number;
   readonly #tags: number;
-  readonly #tree: PageTree;
-  readonly #log: RedoLog;
+  readonly #runs: PageRuns;
   readonly #pages: number;
   readonly #firstPage: number;
   readonly #sleep: boolean;
@@ -186,9 +136,8 @@ export class AddressSpace implements Memory {
     this.#pages = shape.pages;
     this.maxBytes = this.#pages * this.pageSize;
     this.#firstPage = shape.firstPage;
-    this.#tree = new PageTree(h + TREE_BASE, shape.leaves);
-    this.#tags = h + tagBase(shape.leaves);
-    this.#log = new RedoLog(h, this.#tree, this.#tags);
+    this.#runs = new PageRuns(h, shape);
+    this.#tags = this.#runs.tags;
     this.#sleep = canSleep(this.#meta, this.#lockWord);
     this.holder = Atomics.add(this.#meta, h + H_HOLDERS, 1) + 1;
     this.#zeroer = new PageZeroer(this.#views, backing instanceof WasmBacking ? backing.memory : undefined);
@@ -203,31 +152,10 @@ export class AddressSpace implements Memory {
    * when `maxBytes` cannot hold the metadata and one page; TypeError for an unknown backing.
    */
   static create(options: AddressSpaceOptions): AddressSpace {
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    assertAlign(pageSize, "pageSize");
-    if (pageSize < DEFAULT_PAGE_SIZE || pageSize > MAX_PAGE_SIZE) {
-      throw new RangeError(`pageSize must be a power of two from 4096 to ${MAX_PAGE_SIZE}; got ${pageSize}`);
-    }
-    assertSize(options.maxBytes, "maxBytes");
-    const pages = Math.floor(options.maxBytes / pageSize);
-    const maxBytes = pages * pageSize;
-    const base = options.base ?? 0;
-    assertSize(base, "base", maxBytes);
-    const metaBase = Math.ceil(base / META_ALIGN) * META_ALIGN;
-    const leaves = nextPowerOfTwo(pages);
-    const firstPage = Math.ceil((metaBase + 4 * metaWords(pages, leaves)) / pageSize);
-    if (firstPage >= pages) {
-      throw new RangeError(
-        `maxBytes must leave room for the metadata and one page: at least ${(firstPage + 1) * pageSize}; got ${options.maxBytes}`,
-      );
-    }
-    const initialBytes = options.initialBytes ?? 0;
-    assertSize(initialBytes, "initialBytes", maxBytes);
-    const initial = Math.max(initialBytes, firstPage * pageSize);
+    const { shape, metaBase, initial } = planSpace(options);
     const kind = options.backing ?? "shared";
-    const backing = makeBacking(kind, maxBytes, initial);
+    const backing = makeBacking(kind, shape.pages * shape.pageSize, initial);
     const fresh = typeof kind === "string"; // a new buffer is zero: no need to clear the metadata
-    const shape = { pageSize, pages, leaves, firstPage };
     writeHeader(new MemoryViews(backing).i32, metaBase >>> 2, shape, backing.byteLength, fresh);
     return new AddressSpace(backing, metaBase);
   }
@@ -348,21 +276,10 @@ export class AddressSpace implements Memory {
   }
 
   /** Maps `pages` pages aligned to `alignPages` pages from the tree (lock held); 0 when there is no room. */
-  #mapLocked(locked: Int32Array, pages: number, alignPages: number, label: number): Ptr {
-    let m = locked;
-    const want = pages + alignPages - 1;
-    let found = this.#tree.findFirst(m, want);
-    if (found < 0 && (m[this.#sharedCache] > 0 || (this.#local >= 0 && m[this.#local] > 0))) {
-      flushStack(m, this.#sharedCache, this.#log);
-      if (this.#local >= 0) flushStack(m, this.#local, this.#log);
-      found = this.#tree.findFirst(m, want);
-    }
-    if (found < 0) return 0;
-    const start = Math.ceil(found / alignPages) * alignPages;
-    if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
-    m = this.#metaView();
-    this.#dirtyEnds = dirtyEnds(m, this.#tags, start, pages);
-    this.#log.map(m, start, pages, label);
+  #mapLocked(m: Int32Array, pages: number, alignPages: number, label: number): Ptr {
+    const start = this.#runs.find(m, pages, alignPages, this.#local);
+    if (start < 0 || !this.#ensureLength((start + pages) * this.pageSize)) return 0;
+    this.#dirtyEnds = this.#runs.map(this.#metaView(), start, pages, label);
     return start * this.pageSize;
   }
 
@@ -396,7 +313,7 @@ export class AddressSpace implements Memory {
     markDirty(m, this.#tags, first, pages);
     const locked = this.#lock();
     try {
-      this.#log.unmap(locked, runStart, runPages, label, first, pages, DIRTY_TAG);
+      this.#runs.log.unmap(locked, runStart, runPages, label, first, pages, DIRTY_TAG);
     } finally {
       this.#unlock();
     }
@@ -441,7 +358,7 @@ export class AddressSpace implements Memory {
     try {
       const shared = this.#sharedCache;
       if (m[shared] < CACHE_SLOTS) pushPage(m, shared, this.#tags, page, CACHED_TAG);
-      else this.#log.unmap(m, page, 1, 0, page, 1, 0);
+      else this.#runs.log.unmap(m, page, 1, 0, page, 1, 0);
     } finally {
       this.#unlock();
     }
@@ -469,8 +386,7 @@ export class AddressSpace implements Memory {
   #releaseHandleCache(local: number, tag: number): void {
     const m = this.#lock();
     try {
-      repairStack(m, local, HANDLE_CACHE_SLOTS, this.#tags, tag);
-      flushStack(m, local, this.#log);
+      this.#runs.releaseHandleCache(m, local, tag);
     } finally {
       this.#unlock();
     }
@@ -557,8 +473,7 @@ export class AddressSpace implements Memory {
     if (deadHolder === this.holder || deadHolder <= 0) return false;
     const held = takeOver(m, this.#lockWord, deadHolder, this.holder);
     if (held) {
-      this.#log.replayIfActive(m);
-      repairStack(m, this.#sharedCache, CACHE_SLOTS, this.#tags, CACHED_TAG);
+      this.#runs.recoverLocked(m);
       this.#unlock();
     }
     for (let index = 0; index < HANDLE_CACHES; index++) {
@@ -577,18 +492,7 @@ export class AddressSpace implements Memory {
   stats(): AddressSpaceStats {
     const m = this.#lock();
     try {
-      const committed = this.#backing.byteLength;
-      const mapped = (m[this.#h + H_MAPPED] - cachedPages(m, this.#h)) * this.pageSize;
-      const reserved = this.#firstPage * this.pageSize;
-      return {
-        mappedBytes: mapped,
-        freeBytes:
-          Math.floor(Math.min(committed, this.maxBytes) / this.pageSize) * this.pageSize - reserved - mapped,
-        committedBytes: committed,
-        reservedBytes: reserved,
-        largestFreeRun: this.#tree.largestFree(m) * this.pageSize,
-        growths: m[this.#h + H_GROWTHS],
-      };
+      return this.#runs.stats(m, this.#backing.byteLength);
     } finally {
       this.#unlock();
     }
@@ -604,20 +508,7 @@ export class AddressSpace implements Memory {
   check(): string[] {
     const m = this.#lock();
     try {
-      return checkSpace(
-        {
-          tree: this.#tree,
-          h: this.#h,
-          tags: this.#tags,
-          pages: this.#pages,
-          firstPage: this.#firstPage,
-          pageSize: this.pageSize,
-          holder: this.holder,
-          byteLength: this.#backing.byteLength,
-          f64: this.#views.f64,
-        },
-        m,
-      );
+      return this.#runs.check(m, this.holder, this.#backing.byteLength, this.#views.f64);
     } finally {
       this.#unlock();
     }
@@ -652,32 +543,26 @@ export class AddressSpace implements Memory {
 
   /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
   #extend(first: number, oldPages: number, newPages: number, label: number): boolean {
-    let m = this.#lock();
-    const added = newPages - oldPages;
+    const m = this.#lock();
     try {
-      if (first + newPages > this.#pages || !this.#tree.isFree(m, first + oldPages, added)) return false;
+      if (!this.#runs.canExtend(m, first, oldPages, newPages)) return false;
       if (!this.#ensureLength((first + newPages) * this.pageSize)) return false;
-      m = this.#metaView();
-      this.#dirtyEnds = dirtyEnds(m, this.#tags, first + oldPages, added);
-      this.#log.extend(m, first, oldPages, newPages, label);
+      this.#dirtyEnds = this.#runs.extend(this.#metaView(), first, oldPages, newPages, label);
     } finally {
       this.#unlock();
     }
-    this.#zeroDirty(first + oldPages, added);
+    this.#zeroDirty(first + oldPages, newPages - oldPages);
     return true;
   }
 
+  /** @throws RangeError naming `ptr` unless every page of `[ptr, ptr + bytes)` is mapped. */
   #assertMapped(ptr: Ptr, bytes: number): void {
     const first = this.#pageOf(ptr);
     assertBytes(bytes, "bytes");
     const pages = Math.ceil(bytes / this.pageSize);
     const m = this.#lock();
     try {
-      if (
-        first + pages > this.#pages ||
-        !this.#tree.isUsed(m, first, pages) ||
-        anyCached(m, this.#tags, first, pages)
-      ) {
+      if (!this.#runs.isMapped(m, first, pages)) {
         throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
       }
     } finally {
@@ -689,7 +574,7 @@ export class AddressSpace implements Memory {
   #lock(): Int32Array {
     const m = this.#metaView();
     lock(m, this.#lockWord, this.holder, this.#sleep);
-    this.#log.replayIfActive(m);
+    this.#runs.log.replayIfActive(m);
     return m;
   }
 

@@ -4,7 +4,23 @@
  *
  * @module
  */
+import { assertAlign, assertSize, nextPowerOfTwo } from "@allocators/object-alloc";
+import type { Backing } from "./backing.js";
 import { PageTree, treeWords } from "./page-tree.js";
+
+/** Options of {@link AddressSpace.create}. */
+export interface AddressSpaceOptions {
+  /** The most bytes the buffer may ever hold (rounded down to the page size), metadata included; up to 2^32. */
+  maxBytes: number;
+  /** The bytes the buffer starts with (at least the metadata; rounded up to the page size). */
+  initialBytes?: number;
+  /** A power of two from 4096 (the default) to 2^30. */
+  pageSize?: number;
+  /** Where the memory comes from; `"shared"` by default. */
+  backing?: Backing;
+  /** Bytes at the start of the buffer the space must not touch (a wasm module's own data); 0 by default. */
+  base?: number;
+}
 
 /**
  * Layout of the metadata, at byte `metaBase` of the buffer (0, or the `base` given for a wasm memory rounded
@@ -109,4 +125,45 @@ export function readHeader(m: Int32Array, h: number, metaBase: number): SpaceSha
     leaves: m[h + H_LEAVES],
     firstPage: m[h + H_FIRST_PAGE],
   };
+}
+
+const DEFAULT_PAGE_SIZE = 4096;
+const MAX_PAGE_SIZE = 2 ** 30;
+const META_ALIGN = 64;
+
+/** Where a new space's metadata goes, its shape, and the bytes its buffer starts with. */
+export interface SpacePlan {
+  readonly shape: SpaceShape;
+  readonly metaBase: number;
+  readonly initial: number;
+}
+
+/**
+ * The plan of a space for `options`.
+ * @throws RangeError naming the option when `maxBytes`, `initialBytes`, `pageSize` or `base` is invalid or
+ * when `maxBytes` cannot hold the metadata and one page.
+ */
+export function planSpace(options: AddressSpaceOptions): SpacePlan {
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  assertAlign(pageSize, "pageSize");
+  if (pageSize < DEFAULT_PAGE_SIZE || pageSize > MAX_PAGE_SIZE) {
+    throw new RangeError(`pageSize must be a power of two from 4096 to ${MAX_PAGE_SIZE}; got ${pageSize}`);
+  }
+  assertSize(options.maxBytes, "maxBytes");
+  const pages = Math.floor(options.maxBytes / pageSize);
+  const maxBytes = pages * pageSize;
+  const base = options.base ?? 0;
+  assertSize(base, "base", maxBytes);
+  const metaBase = Math.ceil(base / META_ALIGN) * META_ALIGN;
+  const leaves = nextPowerOfTwo(pages);
+  const firstPage = Math.ceil((metaBase + 4 * metaWords(pages, leaves)) / pageSize);
+  if (firstPage >= pages) {
+    throw new RangeError(
+      `maxBytes must leave room for the metadata and one page: at least ${(firstPage + 1) * pageSize}; got ${options.maxBytes}`,
+    );
+  }
+  const initialBytes = options.initialBytes ?? 0;
+  assertSize(initialBytes, "initialBytes", maxBytes);
+  const initial = Math.max(initialBytes, firstPage * pageSize);
+  return { shape: { pageSize, pages, leaves, firstPage }, metaBase, initial };
 }

@@ -22,7 +22,7 @@
  *
  * Cached pages go back to the tree, one logged change each (redo-log.ts), when a map finds no room (the shared
  * cache and the mapping handle's own), on `detach` and on `recover` of its handle. So at most
- * {@link CACHE_SLOTS} pages, plus {@link HANDLE_CACHE_SLOTS} per other attached handle, are not coalesced.
+ * 32 pages, plus {@link HANDLE_CACHE_SLOTS} per other attached handle, are not coalesced.
  *
  * @module
  */
