@@ -16,33 +16,36 @@ import {
   MemoryViews,
   type Ptr,
 } from "@allocators/object-alloc";
-import { type BufferBacking, growToHold, makeBacking, sharedBacking, WasmBacking } from "./backing.js";
+import { type BufferBacking, makeBacking, SpaceGrowth, sharedBacking, WasmBacking } from "./backing.js";
 import {
   type AddressSpaceOptions,
   CACHE_SLOTS,
   H_CACHE_COUNT,
-  H_GROWTHS,
   H_HOLDERS,
   H_LENGTH16,
-  H_LOCK,
-  HANDLE_CACHES,
   planSpace,
   readHeader,
   writeHeader,
 } from "./header.js";
 import {
-  claimHandleCache,
   handleCacheSlots,
   handleCacheTag,
+  isOnePage,
   NO_HANDLE_CACHE,
-  ownerWord,
   popPage,
   pushPage,
   UNCLAIMED,
 } from "./page-cache.js";
-import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { type AddressSpaceStats, PageRuns } from "./page-runs.js";
-import { CACHED_TAG, COUNT_MASK, DIRTY_TAG, headTag, LABEL_SHIFT, MAX_LABEL, runAround } from "./run-tags.js";
+import {
+  assertLabel,
+  CACHED_TAG,
+  COUNT_MASK,
+  DIRTY_TAG,
+  headTag,
+  LABEL_SHIFT,
+  runAround,
+} from "./run-tags.js";
 import { markDirty, PageZeroer } from "./zeroing.js";
 
 export type { Backing } from "./backing.js";
@@ -71,11 +74,8 @@ export interface AddressSpaceDescriptor {
  * half-done change from the redo log (redo-log.ts) and releases the lock; it also returns the dead
  * handle's page cache, as {@link AddressSpace.detach} does for a live one.
  *
- * Zeroing (zeroing.ts: wasm `memory.fill`, `fill` or copies from a zero block, by backing): a one-page unmap
- * zeroes the page before it enters a page cache, so cached pages read zero. A longer unmap only tags its pages
- * dirty, and `map` zeroes the dirty pages of the run it hands out, after releasing the lock, so the cost falls
- * on whoever needs zeroed pages: `map(bytes, align, label, false)` (a malloc's large blocks) skips it. A fresh
- * page from growth reads zero and is never written by map.
+ * Zeroing (zeroing.ts): a one-page unmap zeroes the page; a longer one tags its pages dirty, and `map` zeroes
+ * the dirty pages of the run it hands out after releasing the lock, unless asked not to.
  *
  * @example
  * ```ts
@@ -100,16 +100,14 @@ export class AddressSpace implements Memory {
   readonly #backing: BufferBacking;
   readonly #views: MemoryViews;
   readonly #metaBase: number;
-  /** Word indices, in the views, of the header, its lock word, the shared page cache and the run tags. */
-  readonly #h: number;
-  readonly #lockWord: number;
+  /** Word indices, in the views, of the shared page cache and of the run tags. */
   readonly #sharedCache: number;
   readonly #tags: number;
   readonly #runs: PageRuns;
   readonly #pages: number;
   readonly #firstPage: number;
-  readonly #sleep: boolean;
   readonly #zeroer: PageZeroer;
+  readonly #growth: SpaceGrowth;
   /** log2(pageSize) and pageSize - 1: page arithmetic by shifts and masks. */
   readonly #pageShift: number;
   readonly #pageMask: number;
@@ -129,17 +127,15 @@ export class AddressSpace implements Memory {
     this.#meta = this.#views.i32;
     const shape = readHeader(this.#meta, h, metaBase);
     this.#metaBase = metaBase;
-    this.#h = h;
-    this.#lockWord = h + H_LOCK;
     this.#sharedCache = h + H_CACHE_COUNT;
     this.pageSize = shape.pageSize;
     this.#pages = shape.pages;
     this.maxBytes = this.#pages * this.pageSize;
     this.#firstPage = shape.firstPage;
-    this.#runs = new PageRuns(h, shape);
-    this.#tags = this.#runs.tags;
-    this.#sleep = canSleep(this.#meta, this.#lockWord);
     this.holder = Atomics.add(this.#meta, h + H_HOLDERS, 1) + 1;
+    this.#runs = new PageRuns(this.#meta, h, shape, this.holder);
+    this.#tags = this.#runs.tags;
+    this.#growth = new SpaceGrowth(backing, this.#views, h, this.pageSize, this.maxBytes);
     this.#zeroer = new PageZeroer(this.#views, backing instanceof WasmBacking ? backing.memory : undefined);
     this.#pageShift = Math.log2(this.pageSize);
     this.#pageMask = this.pageSize - 1;
@@ -215,7 +211,7 @@ export class AddressSpace implements Memory {
    * @throws RangeError naming `bytes` (not an integer from 1 to 2^32), `align` or `label`.
    */
   map(bytes: number, align = this.pageSize, label = 0, zero = true): Ptr {
-    if (this.#isOnePage(bytes, align, label)) return this.#mapPage(label, zero);
+    if (isOnePage(bytes, align, label, this.pageSize)) return this.#mapPage(label, zero);
     assertBytes(bytes, "bytes");
     assertAlign(align);
     assertLabel(label);
@@ -231,24 +227,6 @@ export class AddressSpace implements Memory {
     }
     if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, pages);
     return ptr;
-  }
-
-  /**
-   * Whether `map(bytes, align, label)` is a valid request for one page without extra alignment: the checks of
-   * the fast path, in integer arithmetic (`x >>> 0 === x` holds for the integers from 0 to 2^32 - 1 only).
-   */
-  #isOnePage(bytes: number, align: number, label: number): boolean {
-    const size = this.pageSize;
-    return (
-      bytes >>> 0 === bytes &&
-      bytes !== 0 &&
-      bytes <= size &&
-      align >>> 0 === align &&
-      align !== 0 &&
-      (align & (align - 1)) === 0 &&
-      align <= size &&
-      (label & MAX_LABEL) === label
-    );
   }
 
   /**
@@ -278,7 +256,7 @@ export class AddressSpace implements Memory {
   /** Maps `pages` pages aligned to `alignPages` pages from the tree (lock held); 0 when there is no room. */
   #mapLocked(m: Int32Array, pages: number, alignPages: number, label: number): Ptr {
     const start = this.#runs.find(m, pages, alignPages, this.#local);
-    if (start < 0 || !this.#ensureLength((start + pages) * this.pageSize)) return 0;
+    if (start < 0 || !this.#growth.ensure((start + pages) * this.pageSize)) return 0;
     this.#dirtyEnds = this.#runs.map(this.#metaView(), start, pages, label);
     return start * this.pageSize;
   }
@@ -366,8 +344,8 @@ export class AddressSpace implements Memory {
 
   /** Claims a free handle cache (one `compareExchange` on its owner word), or notes that none is free. */
   #claimHandleCache(): void {
-    const index = this.#localSlots > 0 ? claimHandleCache(this.#metaView(), this.#h, this.holder) : -1;
-    this.#local = index < 0 ? NO_HANDLE_CACHE : ownerWord(this.#h, index) + 1;
+    const index = this.#localSlots > 0 ? this.#runs.claimHandleCache(this.#metaView()) : -1;
+    this.#local = index < 0 ? NO_HANDLE_CACHE : this.#runs.handleCacheAt(index);
     if (index >= 0) this.#localTag = handleCacheTag(index);
   }
 
@@ -379,20 +357,7 @@ export class AddressSpace implements Memory {
   detach(): void {
     const local = this.#local;
     this.#local = UNCLAIMED;
-    if (local >= 0) this.#releaseHandleCache(local, this.#localTag);
-  }
-
-  /** Flushes the handle cache whose stack is at word `local` into the tree, then frees its slot. */
-  #releaseHandleCache(local: number, tag: number): void {
-    const m = this.#lock();
-    try {
-      this.#runs.releaseHandleCache(m, local, tag);
-    } finally {
-      this.#unlock();
-    }
-    // Last: a handle claiming the slot finds it empty. If this worker dies before, the slot keeps its owner
-    // id, and recover(owner) releases it.
-    Atomics.store(m, local - 1, 0);
+    if (local >= 0) this.#runs.releaseHandleCache(this.#metaView(), local, this.#localTag);
   }
 
   /**
@@ -471,21 +436,14 @@ export class AddressSpace implements Memory {
   recover(deadHolder: number): boolean {
     const m = this.#metaView();
     if (deadHolder === this.holder || deadHolder <= 0) return false;
-    const held = takeOver(m, this.#lockWord, deadHolder, this.holder);
-    if (held) {
-      this.#runs.recoverLocked(m);
-      this.#unlock();
-    }
-    for (let index = 0; index < HANDLE_CACHES; index++) {
-      const owner = ownerWord(this.#h, index);
-      if (Atomics.load(m, owner) === deadHolder) this.#releaseHandleCache(owner + 1, handleCacheTag(index));
-    }
+    const held = this.#runs.recoverLock(m, deadHolder);
+    this.#runs.releaseHandleCachesOf(m, deadHolder);
     return held;
   }
 
   /** The id of the worker handle holding the lock now, or 0. */
   lockHolder(): number {
-    return holderOf(this.#metaView(), this.#lockWord);
+    return this.#runs.lockHolder(this.#metaView());
   }
 
   /** A consistent snapshot of the space's sizes. */
@@ -508,7 +466,7 @@ export class AddressSpace implements Memory {
   check(): string[] {
     const m = this.#lock();
     try {
-      return this.#runs.check(m, this.holder, this.#backing.byteLength, this.#views.f64);
+      return this.#runs.check(m, this.#backing.byteLength, this.#views.f64);
     } finally {
       this.#unlock();
     }
@@ -546,7 +504,7 @@ export class AddressSpace implements Memory {
     const m = this.#lock();
     try {
       if (!this.#runs.canExtend(m, first, oldPages, newPages)) return false;
-      if (!this.#ensureLength((first + newPages) * this.pageSize)) return false;
+      if (!this.#growth.ensure((first + newPages) * this.pageSize)) return false;
       this.#dirtyEnds = this.#runs.extend(this.#metaView(), first, oldPages, newPages, label);
     } finally {
       this.#unlock();
@@ -570,16 +528,15 @@ export class AddressSpace implements Memory {
     }
   }
 
-  /** Takes the lock and finishes a change a previous holder left half-done (it threw while applying it). */
+  /** Takes the lock (see {@link PageRuns.lock}); returns the metadata view. */
   #lock(): Int32Array {
     const m = this.#metaView();
-    lock(m, this.#lockWord, this.holder, this.#sleep);
-    this.#runs.log.replayIfActive(m);
+    this.#runs.lock(m);
     return m;
   }
 
   #unlock(): void {
-    unlock(this.#metaView(), this.#lockWord);
+    this.#runs.unlock(this.#metaView());
   }
 
   /**
@@ -591,28 +548,9 @@ export class AddressSpace implements Memory {
     if (this.#backing.detaches) this.#meta = this.#views.i32;
     return this.#meta;
   }
-
-  /** Grows the buffer (lock held) to hold `bytes`, publishing its new length; false when it cannot. */
-  #ensureLength(bytes: number): boolean {
-    // The published length first: unlike the buffer's byteLength, reading it costs no engine call.
-    if (bytes <= this.#metaView()[this.#h + H_LENGTH16] * 16) return true;
-    if (bytes > this.#backing.byteLength) {
-      if (!growToHold(this.#backing, bytes, this.pageSize, this.maxBytes)) return false;
-      this.#metaView()[this.#h + H_GROWTHS]++;
-    }
-    // Published before map returns any page of the new length (views that see it cover those pages).
-    Atomics.store(this.#metaView(), this.#h + H_LENGTH16, Math.floor(this.#backing.byteLength / 16));
-    return true;
-  }
 }
 
 function assertBytes(value: number, name: string): void {
   assertSize(value, name, MAX_SIZE);
   if (value === 0) throw new RangeError(`${name} must be an integer from 1 to ${MAX_SIZE}; got 0`);
-}
-
-function assertLabel(label: number): void {
-  if (!(Number.isInteger(label) && label >= 0 && label <= MAX_LABEL)) {
-    throw new RangeError(`label must be an integer from 0 to ${MAX_LABEL}; got ${label}`);
-  }
 }

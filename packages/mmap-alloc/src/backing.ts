@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type BufferSource, MAX_SIZE } from "@allocators/object-alloc";
+import { type BufferSource, MAX_SIZE, type Memory } from "@allocators/object-alloc";
+import { H_GROWTHS, H_LENGTH16 } from "./header.js";
 
 /**
  * Where an address space's memory comes from: `"shared"` a new growable SharedArrayBuffer (the default),
@@ -176,19 +177,43 @@ function grownTo(backing: BufferBacking, maxBytes: number, initial: number): Buf
 const GROWTH_FACTOR = 1 + 1 / 32;
 
 /**
- * Grows `backing` to hold `bytes` (more than it holds), by at least {@link GROWTH_FACTOR}, in units of
- * `pageSize` or the backing's granule, never past `maxBytes` rounded up to that unit; false when it cannot.
+ * The growth of one space's buffer (lock held): by what a mapping needs and at least {@link GROWTH_FACTOR}, in
+ * units of the page size or the backing's granule, never past `maxBytes` rounded up to that unit. It publishes
+ * the length it grew the buffer to in the header (LENGTH16, header.ts) before the space hands out any of the
+ * new pages, and counts growths there (GROWTHS).
  */
-export function growToHold(
-  backing: BufferBacking,
-  bytes: number,
-  pageSize: number,
-  maxBytes: number,
-): boolean {
-  const length = backing.byteLength;
-  const unit = Math.max(pageSize, backing.granule);
-  const cap = Math.min(backing.limit, Math.ceil(maxBytes / unit) * unit);
-  const needed = Math.ceil(bytes / unit) * unit;
-  const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / unit) * unit);
-  return backing.grow(Math.max(needed, step)) || backing.grow(needed);
+export class SpaceGrowth {
+  readonly lengthWord: number;
+  readonly growthsWord: number;
+
+  /** @param h the word index of the space's header in `views` */
+  constructor(
+    readonly backing: BufferBacking,
+    readonly views: Memory,
+    h: number,
+    readonly pageSize: number,
+    readonly maxBytes: number,
+  ) {
+    this.lengthWord = h + H_LENGTH16;
+    this.growthsWord = h + H_GROWTHS;
+  }
+
+  /** Makes the buffer hold `bytes`; false when it cannot. */
+  ensure(bytes: number): boolean {
+    // The published length first: unlike the buffer's byteLength, reading it costs no engine call.
+    if (bytes <= this.views.i32[this.lengthWord] * 16) return true;
+    const backing = this.backing;
+    if (bytes > backing.byteLength) {
+      const length = backing.byteLength;
+      const unit = Math.max(this.pageSize, backing.granule);
+      const cap = Math.min(backing.limit, Math.ceil(this.maxBytes / unit) * unit);
+      const needed = Math.ceil(bytes / unit) * unit;
+      const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / unit) * unit);
+      if (!backing.grow(Math.max(needed, step)) && !backing.grow(needed)) return false;
+      this.views.i32[this.growthsWord]++;
+    }
+    // Published before map returns any page of the new length (views that see it cover those pages).
+    Atomics.store(this.views.i32, this.lengthWord, Math.floor(backing.byteLength / 16));
+    return true;
+  }
 }

@@ -27,7 +27,6 @@
  * @module
  */
 import {
-  CACHE_SLOTS,
   H_CACHE_COUNT,
   HANDLE_CACHE_SLOTS,
   HANDLE_CACHE_WORDS,
@@ -36,7 +35,7 @@ import {
   HEADER_WORDS,
 } from "./header.js";
 import type { RedoLog } from "./redo-log.js";
-import { CACHED_TAG, COUNT_MASK } from "./run-tags.js";
+import { CACHED_TAG, COUNT_MASK, MAX_LABEL } from "./run-tags.js";
 
 /** A handle's cache word before its first one-page unmap, and when every slot was taken. */
 export const UNCLAIMED = -1;
@@ -102,6 +101,24 @@ export function handleCacheTag(index: number): number {
 /** Whether a run tag marks a cached page (in the shared cache or a handle cache). */
 export function isCachedTag(tag: number): boolean {
   return tag < -COUNT_MASK;
+}
+
+/**
+ * Whether `map(bytes, align, label)` is a valid request for one page of `pageSize` without extra alignment,
+ * which the page caches serve: the checks of the fast path, in integer arithmetic (`x >>> 0 === x` holds for
+ * the integers from 0 to 2^32 - 1 only).
+ */
+export function isOnePage(bytes: number, align: number, label: number, pageSize: number): boolean {
+  return (
+    bytes >>> 0 === bytes &&
+    bytes !== 0 &&
+    bytes <= pageSize &&
+    align >>> 0 === align &&
+    align !== 0 &&
+    (align & (align - 1)) === 0 &&
+    align <= pageSize &&
+    (label & MAX_LABEL) === label
+  );
 }
 
 /** Takes the newest page of the stack at `at` (not empty) and tags it `head`; returns the page. */

@@ -1,8 +1,9 @@
 /**
- * The runs of pages of one space, under its lock: finding room for a run (returning the page caches to the
- * tree when there is none), mapping, extending and auditing runs, and counting pages. Each change goes through
- * the redo log (redo-log.ts); the page tree (page-tree.ts) knows which pages are used, the run tags
- * (run-tags.ts) where runs begin and end. Every method takes the metadata view of a caller holding the lock.
+ * The runs of pages of one space and the lock that guards them: taking and recovering the lock, finding room
+ * for a run (returning the page caches to the tree when there is none), mapping, extending and auditing runs,
+ * giving handle caches back, and counting pages. Each change goes through the redo log (redo-log.ts); the page
+ * tree (page-tree.ts) knows which pages are used, the run tags (run-tags.ts) where runs begin and end. Every
+ * method takes the caller's metadata view; all but the lock's own take it with the lock held.
  *
  * @module
  */
@@ -11,13 +12,24 @@ import {
   CACHE_SLOTS,
   H_CACHE_COUNT,
   H_GROWTHS,
+  H_LOCK,
   H_MAPPED,
   HANDLE_CACHE_SLOTS,
+  HANDLE_CACHES,
   type SpaceShape,
   TREE_BASE,
   tagBase,
 } from "./header.js";
-import { anyCached, cachedPages, flushStack, repairStack } from "./page-cache.js";
+import {
+  anyCached,
+  cachedPages,
+  claimHandleCache,
+  flushStack,
+  handleCacheTag,
+  ownerWord,
+  repairStack,
+} from "./page-cache.js";
+import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { PageTree } from "./page-tree.js";
 import { RedoLog } from "./redo-log.js";
 import { CACHED_TAG } from "./run-tags.js";
@@ -39,7 +51,7 @@ export interface AddressSpaceStats {
   growths: number;
 }
 
-/** The page state of one space, whose header is at word `h` of the views, as one handle sees it. */
+/** The page state of one space, whose header is at word `h` of the views, as the handle `holder` sees it. */
 export class PageRuns {
   /** The redo log every change goes through. */
   readonly log: RedoLog;
@@ -47,13 +59,81 @@ export class PageRuns {
   readonly #h: number;
   readonly #tags: number;
   readonly #shape: SpaceShape;
+  readonly #holder: number;
+  readonly #lockWord: number;
+  readonly #sleep: boolean;
 
-  constructor(h: number, shape: SpaceShape) {
+  constructor(m: Int32Array, h: number, shape: SpaceShape, holder: number) {
     this.#h = h;
     this.#shape = shape;
+    this.#holder = holder;
+    this.#lockWord = h + H_LOCK;
+    this.#sleep = canSleep(m, this.#lockWord);
     this.#tree = new PageTree(h + TREE_BASE, shape.leaves);
     this.#tags = h + tagBase(shape.leaves);
     this.log = new RedoLog(h, this.#tree, this.#tags);
+  }
+
+  /** Takes the lock and finishes a change a previous holder left half-done (it threw while applying it). */
+  lock(m: Int32Array): void {
+    lock(m, this.#lockWord, this.#holder, this.#sleep);
+    this.log.replayIfActive(m);
+  }
+
+  unlock(m: Int32Array): void {
+    unlock(m, this.#lockWord);
+  }
+
+  /** The id of the handle holding the lock now, or 0. */
+  lockHolder(m: Int32Array): number {
+    return holderOf(m, this.#lockWord);
+  }
+
+  /**
+   * Takes the lock over from `deadHolder` if it still holds it, finishes its change, repairs the shared cache
+   * (only a lock holder changes it) and releases the lock; false when `deadHolder` did not hold it.
+   */
+  recoverLock(m: Int32Array, deadHolder: number): boolean {
+    if (!takeOver(m, this.#lockWord, deadHolder, this.#holder)) return false;
+    this.log.replayIfActive(m);
+    repairStack(m, this.#h + H_CACHE_COUNT, CACHE_SLOTS, this.#tags, CACHED_TAG);
+    this.unlock(m);
+    return true;
+  }
+
+  /** Claims a free handle cache for this handle: its index, or -1 when every one is taken. */
+  claimHandleCache(m: Int32Array): number {
+    return claimHandleCache(m, this.#h, this.#holder);
+  }
+
+  /** The word of the stack of handle cache `index`. */
+  handleCacheAt(index: number): number {
+    return ownerWord(this.#h, index) + 1;
+  }
+
+  /**
+   * Returns the pages of the handle cache whose stack is at `at` (tagged `tag`) to the tree, repairing a push
+   * or pop its owner left half-done, then frees its slot (lock free: it takes the lock).
+   */
+  releaseHandleCache(m: Int32Array, at: number, tag: number): void {
+    this.lock(m);
+    try {
+      repairStack(m, at, HANDLE_CACHE_SLOTS, this.#tags, tag);
+      flushStack(m, at, this.log);
+    } finally {
+      this.unlock(m);
+    }
+    // Last: a handle claiming the slot finds it empty. If this worker dies before, the slot keeps its owner
+    // id, and recover(owner) releases it.
+    Atomics.store(m, at - 1, 0);
+  }
+
+  /** Releases every handle cache `deadHolder` owns (lock free). */
+  releaseHandleCachesOf(m: Int32Array, deadHolder: number): void {
+    for (let index = 0; index < HANDLE_CACHES; index++) {
+      const at = this.handleCacheAt(index);
+      if (Atomics.load(m, at - 1) === deadHolder) this.releaseHandleCache(m, at, handleCacheTag(index));
+    }
   }
 
   /** The word index, in the views, of the run tag of page 0. */
@@ -111,18 +191,6 @@ export class PageRuns {
     );
   }
 
-  /** Repairs the handle cache whose stack is at `at` (pages tagged `tag`) and returns its pages to the tree. */
-  releaseHandleCache(m: Int32Array, at: number, tag: number): void {
-    repairStack(m, at, HANDLE_CACHE_SLOTS, this.#tags, tag);
-    flushStack(m, at, this.log);
-  }
-
-  /** After taking the lock over from a dead holder: finishes its change and repairs the shared cache. */
-  recoverLocked(m: Int32Array): void {
-    this.log.replayIfActive(m);
-    repairStack(m, this.#h + H_CACHE_COUNT, CACHE_SLOTS, this.#tags, CACHED_TAG);
-  }
-
   /** The space's sizes, over a buffer of `committed` bytes now. */
   stats(m: Int32Array, committed: number): AddressSpaceStats {
     const { pageSize, pages, firstPage } = this.#shape;
@@ -138,10 +206,10 @@ export class PageRuns {
     };
   }
 
-  /** The problems {@link checkSpace} finds, for the handle `holder` over `byteLength` bytes seen as `f64`. */
-  check(m: Int32Array, holder: number, byteLength: number, f64: Float64Array): string[] {
+  /** The problems {@link checkSpace} finds, over `byteLength` bytes seen as `f64`. */
+  check(m: Int32Array, byteLength: number, f64: Float64Array): string[] {
     const { pageSize, pages, firstPage } = this.#shape;
     const shape = { tree: this.#tree, h: this.#h, tags: this.#tags, pages, firstPage, pageSize };
-    return checkSpace({ ...shape, holder, byteLength, f64 }, m);
+    return checkSpace({ ...shape, holder: this.#holder, byteLength, f64 }, m);
   }
 }

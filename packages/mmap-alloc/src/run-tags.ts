@@ -50,3 +50,10 @@ export function runAround(m: Int32Array, tags: number, pages: number, first: num
   }
   return -1;
 }
+
+/** @throws RangeError naming `label` unless it is an integer from 0 to {@link MAX_LABEL}. */
+export function assertLabel(label: number): void {
+  if (!(Number.isInteger(label) && label >= 0 && label <= MAX_LABEL)) {
+    throw new RangeError(`label must be an integer from 0 to ${MAX_LABEL}; got ${label}`);
+  }
+}
