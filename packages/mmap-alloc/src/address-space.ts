@@ -37,16 +37,8 @@ import {
   UNCLAIMED,
 } from "./page-cache.js";
 import { type AddressSpaceStats, PageRuns } from "./page-runs.js";
-import {
-  assertLabel,
-  CACHED_TAG,
-  COUNT_MASK,
-  DIRTY_TAG,
-  headTag,
-  LABEL_SHIFT,
-  runAround,
-} from "./run-tags.js";
-import { markDirty, PageZeroer } from "./zeroing.js";
+import { assertLabel, CACHED_TAG, COUNT_MASK, headTag, LABEL_SHIFT } from "./run-tags.js";
+import { PageZeroer } from "./zeroing.js";
 
 export type { Backing } from "./backing.js";
 export type { AddressSpaceOptions } from "./header.js";
@@ -278,22 +270,10 @@ export class AddressSpace implements Memory {
     const first = this.#pageOf(ptr);
     assertBytes(bytes, "bytes");
     const pages = Math.ceil(bytes / this.pageSize);
-    const m = this.#metaView();
-    const runStart = runAround(m, this.#tags, this.#pages, first, pages);
-    if (runStart < 0) {
+    if (!this.#runs.unmap(this.#metaView(), first, pages)) {
       throw new RangeError(
         `ptr ${ptr} and bytes ${pages * this.pageSize} are not the head or tail of a mapped run (not mapped, already unmapped, or spanning runs)`,
       );
-    }
-    const head = m[this.#tags + runStart];
-    const runPages = head & COUNT_MASK;
-    const label = head >>> LABEL_SHIFT;
-    markDirty(m, this.#tags, first, pages);
-    const locked = this.#lock();
-    try {
-      this.#runs.log.unmap(locked, runStart, runPages, label, first, pages, DIRTY_TAG);
-    } finally {
-      this.#unlock();
     }
   }
 
@@ -448,12 +428,7 @@ export class AddressSpace implements Memory {
 
   /** A consistent snapshot of the space's sizes. */
   stats(): AddressSpaceStats {
-    const m = this.#lock();
-    try {
-      return this.#runs.stats(m, this.#backing.byteLength);
-    } finally {
-      this.#unlock();
-    }
+    return this.#runs.stats(this.#metaView(), this.#backing);
   }
 
   /**
@@ -464,12 +439,7 @@ export class AddressSpace implements Memory {
    * @returns the problems found; empty when the space is sound.
    */
   check(): string[] {
-    const m = this.#lock();
-    try {
-      return this.#runs.check(m, this.#backing.byteLength, this.#views.f64);
-    } finally {
-      this.#unlock();
-    }
+    return this.#runs.check(this.#metaView(), this.#backing, this.#views);
   }
 
   /** The page of `ptr`, validated: page-aligned and among the pages that can be mapped. */
@@ -517,14 +487,8 @@ export class AddressSpace implements Memory {
   #assertMapped(ptr: Ptr, bytes: number): void {
     const first = this.#pageOf(ptr);
     assertBytes(bytes, "bytes");
-    const pages = Math.ceil(bytes / this.pageSize);
-    const m = this.#lock();
-    try {
-      if (!this.#runs.isMapped(m, first, pages)) {
-        throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
-      }
-    } finally {
-      this.#unlock();
+    if (!this.#runs.isMapped(this.#metaView(), first, Math.ceil(bytes / this.pageSize))) {
+      throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
     }
   }
 

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import type { Memory } from "@allocators/object-alloc";
+import type { BufferBacking } from "./backing.js";
 import { checkSpace } from "./check.js";
 import {
   CACHE_SLOTS,
@@ -32,8 +34,8 @@ import {
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { PageTree } from "./page-tree.js";
 import { RedoLog } from "./redo-log.js";
-import { CACHED_TAG } from "./run-tags.js";
-import { dirtyEnds } from "./zeroing.js";
+import { CACHED_TAG, COUNT_MASK, DIRTY_TAG, LABEL_SHIFT, runAround } from "./run-tags.js";
+import { dirtyEnds, markDirty } from "./zeroing.js";
 
 /** A snapshot of an address space, taken under its lock. */
 export interface AddressSpaceStats {
@@ -182,17 +184,50 @@ export class PageRuns {
     return ends;
   }
 
-  /** Whether every page of `[first, first + pages)` is mapped (used in the tree, and in no page cache). */
-  isMapped(m: Int32Array, first: number, pages: number): boolean {
-    return (
-      first + pages <= this.#shape.pages &&
-      this.#tree.isUsed(m, first, pages) &&
-      !anyCached(m, this.#tags, first, pages)
-    );
+  /**
+   * Unmaps `[first, first + count)` of the caller's run that it heads or ends, tagging its pages dirty (it takes
+   * the lock); false, with nothing changed, when the range is no mapped run's head or tail.
+   */
+  unmap(m: Int32Array, first: number, count: number): boolean {
+    const tags = this.#tags;
+    const runStart = runAround(m, tags, this.#shape.pages, first, count);
+    if (runStart < 0) return false;
+    const head = m[tags + runStart];
+    markDirty(m, tags, first, count);
+    this.lock(m);
+    try {
+      this.log.unmap(m, runStart, head & COUNT_MASK, head >>> LABEL_SHIFT, first, count, DIRTY_TAG);
+    } finally {
+      this.unlock(m);
+    }
+    return true;
   }
 
-  /** The space's sizes, over a buffer of `committed` bytes now. */
-  stats(m: Int32Array, committed: number): AddressSpaceStats {
+  /** Whether every page of `[first, first + pages)` is mapped: used in the tree, in no page cache (it takes the lock). */
+  isMapped(m: Int32Array, first: number, pages: number): boolean {
+    this.lock(m);
+    try {
+      return (
+        first + pages <= this.#shape.pages &&
+        this.#tree.isUsed(m, first, pages) &&
+        !anyCached(m, this.#tags, first, pages)
+      );
+    } finally {
+      this.unlock(m);
+    }
+  }
+
+  /** The space's sizes, over the buffer of `backing` (it takes the lock). */
+  stats(m: Int32Array, backing: BufferBacking): AddressSpaceStats {
+    this.lock(m);
+    try {
+      return this.#stats(m, backing.byteLength);
+    } finally {
+      this.unlock(m);
+    }
+  }
+
+  #stats(m: Int32Array, committed: number): AddressSpaceStats {
     const { pageSize, pages, firstPage } = this.#shape;
     const mapped = (m[this.#h + H_MAPPED] - cachedPages(m, this.#h)) * pageSize;
     const reserved = firstPage * pageSize;
@@ -206,10 +241,18 @@ export class PageRuns {
     };
   }
 
-  /** The problems {@link checkSpace} finds, over `byteLength` bytes seen as `f64`. */
-  check(m: Int32Array, byteLength: number, f64: Float64Array): string[] {
-    const { pageSize, pages, firstPage } = this.#shape;
-    const shape = { tree: this.#tree, h: this.#h, tags: this.#tags, pages, firstPage, pageSize };
-    return checkSpace({ ...shape, holder: this.#holder, byteLength, f64 }, m);
+  /** The problems {@link checkSpace} finds in the space over `backing`, seen through `views` (it takes the lock). */
+  check(m: Int32Array, backing: BufferBacking, views: Memory): string[] {
+    this.lock(m);
+    try {
+      const { pageSize, pages, firstPage } = this.#shape;
+      const space = { tree: this.#tree, h: this.#h, tags: this.#tags, pages, firstPage, pageSize };
+      return checkSpace(
+        { ...space, holder: this.#holder, byteLength: backing.byteLength, f64: views.f64 },
+        m,
+      );
+    } finally {
+      this.unlock(m);
+    }
   }
 }
