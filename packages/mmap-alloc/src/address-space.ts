@@ -16,7 +16,14 @@ import {
   MemoryViews,
   type Ptr,
 } from "@allocators/object-alloc";
-import { type BufferBacking, makeBacking, SpaceGrowth, sharedBacking, WasmBacking } from "./backing.js";
+import {
+  type AddressSpaceDescriptor,
+  type BufferBacking,
+  makeBacking,
+  SpaceGrowth,
+  sharedBacking,
+  WasmBacking,
+} from "./backing.js";
 import {
   type AddressSpaceOptions,
   CACHE_SLOTS,
@@ -40,18 +47,9 @@ import { type AddressSpaceStats, PageRuns } from "./page-runs.js";
 import { assertLabel, CACHED_TAG, COUNT_MASK, headTag, LABEL_SHIFT } from "./run-tags.js";
 import { PageZeroer } from "./zeroing.js";
 
-export type { Backing } from "./backing.js";
+export type { AddressSpaceDescriptor, Backing } from "./backing.js";
 export type { AddressSpaceOptions } from "./header.js";
 export type { AddressSpaceStats } from "./page-runs.js";
-
-/** What {@link AddressSpace.share} returns: structured-clonable, for {@link AddressSpace.attach} in any worker. */
-export interface AddressSpaceDescriptor {
-  readonly kind: "mmap-alloc";
-  /** The shared buffer or shared `WebAssembly.Memory`. */
-  readonly memory: SharedArrayBuffer | WebAssembly.Memory;
-  /** Byte offset of the space's metadata in the buffer. */
-  readonly metaBase: number;
-}
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -105,7 +103,7 @@ export class AddressSpace implements Memory {
   readonly #pageMask: number;
   /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; its tag; its size. */
   #local = UNCLAIMED;
-  /** Set by #mapLocked under the lock: bit 0 if the new run's first page was dirty, bit 1 its last page. */
+  /** Set by #mapRun under the lock: bit 0 if the new run's first page was dirty, bit 1 its last page. */
   #dirtyEnds = 0;
   #localTag = 0;
   readonly #localSlots: number;
@@ -210,15 +208,7 @@ export class AddressSpace implements Memory {
     const pages = Math.ceil(bytes / this.pageSize);
     const alignPages = align > this.pageSize ? align / this.pageSize : 1;
     if (pages + alignPages - 1 > this.#pages) return 0;
-    const m = this.#lock();
-    let ptr: Ptr;
-    try {
-      ptr = this.#mapLocked(m, pages, alignPages, label);
-    } finally {
-      this.#unlock();
-    }
-    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, pages);
-    return ptr;
+    return this.#mapRun(pages, alignPages, label, zero);
   }
 
   /**
@@ -232,24 +222,28 @@ export class AddressSpace implements Memory {
       const m = this.#metaView();
       if (m[local] > 0) return popPage(m, local, this.#tags, head) * this.pageSize;
     }
+    return this.#mapRun(1, 1, label, zero);
+  }
+
+  /**
+   * Maps `pages` pages aligned to `alignPages` pages under the lock: one page from the shared cache, else a
+   * run from the tree; then zeroes its dirty pages, after the lock, when asked to. 0 when there is no room.
+   */
+  #mapRun(pages: number, alignPages: number, label: number, zero: boolean): Ptr {
     const m = this.#lock();
-    let ptr: Ptr;
+    let start: number;
     try {
       const shared = this.#sharedCache;
-      if (m[shared] > 0) return popPage(m, shared, this.#tags, head) * this.pageSize;
-      ptr = this.#mapLocked(m, 1, 1, label);
+      if (pages === 1 && alignPages === 1 && m[shared] > 0) {
+        return popPage(m, shared, this.#tags, headTag(1, label)) * this.pageSize;
+      }
+      start = this.#runs.find(m, pages, alignPages, this.#local);
+      if (start < 0 || !this.#growth.ensure((start + pages) * this.pageSize)) return 0;
+      this.#dirtyEnds = this.#runs.map(this.#metaView(), start, pages, label);
     } finally {
       this.#unlock();
     }
-    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, 1);
-    return ptr;
-  }
-
-  /** Maps `pages` pages aligned to `alignPages` pages from the tree (lock held); 0 when there is no room. */
-  #mapLocked(m: Int32Array, pages: number, alignPages: number, label: number): Ptr {
-    const start = this.#runs.find(m, pages, alignPages, this.#local);
-    if (start < 0 || !this.#growth.ensure((start + pages) * this.pageSize)) return 0;
-    this.#dirtyEnds = this.#runs.map(this.#metaView(), start, pages, label);
+    if (zero) this.#zeroDirty(start, pages);
     return start * this.pageSize;
   }
 
@@ -463,7 +457,7 @@ export class AddressSpace implements Memory {
 
   /**
    * Zeroes the dirty pages of the run `[start, start + pages)` that this thread has just mapped (lock released:
-   * the run is its own), with {@link AddressSpace.#dirtyEnds} as #mapLocked left it.
+   * the run is its own), with {@link AddressSpace.#dirtyEnds} as #mapRun left it.
    */
   #zeroDirty(start: number, pages: number): void {
     this.#zeroer.zeroDirty(this.#metaView(), this.#tags, start, pages, this.#dirtyEnds, this.pageSize);

@@ -141,6 +141,15 @@ export function makeBacking(backing: Backing, maxBytes: number, initial: number)
   );
 }
 
+/** What {@link AddressSpace.share} returns: structured-clonable, for {@link AddressSpace.attach} in any worker. */
+export interface AddressSpaceDescriptor {
+  readonly kind: "mmap-alloc";
+  /** The shared buffer or shared `WebAssembly.Memory`. */
+  readonly memory: SharedArrayBuffer | WebAssembly.Memory;
+  /** Byte offset of the space's metadata in the buffer. */
+  readonly metaBase: number;
+}
+
 /** The backing of a shared memory another worker sent (an address space's descriptor). */
 export function sharedBacking(memory: SharedArrayBuffer | WebAssembly.Memory): BufferBacking {
   return memory instanceof SharedArrayBuffer ? new SharedBacking(memory) : wasmBacking(memory);
