@@ -1,9 +1,8 @@
 /**
  * AddressSpace: the "operating system" of the suite. It owns one growable buffer and hands out zeroed runs of
- * pages to every worker attached to it, as mmap/munmap/mremap do. This file is the public API; it composes the
- * layers below it, each in a file of its own: the header (header.ts), the backing and its growth (backing.ts),
- * the lock (page-lock.ts), the redo log every change goes through (redo-log.ts), the page tree (page-tree.ts),
- * the run tags (run-tags.ts), the one-page caches (page-cache.ts) and zeroing (zeroing.ts).
+ * pages to every worker attached to it, as mmap/munmap/mremap do. This file is the public API and the one-page
+ * fast paths; below it: the header (header.ts), the backing and its growth (backing.ts), the page state and its
+ * lock (page-runs.ts), the one-page caches (page-cache.ts) and zeroing (zeroing.ts).
  *
  * @module
  */
@@ -26,7 +25,6 @@ import {
 } from "./backing.js";
 import {
   type AddressSpaceOptions,
-  CACHE_SLOTS,
   H_CACHE_COUNT,
   H_HOLDERS,
   H_LENGTH16,
@@ -44,12 +42,8 @@ import {
   UNCLAIMED,
 } from "./page-cache.js";
 import { type AddressSpaceStats, PageRuns } from "./page-runs.js";
-import { assertLabel, CACHED_TAG, COUNT_MASK, headTag, LABEL_SHIFT } from "./run-tags.js";
+import { assertLabel, COUNT_MASK, headTag, LABEL_SHIFT } from "./run-tags.js";
 import { PageZeroer } from "./zeroing.js";
-
-export type { AddressSpaceDescriptor, Backing } from "./backing.js";
-export type { AddressSpaceOptions } from "./header.js";
-export type { AddressSpaceStats } from "./page-runs.js";
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -243,7 +237,8 @@ export class AddressSpace implements Memory {
     } finally {
       this.#unlock();
     }
-    if (zero) this.#zeroDirty(start, pages);
+    if (zero)
+      this.#zeroer.zeroDirty(this.#metaView(), this.#tags, start, pages, this.#dirtyEnds, this.pageSize);
     return start * this.pageSize;
   }
 
@@ -306,14 +301,7 @@ export class AddressSpace implements Memory {
         return;
       }
     }
-    const m = this.#lock();
-    try {
-      const shared = this.#sharedCache;
-      if (m[shared] < CACHE_SLOTS) pushPage(m, shared, this.#tags, page, CACHED_TAG);
-      else this.#runs.log.unmap(m, page, 1, 0, page, 1, 0);
-    } finally {
-      this.#unlock();
-    }
+    this.#runs.unmapPage(this.#metaView(), page);
   }
 
   /** Claims a free handle cache (one `compareExchange` on its owner word), or notes that none is free. */
@@ -455,14 +443,6 @@ export class AddressSpace implements Memory {
     return this.#metaView()[this.#tags + page];
   }
 
-  /**
-   * Zeroes the dirty pages of the run `[start, start + pages)` that this thread has just mapped (lock released:
-   * the run is its own), with {@link AddressSpace.#dirtyEnds} as #mapRun left it.
-   */
-  #zeroDirty(start: number, pages: number): void {
-    this.#zeroer.zeroDirty(this.#metaView(), this.#tags, start, pages, this.#dirtyEnds, this.pageSize);
-  }
-
   /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
   #extend(first: number, oldPages: number, newPages: number, label: number): boolean {
     const m = this.#lock();
@@ -473,7 +453,15 @@ export class AddressSpace implements Memory {
     } finally {
       this.#unlock();
     }
-    this.#zeroDirty(first + oldPages, newPages - oldPages);
+    const added = newPages - oldPages;
+    this.#zeroer.zeroDirty(
+      this.#metaView(),
+      this.#tags,
+      first + oldPages,
+      added,
+      this.#dirtyEnds,
+      this.pageSize,
+    );
     return true;
   }
 

@@ -5,12 +5,9 @@
  *
  * @packageDocumentation
  */
-export {
-  AddressSpace,
-  type AddressSpaceDescriptor,
-  type AddressSpaceOptions,
-  type AddressSpaceStats,
-  type Backing,
-} from "./address-space.js";
+export { AddressSpace } from "./address-space.js";
+export type { AddressSpaceDescriptor, Backing } from "./backing.js";
+export type { AddressSpaceOptions } from "./header.js";
 export { MapAlloc, type MapAllocOptions } from "./map-alloc.js";
+export type { AddressSpaceStats } from "./page-runs.js";
 export { RunCache } from "./run-cache.js";

@@ -29,6 +29,7 @@ import {
   flushStack,
   handleCacheTag,
   ownerWord,
+  pushPage,
   repairStack,
 } from "./page-cache.js";
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
@@ -201,6 +202,21 @@ export class PageRuns {
       this.unlock(m);
     }
     return true;
+  }
+
+  /**
+   * Unmaps the caller's zeroed one-page run `page` into the shared page cache while it has room, else into the
+   * tree (it takes the lock).
+   */
+  unmapPage(m: Int32Array, page: number): void {
+    this.lock(m);
+    try {
+      const shared = this.#h + H_CACHE_COUNT;
+      if (m[shared] < CACHE_SLOTS) pushPage(m, shared, this.#tags, page, CACHED_TAG);
+      else this.log.unmap(m, page, 1, 0, page, 1, 0);
+    } finally {
+      this.unlock(m);
+    }
   }
 
   /** Whether every page of `[first, first + pages)` is mapped: used in the tree, in no page cache (it takes the lock). */
