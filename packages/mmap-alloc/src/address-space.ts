@@ -25,7 +25,6 @@ import {
 } from "./backing.js";
 import {
   type AddressSpaceOptions,
-  H_CACHE_COUNT,
   H_HOLDERS,
   H_LENGTH16,
   planSpace,
@@ -84,21 +83,17 @@ export class AddressSpace implements Memory {
   readonly #backing: BufferBacking;
   readonly #views: MemoryViews;
   readonly #metaBase: number;
-  /** Word indices, in the views, of the shared page cache and of the run tags. */
-  readonly #sharedCache: number;
+  /** The word index, in the views, of the run tag of page 0. */
   readonly #tags: number;
   readonly #runs: PageRuns;
   readonly #pages: number;
   readonly #firstPage: number;
   readonly #zeroer: PageZeroer;
-  readonly #growth: SpaceGrowth;
   /** log2(pageSize) and pageSize - 1: page arithmetic by shifts and masks. */
   readonly #pageShift: number;
   readonly #pageMask: number;
   /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; its tag; its size. */
   #local = UNCLAIMED;
-  /** Set by #mapRun under the lock: bit 0 if the new run's first page was dirty, bit 1 its last page. */
-  #dirtyEnds = 0;
   #localTag = 0;
   readonly #localSlots: number;
   /** The views' Int32Array as last handed out: it covers the metadata for good unless the buffer detaches. */
@@ -111,15 +106,14 @@ export class AddressSpace implements Memory {
     this.#meta = this.#views.i32;
     const shape = readHeader(this.#meta, h, metaBase);
     this.#metaBase = metaBase;
-    this.#sharedCache = h + H_CACHE_COUNT;
     this.pageSize = shape.pageSize;
     this.#pages = shape.pages;
     this.maxBytes = this.#pages * this.pageSize;
     this.#firstPage = shape.firstPage;
     this.holder = Atomics.add(this.#meta, h + H_HOLDERS, 1) + 1;
-    this.#runs = new PageRuns(this.#meta, h, shape, this.holder);
+    const growth = new SpaceGrowth(backing, this.#views, h, this.pageSize, this.maxBytes);
+    this.#runs = new PageRuns(this.#meta, h, shape, this.holder, growth);
     this.#tags = this.#runs.tags;
-    this.#growth = new SpaceGrowth(backing, this.#views, h, this.pageSize, this.maxBytes);
     this.#zeroer = new PageZeroer(this.#views, backing instanceof WasmBacking ? backing.memory : undefined);
     this.#pageShift = Math.log2(this.pageSize);
     this.#pageMask = this.pageSize - 1;
@@ -224,21 +218,11 @@ export class AddressSpace implements Memory {
    * run from the tree; then zeroes its dirty pages, after the lock, when asked to. 0 when there is no room.
    */
   #mapRun(pages: number, alignPages: number, label: number, zero: boolean): Ptr {
-    const m = this.#lock();
-    let start: number;
-    try {
-      const shared = this.#sharedCache;
-      if (pages === 1 && alignPages === 1 && m[shared] > 0) {
-        return popPage(m, shared, this.#tags, headTag(1, label)) * this.pageSize;
-      }
-      start = this.#runs.find(m, pages, alignPages, this.#local);
-      if (start < 0 || !this.#growth.ensure((start + pages) * this.pageSize)) return 0;
-      this.#dirtyEnds = this.#runs.map(this.#metaView(), start, pages, label);
-    } finally {
-      this.#unlock();
-    }
-    if (zero)
-      this.#zeroer.zeroDirty(this.#metaView(), this.#tags, start, pages, this.#dirtyEnds, this.pageSize);
+    const start = this.#runs.mapRun(this.#metaView(), pages, alignPages, label, this.#local);
+    if (start < 0) return 0;
+    const ends = this.#runs.dirtyEnds;
+    if (zero && ends >= 0)
+      this.#zeroer.zeroDirty(this.#metaView(), this.#tags, start, pages, ends, this.pageSize);
     return start * this.pageSize;
   }
 
@@ -443,25 +427,12 @@ export class AddressSpace implements Memory {
     return this.#metaView()[this.#tags + page];
   }
 
-  /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
+  /** Grows the run at `first` in place when the pages after it are free, zeroing them; false otherwise. */
   #extend(first: number, oldPages: number, newPages: number, label: number): boolean {
-    const m = this.#lock();
-    try {
-      if (!this.#runs.canExtend(m, first, oldPages, newPages)) return false;
-      if (!this.#growth.ensure((first + newPages) * this.pageSize)) return false;
-      this.#dirtyEnds = this.#runs.extend(this.#metaView(), first, oldPages, newPages, label);
-    } finally {
-      this.#unlock();
-    }
+    if (!this.#runs.extendRun(this.#metaView(), first, oldPages, newPages, label)) return false;
     const added = newPages - oldPages;
-    this.#zeroer.zeroDirty(
-      this.#metaView(),
-      this.#tags,
-      first + oldPages,
-      added,
-      this.#dirtyEnds,
-      this.pageSize,
-    );
+    const ends = this.#runs.dirtyEnds;
+    this.#zeroer.zeroDirty(this.#metaView(), this.#tags, first + oldPages, added, ends, this.pageSize);
     return true;
   }
 
@@ -472,17 +443,6 @@ export class AddressSpace implements Memory {
     if (!this.#runs.isMapped(this.#metaView(), first, Math.ceil(bytes / this.pageSize))) {
       throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
     }
-  }
-
-  /** Takes the lock (see {@link PageRuns.lock}); returns the metadata view. */
-  #lock(): Int32Array {
-    const m = this.#metaView();
-    this.#runs.lock(m);
-    return m;
-  }
-
-  #unlock(): void {
-    this.#runs.unlock(this.#metaView());
   }
 
   /**

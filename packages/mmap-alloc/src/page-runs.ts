@@ -8,7 +8,7 @@
  * @module
  */
 import type { Memory } from "@allocators/object-alloc";
-import type { BufferBacking } from "./backing.js";
+import type { BufferBacking, SpaceGrowth } from "./backing.js";
 import { checkSpace } from "./check.js";
 import {
   CACHE_SLOTS,
@@ -29,13 +29,14 @@ import {
   flushStack,
   handleCacheTag,
   ownerWord,
+  popPage,
   pushPage,
   repairStack,
 } from "./page-cache.js";
 import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
 import { PageTree } from "./page-tree.js";
 import { RedoLog } from "./redo-log.js";
-import { CACHED_TAG, COUNT_MASK, DIRTY_TAG, LABEL_SHIFT, runAround } from "./run-tags.js";
+import { CACHED_TAG, COUNT_MASK, DIRTY_TAG, headTag, LABEL_SHIFT, runAround } from "./run-tags.js";
 import { dirtyEnds, markDirty } from "./zeroing.js";
 
 /** A snapshot of an address space, taken under its lock. */
@@ -65,9 +66,16 @@ export class PageRuns {
   readonly #holder: number;
   readonly #lockWord: number;
   readonly #sleep: boolean;
+  readonly #growth: SpaceGrowth;
+  /**
+   * Set under the lock by {@link PageRuns.mapRun} and {@link PageRuns.extendRun}: bit 0 if the first new page
+   * was dirty, bit 1 its last (their tags now hold the run's); -1 for a page from the shared cache (zero).
+   */
+  dirtyEnds = 0;
 
-  constructor(m: Int32Array, h: number, shape: SpaceShape, holder: number) {
+  constructor(m: Int32Array, h: number, shape: SpaceShape, holder: number, growth: SpaceGrowth) {
     this.#h = h;
+    this.#growth = growth;
     this.#shape = shape;
     this.#holder = holder;
     this.#lockWord = h + H_LOCK;
@@ -145,11 +153,58 @@ export class PageRuns {
   }
 
   /**
+   * Maps `pages` pages aligned to `alignPages` pages (it takes the lock): one page from the shared page cache,
+   * else the leftmost free run that fits, growing the buffer when the run reaches past it. Sets
+   * {@link PageRuns.dirtyEnds} for the zeroing after the lock.
+   * @returns the run's first page; -1 when there is no room.
+   */
+  mapRun(m: Int32Array, pages: number, alignPages: number, label: number, local: number): number {
+    this.lock(m);
+    let view = m;
+    try {
+      const shared = this.#h + H_CACHE_COUNT;
+      if (pages === 1 && alignPages === 1 && m[shared] > 0) {
+        this.dirtyEnds = -1;
+        return popPage(m, shared, this.#tags, headTag(1, label));
+      }
+      const start = this.#find(m, pages, alignPages, local);
+      if (start < 0 || !this.#growth.ensure((start + pages) * this.#shape.pageSize)) return -1;
+      view = this.#growth.views.i32; // after growth: a detached buffer's view would read nothing
+      this.dirtyEnds = dirtyEnds(view, this.#tags, start, pages);
+      this.log.map(view, start, pages, label);
+      return start;
+    } finally {
+      this.unlock(view);
+    }
+  }
+
+  /**
+   * Grows the caller's run of `oldPages` at `first` to `newPages` in place when the pages after it are free
+   * (it takes the lock); sets {@link PageRuns.dirtyEnds} for the added pages. False when they are not free.
+   */
+  extendRun(m: Int32Array, first: number, oldPages: number, newPages: number, label: number): boolean {
+    const added = newPages - oldPages;
+    this.lock(m);
+    let view = m;
+    try {
+      if (first + newPages > this.#shape.pages || !this.#tree.isFree(m, first + oldPages, added))
+        return false;
+      if (!this.#growth.ensure((first + newPages) * this.#shape.pageSize)) return false;
+      view = this.#growth.views.i32;
+      this.dirtyEnds = dirtyEnds(view, this.#tags, first + oldPages, added);
+      this.log.extend(view, first, oldPages, newPages, label);
+      return true;
+    } finally {
+      this.unlock(view);
+    }
+  }
+
+  /**
    * The first page of the leftmost free run of `pages` pages aligned to `alignPages`; when there is none, the
    * shared page cache and the handle cache at word `local` (if not negative) go back to the tree first. -1
    * when there is still no room.
    */
-  find(m: Int32Array, pages: number, alignPages: number, local: number): number {
+  #find(m: Int32Array, pages: number, alignPages: number, local: number): number {
     const want = pages + alignPages - 1;
     let found = this.#tree.findFirst(m, want);
     const shared = this.#h + H_CACHE_COUNT;
@@ -159,30 +214,6 @@ export class PageRuns {
       found = this.#tree.findFirst(m, want);
     }
     return found < 0 ? -1 : Math.ceil(found / alignPages) * alignPages;
-  }
-
-  /**
-   * Maps the free pages `[start, start + pages)` as a run labelled `label`.
-   * @returns whether its first (bit 0) and last (bit 1) page were dirty, for the zeroing after the lock.
-   */
-  map(m: Int32Array, start: number, pages: number, label: number): number {
-    const ends = dirtyEnds(m, this.#tags, start, pages);
-    this.log.map(m, start, pages, label);
-    return ends;
-  }
-
-  /** Whether the run of `oldPages` at `first` can grow to `newPages` in place: the pages after it are free. */
-  canExtend(m: Int32Array, first: number, oldPages: number, newPages: number): boolean {
-    return (
-      first + newPages <= this.#shape.pages && this.#tree.isFree(m, first + oldPages, newPages - oldPages)
-    );
-  }
-
-  /** Grows the run of `oldPages` at `first` to `newPages` in place; returns the dirty ends as {@link map}. */
-  extend(m: Int32Array, first: number, oldPages: number, newPages: number, label: number): number {
-    const ends = dirtyEnds(m, this.#tags, first + oldPages, newPages - oldPages);
-    this.log.extend(m, first, oldPages, newPages, label);
-    return ends;
   }
 
   /**
