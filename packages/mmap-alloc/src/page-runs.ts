@@ -3,7 +3,8 @@
  * for a run (returning the page caches to the tree when there is none), mapping, extending and auditing runs,
  * giving handle caches back, and counting pages. Each change goes through the redo log (redo-log.ts); the page
  * tree (page-tree.ts) knows which pages are used, the run tags (run-tags.ts) where runs begin and end. Every
- * method takes the caller's metadata view; all but the lock's own take it with the lock held.
+ * method takes the caller's view of the metadata (the space's Int32Array) and, where it reads or changes the
+ * page state, takes the lock itself: callers never hold it.
  *
  * @module
  */
@@ -86,12 +87,12 @@ export class PageRuns {
   }
 
   /** Takes the lock and finishes a change a previous holder left half-done (it threw while applying it). */
-  lock(m: Int32Array): void {
+  #lock(m: Int32Array): void {
     lock(m, this.#lockWord, this.#holder, this.#sleep);
     this.log.replayIfActive(m);
   }
 
-  unlock(m: Int32Array): void {
+  #unlock(m: Int32Array): void {
     unlock(m, this.#lockWord);
   }
 
@@ -108,7 +109,7 @@ export class PageRuns {
     if (!takeOver(m, this.#lockWord, deadHolder, this.#holder)) return false;
     this.log.replayIfActive(m);
     repairStack(m, this.#h + H_CACHE_COUNT, CACHE_SLOTS, this.#tags, CACHED_TAG);
-    this.unlock(m);
+    this.#unlock(m);
     return true;
   }
 
@@ -124,22 +125,22 @@ export class PageRuns {
 
   /**
    * Returns the pages of the handle cache whose stack is at `at` (tagged `tag`) to the tree, repairing a push
-   * or pop its owner left half-done, then frees its slot (lock free: it takes the lock).
+   * or pop its owner left half-done, then frees its slot.
    */
   releaseHandleCache(m: Int32Array, at: number, tag: number): void {
-    this.lock(m);
+    this.#lock(m);
     try {
       repairStack(m, at, HANDLE_CACHE_SLOTS, this.#tags, tag);
       flushStack(m, at, this.log);
     } finally {
-      this.unlock(m);
+      this.#unlock(m);
     }
     // Last: a handle claiming the slot finds it empty. If this worker dies before, the slot keeps its owner
     // id, and recover(owner) releases it.
     Atomics.store(m, at - 1, 0);
   }
 
-  /** Releases every handle cache `deadHolder` owns (lock free). */
+  /** Releases every handle cache `deadHolder` owns. */
   releaseHandleCachesOf(m: Int32Array, deadHolder: number): void {
     for (let index = 0; index < HANDLE_CACHES; index++) {
       const at = this.handleCacheAt(index);
@@ -153,13 +154,13 @@ export class PageRuns {
   }
 
   /**
-   * Maps `pages` pages aligned to `alignPages` pages (it takes the lock): one page from the shared page cache,
+   * Maps `pages` pages aligned to `alignPages` pages: one page from the shared page cache,
    * else the leftmost free run that fits, growing the buffer when the run reaches past it. Sets
    * {@link PageRuns.dirtyEnds} for the zeroing after the lock.
    * @returns the run's first page; -1 when there is no room.
    */
   mapRun(m: Int32Array, pages: number, alignPages: number, label: number, local: number): number {
-    this.lock(m);
+    this.#lock(m);
     let view = m;
     try {
       const shared = this.#h + H_CACHE_COUNT;
@@ -174,17 +175,17 @@ export class PageRuns {
       this.log.map(view, start, pages, label);
       return start;
     } finally {
-      this.unlock(view);
+      this.#unlock(view);
     }
   }
 
   /**
-   * Grows the caller's run of `oldPages` at `first` to `newPages` in place when the pages after it are free
-   * (it takes the lock); sets {@link PageRuns.dirtyEnds} for the added pages. False when they are not free.
+   * Grows the caller's run of `oldPages` at `first` to `newPages` in place when the pages after it are free,
+   * and sets {@link PageRuns.dirtyEnds} for the added pages; false when they are not free.
    */
   extendRun(m: Int32Array, first: number, oldPages: number, newPages: number, label: number): boolean {
     const added = newPages - oldPages;
-    this.lock(m);
+    this.#lock(m);
     let view = m;
     try {
       if (first + newPages > this.#shape.pages || !this.#tree.isFree(m, first + oldPages, added))
@@ -195,7 +196,7 @@ export class PageRuns {
       this.log.extend(view, first, oldPages, newPages, label);
       return true;
     } finally {
-      this.unlock(view);
+      this.#unlock(view);
     }
   }
 
@@ -226,33 +227,33 @@ export class PageRuns {
     if (runStart < 0) return false;
     const head = m[tags + runStart];
     markDirty(m, tags, first, count);
-    this.lock(m);
+    this.#lock(m);
     try {
       this.log.unmap(m, runStart, head & COUNT_MASK, head >>> LABEL_SHIFT, first, count, DIRTY_TAG);
     } finally {
-      this.unlock(m);
+      this.#unlock(m);
     }
     return true;
   }
 
   /**
    * Unmaps the caller's zeroed one-page run `page` into the shared page cache while it has room, else into the
-   * tree (it takes the lock).
+   * tree.
    */
   unmapPage(m: Int32Array, page: number): void {
-    this.lock(m);
+    this.#lock(m);
     try {
       const shared = this.#h + H_CACHE_COUNT;
       if (m[shared] < CACHE_SLOTS) pushPage(m, shared, this.#tags, page, CACHED_TAG);
       else this.log.unmap(m, page, 1, 0, page, 1, 0);
     } finally {
-      this.unlock(m);
+      this.#unlock(m);
     }
   }
 
-  /** Whether every page of `[first, first + pages)` is mapped: used in the tree, in no page cache (it takes the lock). */
+  /** Whether every page of `[first, first + pages)` is mapped: used in the tree, in no page cache. */
   isMapped(m: Int32Array, first: number, pages: number): boolean {
-    this.lock(m);
+    this.#lock(m);
     try {
       return (
         first + pages <= this.#shape.pages &&
@@ -260,17 +261,17 @@ export class PageRuns {
         !anyCached(m, this.#tags, first, pages)
       );
     } finally {
-      this.unlock(m);
+      this.#unlock(m);
     }
   }
 
-  /** The space's sizes, over the buffer of `backing` (it takes the lock). */
+  /** The space's sizes, over the buffer of `backing`. */
   stats(m: Int32Array, backing: BufferBacking): AddressSpaceStats {
-    this.lock(m);
+    this.#lock(m);
     try {
       return this.#stats(m, backing.byteLength);
     } finally {
-      this.unlock(m);
+      this.#unlock(m);
     }
   }
 
@@ -288,9 +289,9 @@ export class PageRuns {
     };
   }
 
-  /** The problems {@link checkSpace} finds in the space over `backing`, seen through `views` (it takes the lock). */
+  /** The problems {@link checkSpace} finds in the space over `backing`, seen through `views`. */
   check(m: Int32Array, backing: BufferBacking, views: Memory): string[] {
-    this.lock(m);
+    this.#lock(m);
     try {
       const { pageSize, pages, firstPage } = this.#shape;
       const space = { tree: this.#tree, h: this.#h, tags: this.#tags, pages, firstPage, pageSize };
@@ -299,7 +300,7 @@ export class PageRuns {
         m,
       );
     } finally {
-      this.unlock(m);
+      this.#unlock(m);
     }
   }
 }
