@@ -24,15 +24,15 @@
  * goes to the large cache or is unmapped. A free of a freed block finds the freed state, or, once unmapped
  * (the space zeroes unmapped pages), no header at all.
  *
- * The large cache: {@link LARGE_CACHE_SLOTS} slots in the root keep freed mappings of up to
- * {@link LARGE_CACHE_MAX_BYTES} for reuse by a request they fit without wasting half of it. Mapping and
- * unmapping take the address space's lock and zero every page, so a block that is freed and allocated again
- * (a queue that grows and shrinks, a table rebuilt) would otherwise pay both each time. A slot changes only by
- * CAS or exchange; a worker killed after taking a block out of a slot loses that one block.
+ * The large cache: mmap-alloc's {@link RunCache} over {@link LARGE_CACHE_SLOTS} slots in the root keeps freed
+ * blocks whose mappings are at most {@link LARGE_CACHE_MAX_BYTES}, for reuse by a request they fit without
+ * wasting half of their usable bytes. Mapping and unmapping take the address space's lock and zero every page,
+ * so a block that is freed and allocated again (a queue that grows and shrinks, a table rebuilt) would
+ * otherwise pay both each time. A slot holds the block's pointer; the header says what the block is.
  *
  * @module
  */
-import type { AddressSpace } from "@allocators/mmap-alloc";
+import { type AddressSpace, RunCache } from "@allocators/mmap-alloc";
 import { SEGMENT_BYTES } from "./size-classes.js";
 
 /** 'BSLG' */
@@ -53,6 +53,8 @@ const PTR = 5;
 const ALIGN_LOG = 6;
 const LIVE = 1;
 const FREED = 2;
+
+const CACHE = new RunCache(LARGE_CACHE_SLOTS);
 
 /**
  * Maps a block of `size` bytes aligned to `align` (a power of two) for the allocator `owner`, or returns 0
@@ -126,14 +128,11 @@ export function largeAlign(i32: Int32Array, header: number): number {
  */
 export function takeCachedLarge(space: AddressSpace, slots0: number, size: number, align: number): number {
   const i32 = space.i32;
-  for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-    const ptr = Atomics.load(i32, slots0 + slot) >>> 0;
-    if (ptr === 0 || !fits(i32, ptr, size, align)) continue;
-    if (Atomics.compareExchange(i32, slots0 + slot, ptr | 0, 0) !== (ptr | 0)) continue;
-    // The header was read before the CAS: the slot may have been emptied and refilled with another block at
-    // the same address since. Now that the block is ours, read it again.
-    if (!fits(i32, ptr, size, align)) {
-      unmapLarge(space, headerOf(ptr));
+  for (;;) {
+    const ptr = CACHE.take(i32, slots0, size, align, 2 * size - 1);
+    if (ptr === 0) return 0;
+    if (ptr < 0) {
+      unmapLarge(space, headerOf(-ptr)); // changed in the cache while it was being taken: no longer fits
       continue;
     }
     const h = headerOf(ptr) >>> 2;
@@ -141,12 +140,6 @@ export function takeCachedLarge(space: AddressSpace, slots0: number, size: numbe
     Atomics.store(i32, h + STATE, LIVE);
     return ptr;
   }
-  return 0;
-}
-
-function fits(i32: Int32Array, ptr: number, size: number, align: number): boolean {
-  const usable = largeUsable(i32, headerOf(ptr), ptr);
-  return ptr % align === 0 && usable >= size && usable < 2 * size;
 }
 
 /**
@@ -157,20 +150,11 @@ function fits(i32: Int32Array, ptr: number, size: number, align: number): boolea
  */
 export function cacheOrUnmapLarge(space: AddressSpace, slots0: number, victims: number, ptr: number): void {
   const i32 = space.i32;
-  if (largeMappedBytes(i32, headerOf(ptr)) > LARGE_CACHE_MAX_BYTES) {
-    unmapLarge(space, headerOf(ptr));
+  const header = headerOf(ptr);
+  if (largeMappedBytes(i32, header) > LARGE_CACHE_MAX_BYTES) {
+    unmapLarge(space, header);
     return;
   }
-  for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-    if (
-      Atomics.load(i32, slots0 + slot) === 0 &&
-      Atomics.compareExchange(i32, slots0 + slot, 0, ptr | 0) === 0
-    ) {
-      return;
-    }
-  }
-  // One exchange: the evicted block leaves the cache and becomes ours alone, so exactly one worker unmaps it.
-  const slot = Atomics.add(i32, victims, 1) & (LARGE_CACHE_SLOTS - 1);
-  const evicted = Atomics.exchange(i32, slots0 + slot, ptr | 0) >>> 0;
+  const evicted = CACHE.offer(i32, slots0, ptr, largeUsable(i32, header, ptr), victims);
   if (evicted !== 0) unmapLarge(space, headerOf(evicted));
 }

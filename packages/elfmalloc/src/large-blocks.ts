@@ -7,17 +7,16 @@
  *   [2g] = base | KIND_LARGE     [2g + 1] = n        (every granule of the block; KIND_CACHED while parked)
  * ```
  *
- * Freed blocks of at most {@link LARGE_CACHE_MAX} are parked in the root's 8-slot cache and reused for
- * requests of half their size or more: reusing a parked block costs no call into the address space's lock.
- * The page map marks a parked block KIND_CACHED before its slot publishes it (one compare-exchange from 0),
- * so a second free of it is rejected; a taker empties the slot with one compare-exchange, then re-reads the
- * block's length, since the slot may have been emptied and refilled in between. Blocks are mapped without
- * zeroing (`calloc` zeroes what it hands out), so the pages of runs the address space freed earlier cost
- * nothing to reuse.
+ * Freed blocks of at most {@link LARGE_CACHE_MAX} are parked in mmap-alloc's {@link RunCache}, over the root's
+ * 8 slots, and reused for requests of half their size or more: reusing a parked block costs no call into the
+ * address space's lock. The page map marks a parked block KIND_CACHED before its slot publishes it, so a
+ * second free of it is rejected; the root counts the granules parked, which bounds the cache. Blocks are
+ * mapped without zeroing (`calloc` zeroes what it hands out), so the pages of runs the address space freed
+ * earlier cost nothing to reuse.
  *
  * @module
  */
-import type { AddressSpace } from "@allocators/mmap-alloc";
+import { type AddressSpace, RunCache } from "@allocators/mmap-alloc";
 import { alignUp, NULL, type Ptr } from "@allocators/object-alloc";
 import {
   LARGE_CACHE_SLOTS,
@@ -33,6 +32,7 @@ const LARGE_CACHE_MAX = 16 << 20;
 /** The cache may always hold this many granules (8 MiB), whatever the live large bytes: a program that frees
  * and allocates again one buffer of up to 8 MiB keeps hitting it. */
 const CACHE_FLOOR_GRANULES = (8 << 20) / GRANULE;
+const CACHE = new RunCache(LARGE_CACHE_SLOTS);
 
 /** The large blocks of one heap, seen from one handle. Views come from the address space at each call. */
 export class LargeBlocks {
@@ -77,9 +77,7 @@ export class LargeBlocks {
     if (bytes <= LARGE_CACHE_MAX && this.#roomInCache(i32, granules)) {
       setEntries(this.#space.u32, this.#map, ptr, bytes, KIND_CACHED);
       Atomics.add(i32, this.#r + R_CACHED_GRANULES, granules);
-      for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-        if (Atomics.compareExchange(i32, this.#r + R_LARGE_CACHE + slot, 0, ptr) === 0) return;
-      }
+      if (CACHE.offer(i32, this.#r + R_LARGE_CACHE, ptr, bytes) === 0) return;
       Atomics.sub(i32, this.#r + R_CACHED_GRANULES, granules);
     }
     clearEntries(this.#space.u32, this.#map, ptr, bytes);
@@ -123,7 +121,7 @@ export class LargeBlocks {
     const i32 = this.#space.i32;
     let any = false;
     for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-      const base = Atomics.exchange(i32, this.#r + R_LARGE_CACHE + slot, 0);
+      const base = CACHE.empty(i32, this.#r + R_LARGE_CACHE, slot);
       if (base === 0) continue;
       Atomics.sub(i32, this.#r + R_CACHED_GRANULES, this.#cachedLength(base));
       this.#unmapCached(base);
@@ -138,20 +136,14 @@ export class LargeBlocks {
    */
   #takeCached(bytes: number): Ptr {
     const i32 = this.#space.i32;
-    for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-      const base = Atomics.load(i32, this.#r + R_LARGE_CACHE + slot);
-      if (base === 0 || !this.#fits(base, bytes)) continue;
-      if (Atomics.compareExchange(i32, this.#r + R_LARGE_CACHE + slot, base, 0) !== base) continue;
+    for (;;) {
+      const taken = CACHE.take(i32, this.#r + R_LARGE_CACHE, bytes);
+      if (taken === 0) return NULL;
+      const base = Math.abs(taken);
       Atomics.sub(i32, this.#r + R_CACHED_GRANULES, this.#cachedLength(base));
-      if (this.#fits(base, bytes)) return base;
-      this.#unmapCached(base);
+      if (taken > 0) return base;
+      this.#unmapCached(base); // changed in the cache while it was being taken: no longer fits
     }
-    return NULL;
-  }
-
-  #fits(base: Ptr, bytes: number): boolean {
-    const length = this.#cachedLength(base) * GRANULE;
-    return length >= bytes && length <= 2 * bytes;
   }
 
   /** The length in granules of the parked block at `base` (0 if it is not one). */

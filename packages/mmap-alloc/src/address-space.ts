@@ -1,6 +1,8 @@
 /**
  * AddressSpace: the "operating system" of the suite. It owns one growable buffer and hands out zeroed runs of
- * pages to every worker attached to it, as mmap/munmap/mremap do.
+ * pages to every worker attached to it, as mmap/munmap/mremap do. This file is the public API and the one-page
+ * fast paths; below it: the header (header.ts), the backing and its growth (backing.ts), the page state and its
+ * lock (page-runs.ts), the one-page caches (page-cache.ts) and zeroing (zeroing.ts).
  *
  * @module
  */
@@ -13,112 +15,34 @@ import {
   MemoryViews,
   type Ptr,
 } from "@allocators/object-alloc";
-import { type BufferBacking, LocalBacking, SharedBacking, WASM_PAGE, WasmBacking } from "./backing.js";
-import { checkSpace } from "./check.js";
 import {
-  CACHE_SLOTS,
-  CACHED_TAG,
-  COUNT_MASK,
-  DIRTY_TAG,
-  H_CACHE_COUNT,
-  H_FIRST_PAGE,
-  H_GROWTHS,
+  type AddressSpaceDescriptor,
+  type BufferBacking,
+  makeBacking,
+  SpaceGrowth,
+  sharedBacking,
+  WasmBacking,
+} from "./backing.js";
+import {
+  type AddressSpaceOptions,
   H_HOLDERS,
-  H_LEAVES,
   H_LENGTH16,
-  H_LOCK,
-  H_MAGIC,
-  H_MAPPED,
-  H_PAGE_SIZE,
-  H_PAGES,
-  H_VERSION,
-  HANDLE_CACHE_SLOTS,
-  HANDLE_CACHE_WORDS,
-  HANDLE_CACHES,
-  HANDLE_CACHES_BASE,
-  HEADER_WORDS,
-  LABEL_SHIFT,
-  LOG_ACTIVE,
-  LOG_CACHE_AT,
-  LOG_CACHE_COUNT,
-  LOG_COUNT,
-  LOG_MAPPED,
-  LOG_START,
-  LOG_TAG_SLOTS,
-  LOG_TAGS,
-  LOG_USED,
-  MAGIC,
-  MAX_LABEL,
-  metaWords,
-  nextPowerOfTwo,
-  TREE_BASE,
-  tagBase,
-  VERSION,
+  planSpace,
+  readHeader,
+  writeHeader,
 } from "./header.js";
-import { handleCacheTag, isCachedTag, popPage, pushPage, repairStack } from "./page-cache.js";
-import { canSleep, holderOf, lock, takeOver, unlock } from "./page-lock.js";
-import { PageTree } from "./page-tree.js";
+import {
+  handleCacheSlots,
+  handleCacheTag,
+  isOnePage,
+  NO_HANDLE_CACHE,
+  popPage,
+  pushPage,
+  UNCLAIMED,
+} from "./page-cache.js";
+import { type AddressSpaceStats, PageRuns } from "./page-runs.js";
+import { assertLabel, COUNT_MASK, headTag, LABEL_SHIFT } from "./run-tags.js";
 import { PageZeroer } from "./zeroing.js";
-
-/**
- * Where an address space's memory comes from: `"shared"` a new growable SharedArrayBuffer (the default),
- * `"local"` a new resizable ArrayBuffer (one worker only), `"wasm"` a new shared `WebAssembly.Memory`, or an
- * existing `WebAssembly.Memory` or SharedArrayBuffer.
- */
-export type Backing = "shared" | "local" | "wasm" | WebAssembly.Memory | SharedArrayBuffer;
-
-/** Options of {@link AddressSpace.create}. */
-export interface AddressSpaceOptions {
-  /** The most bytes the buffer may ever hold (rounded down to the page size), metadata included; up to 2^32. */
-  maxBytes: number;
-  /** The bytes the buffer starts with (at least the metadata; rounded up to the page size). */
-  initialBytes?: number;
-  /** A power of two from 4096 (the default) to 2^30. */
-  pageSize?: number;
-  /** Where the memory comes from; `"shared"` by default. */
-  backing?: Backing;
-  /** Bytes at the start of the buffer the space must not touch (a wasm module's own data); 0 by default. */
-  base?: number;
-}
-
-/** What {@link AddressSpace.share} returns: structured-clonable, for {@link AddressSpace.attach} in any worker. */
-export interface AddressSpaceDescriptor {
-  readonly kind: "mmap-alloc";
-  /** The shared buffer or shared `WebAssembly.Memory`. */
-  readonly memory: SharedArrayBuffer | WebAssembly.Memory;
-  /** Byte offset of the space's metadata in the buffer. */
-  readonly metaBase: number;
-}
-
-/** A snapshot of an address space, taken under its lock. */
-export interface AddressSpaceStats {
-  /** Bytes in mapped runs. */
-  mappedBytes: number;
-  /** Bytes of pages inside the buffer that no run holds (they read as zero). */
-  freeBytes: number;
-  /** Bytes the buffer holds now: JavaScript cannot give any of them back. */
-  committedBytes: number;
-  /** Bytes below the first page that can be mapped: `base` and the space's metadata. */
-  reservedBytes: number;
-  /** The longest free run, up to `maxBytes` (the part beyond the buffer is mapped by growing it). */
-  largestFreeRun: number;
-  /** How many times the buffer was grown. */
-  growths: number;
-}
-
-const DEFAULT_PAGE_SIZE = 4096;
-const MAX_PAGE_SIZE = 2 ** 30;
-/**
- * Growth steps are at least 1/32 of the current length. Still geometric, so amortised O(1) growths per mapped
- * byte; and small, because the buffer never shrinks: it stays within about 3% of the highest page ever
- * needed (steps of half left heaps committing up to 1.5x what they mapped). Small steps are cheap: every
- * backing grows in place, without a copy (a growable buffer or a wasm memory reserves its maximum).
- */
-const GROWTH_FACTOR = 1 + 1 / 32;
-const META_ALIGN = 64;
-/** {@link AddressSpace}'s handle cache before its first one-page unmap, and when every slot was taken. */
-const UNCLAIMED = -1;
-const NO_HANDLE_CACHE = -2;
 
 /**
  * A range of pages `0 .. maxBytes / pageSize` over one buffer, mapped and unmapped in runs by every worker
@@ -130,14 +54,11 @@ const NO_HANDLE_CACHE = -2;
  * handle's own page cache (page-cache.ts), which only this handle changes: plain stores, no atomics. A
  * worker terminated while holding the lock blocks the others until some worker calls
  * {@link AddressSpace.recover} with its {@link AddressSpace.holder} id, which replays the dead holder's
- * half-done change from the redo log (see header.ts) and releases the lock; it also returns the dead
+ * half-done change from the redo log (redo-log.ts) and releases the lock; it also returns the dead
  * handle's page cache, as {@link AddressSpace.detach} does for a live one.
  *
- * Zeroing (zeroing.ts: wasm `memory.fill`, `fill` or copies from a zero block, by backing): a one-page unmap
- * zeroes the page before it enters a page cache, so cached pages read zero. A longer unmap only tags its pages
- * dirty (header.ts), and `map` zeroes the dirty pages of the run it hands out, after releasing the lock, so
- * the cost falls on whoever needs zeroed pages: `map(bytes, align, label, false)` (a malloc's large blocks)
- * skips it. A fresh page from growth reads zero and is never written by map.
+ * Zeroing (zeroing.ts): a one-page unmap zeroes the page; a longer one tags its pages dirty, and `map` zeroes
+ * the dirty pages of the run it hands out after releasing the lock, unless asked not to.
  *
  * @example
  * ```ts
@@ -162,46 +83,38 @@ export class AddressSpace implements Memory {
   readonly #backing: BufferBacking;
   readonly #views: MemoryViews;
   readonly #metaBase: number;
-  readonly #metaLength: number;
-  readonly #tree: PageTree;
+  /** The word index, in the views, of the run tag of page 0. */
   readonly #tags: number;
+  readonly #runs: PageRuns;
   readonly #pages: number;
   readonly #firstPage: number;
-  readonly #sleep: boolean;
   readonly #zeroer: PageZeroer;
   /** log2(pageSize) and pageSize - 1: page arithmetic by shifts and masks. */
   readonly #pageShift: number;
   readonly #pageMask: number;
   /** This handle's own page cache: the word of its stack, or UNCLAIMED / NO_HANDLE_CACHE; its tag; its size. */
   #local = UNCLAIMED;
-  /** Set by #mapLocked under the lock: bit 0 if the new run's first page was dirty, bit 1 its last page. */
-  #dirtyEnds = 0;
   #localTag = 0;
   readonly #localSlots: number;
+  /** The views' Int32Array as last handed out: it covers the metadata for good unless the buffer detaches. */
   #meta: Int32Array;
 
   private constructor(backing: BufferBacking, metaBase: number) {
+    const h = metaBase >>> 2;
     this.#backing = backing;
-    this.#views = new MemoryViews(backing, { lengthWord: (metaBase >>> 2) + H_LENGTH16 });
+    this.#views = new MemoryViews(backing, { lengthWord: h + H_LENGTH16 });
+    this.#meta = this.#views.i32;
+    const shape = readHeader(this.#meta, h, metaBase);
     this.#metaBase = metaBase;
-    const fits = backing.byteLength >= metaBase + 4 * HEADER_WORDS;
-    const header = fits ? new Int32Array(backing.buffer, metaBase, HEADER_WORDS) : undefined;
-    if (header === undefined || Atomics.load(header, H_MAGIC) !== MAGIC || header[H_VERSION] !== VERSION) {
-      throw new TypeError(`no mmap-alloc address space at byte ${metaBase} of this buffer`);
-    }
-    this.pageSize = header[H_PAGE_SIZE];
-    this.#pages = header[H_PAGES];
+    this.pageSize = shape.pageSize;
+    this.#pages = shape.pages;
     this.maxBytes = this.#pages * this.pageSize;
-    this.#firstPage = header[H_FIRST_PAGE];
-    const leaves = header[H_LEAVES];
-    this.#tree = new PageTree(TREE_BASE, leaves);
-    this.#tags = tagBase(leaves);
-    this.#metaLength = metaWords(this.#pages, leaves);
-    // A fixed-length view: V8 reads and writes these about ten times faster than length-tracking ones.
-    this.#meta = new Int32Array(backing.buffer, metaBase, this.#metaLength);
-    this.#sleep = canSleep(this.#meta, H_LOCK);
-    this.holder = Atomics.add(this.#meta, H_HOLDERS, 1) + 1;
-    this.#zeroer = new PageZeroer(backing, backing instanceof WasmBacking ? backing.memory : undefined);
+    this.#firstPage = shape.firstPage;
+    this.holder = Atomics.add(this.#meta, h + H_HOLDERS, 1) + 1;
+    const growth = new SpaceGrowth(backing, this.#views, h, this.pageSize, this.maxBytes);
+    this.#runs = new PageRuns(this.#meta, h, shape, this.holder, growth);
+    this.#tags = this.#runs.tags;
+    this.#zeroer = new PageZeroer(this.#views, backing instanceof WasmBacking ? backing.memory : undefined);
     this.#pageShift = Math.log2(this.pageSize);
     this.#pageMask = this.pageSize - 1;
     this.#localSlots = handleCacheSlots(this.#pages);
@@ -213,31 +126,11 @@ export class AddressSpace implements Memory {
    * when `maxBytes` cannot hold the metadata and one page; TypeError for an unknown backing.
    */
   static create(options: AddressSpaceOptions): AddressSpace {
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    assertAlign(pageSize, "pageSize");
-    if (pageSize < DEFAULT_PAGE_SIZE || pageSize > MAX_PAGE_SIZE) {
-      throw new RangeError(`pageSize must be a power of two from 4096 to ${MAX_PAGE_SIZE}; got ${pageSize}`);
-    }
-    assertSize(options.maxBytes, "maxBytes");
-    const pages = Math.floor(options.maxBytes / pageSize);
-    const maxBytes = pages * pageSize;
-    const base = options.base ?? 0;
-    assertSize(base, "base", maxBytes);
-    const metaBase = Math.ceil(base / META_ALIGN) * META_ALIGN;
-    const leaves = nextPowerOfTwo(pages);
-    const firstPage = Math.ceil((metaBase + 4 * metaWords(pages, leaves)) / pageSize);
-    if (firstPage >= pages) {
-      throw new RangeError(
-        `maxBytes must leave room for the metadata and one page: at least ${(firstPage + 1) * pageSize}; got ${options.maxBytes}`,
-      );
-    }
-    const initialBytes = options.initialBytes ?? 0;
-    assertSize(initialBytes, "initialBytes", maxBytes);
-    const initial = Math.max(initialBytes, firstPage * pageSize);
+    const { shape, metaBase, initial } = planSpace(options);
     const kind = options.backing ?? "shared";
-    const backing = makeBacking(kind, maxBytes, initial);
+    const backing = makeBacking(kind, shape.pages * shape.pageSize, initial);
     const fresh = typeof kind === "string"; // a new buffer is zero: no need to clear the metadata
-    writeHeader(backing.buffer, metaBase, pageSize, pages, leaves, firstPage, fresh);
+    writeHeader(new MemoryViews(backing).i32, metaBase >>> 2, shape, backing.byteLength, fresh);
     return new AddressSpace(backing, metaBase);
   }
 
@@ -247,12 +140,7 @@ export class AddressSpace implements Memory {
    */
   static attach(descriptor: AddressSpaceDescriptor): AddressSpace {
     if (descriptor?.kind !== "mmap-alloc") throw new TypeError("not an mmap-alloc address space descriptor");
-    const memory = descriptor.memory;
-    const backing =
-      memory instanceof SharedArrayBuffer
-        ? new SharedBacking(memory)
-        : new WasmBacking(memory, wasmLimit(memory.buffer));
-    return new AddressSpace(backing, descriptor.metaBase);
+    return new AddressSpace(sharedBacking(descriptor.memory), descriptor.metaBase);
   }
 
   /**
@@ -301,40 +189,14 @@ export class AddressSpace implements Memory {
    * @throws RangeError naming `bytes` (not an integer from 1 to 2^32), `align` or `label`.
    */
   map(bytes: number, align = this.pageSize, label = 0, zero = true): Ptr {
-    if (this.#isOnePage(bytes, align, label)) return this.#mapPage(label, zero);
+    if (isOnePage(bytes, align, label, this.pageSize)) return this.#mapPage(label, zero);
     assertBytes(bytes, "bytes");
     assertAlign(align);
     assertLabel(label);
     const pages = Math.ceil(bytes / this.pageSize);
     const alignPages = align > this.pageSize ? align / this.pageSize : 1;
     if (pages + alignPages - 1 > this.#pages) return 0;
-    const m = this.#lock();
-    let ptr: Ptr;
-    try {
-      ptr = this.#mapLocked(m, pages, alignPages, label);
-    } finally {
-      this.#unlock();
-    }
-    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, pages, this.#dirtyEnds);
-    return ptr;
-  }
-
-  /**
-   * Whether `map(bytes, align, label)` is a valid request for one page without extra alignment: the checks of
-   * the fast path, in integer arithmetic (`x >>> 0 === x` holds for the integers from 0 to 2^32 - 1 only).
-   */
-  #isOnePage(bytes: number, align: number, label: number): boolean {
-    const size = this.pageSize;
-    return (
-      bytes >>> 0 === bytes &&
-      bytes !== 0 &&
-      bytes <= size &&
-      align >>> 0 === align &&
-      align !== 0 &&
-      (align & (align - 1)) === 0 &&
-      align <= size &&
-      (label & MAX_LABEL) === label
-    );
+    return this.#mapRun(pages, alignPages, label, zero);
   }
 
   /**
@@ -342,42 +204,25 @@ export class AddressSpace implements Memory {
    * cache, else from the tree.
    */
   #mapPage(label: number, zero: boolean): Ptr {
-    const head = 1 | (label << LABEL_SHIFT);
+    const head = headTag(1, label);
     const local = this.#local;
     if (local >= 0) {
       const m = this.#metaView();
       if (m[local] > 0) return popPage(m, local, this.#tags, head) * this.pageSize;
     }
-    const m = this.#lock();
-    let ptr: Ptr;
-    try {
-      if (m[H_CACHE_COUNT] > 0) return popPage(m, H_CACHE_COUNT, this.#tags, head) * this.pageSize;
-      ptr = this.#mapLocked(m, 1, 1, label);
-    } finally {
-      this.#unlock();
-    }
-    if (ptr !== 0 && zero) this.#zeroDirty(ptr >>> this.#pageShift, 1, this.#dirtyEnds);
-    return ptr;
+    return this.#mapRun(1, 1, label, zero);
   }
 
-  /** Maps `pages` pages aligned to `alignPages` pages from the tree (lock held); 0 when there is no room. */
-  #mapLocked(locked: Int32Array, pages: number, alignPages: number, label: number): Ptr {
-    let m = locked;
-    const want = pages + alignPages - 1;
-    let found = this.#tree.findFirst(m, want);
-    if (found < 0 && (m[H_CACHE_COUNT] > 0 || (this.#local >= 0 && m[this.#local] > 0))) {
-      this.#flushStack(m, H_CACHE_COUNT);
-      if (this.#local >= 0) this.#flushStack(m, this.#local);
-      found = this.#tree.findFirst(m, want);
-    }
-    if (found < 0) return 0;
-    const start = Math.ceil(found / alignPages) * alignPages;
-    if (!this.#ensureLength((start + pages) * this.pageSize)) return 0;
-    m = this.#metaView();
-    this.#dirtyEnds = this.#endsDirty(m, start, pages);
-    this.#stage(m, start, pages, true, m[H_MAPPED] + pages);
-    this.#stageRun(m, 0, start, pages, label);
-    this.#apply(m);
+  /**
+   * Maps `pages` pages aligned to `alignPages` pages under the lock: one page from the shared cache, else a
+   * run from the tree; then zeroes its dirty pages, after the lock, when asked to. 0 when there is no room.
+   */
+  #mapRun(pages: number, alignPages: number, label: number, zero: boolean): Ptr {
+    const start = this.#runs.mapRun(this.#metaView(), pages, alignPages, label, this.#local);
+    if (start < 0) return 0;
+    const ends = this.#runs.dirtyEnds;
+    if (zero && ends >= 0)
+      this.#zeroer.zeroDirty(this.#metaView(), this.#tags, start, pages, ends, this.pageSize);
     return start * this.pageSize;
   }
 
@@ -398,19 +243,10 @@ export class AddressSpace implements Memory {
     const first = this.#pageOf(ptr);
     assertBytes(bytes, "bytes");
     const pages = Math.ceil(bytes / this.pageSize);
-    const m = this.#metaView();
-    const runStart = this.#runAround(m, ptr, first, pages);
-    const head = m[this.#tags + runStart];
-    const runPages = head & COUNT_MASK;
-    const label = head >>> LABEL_SHIFT;
-    // The pages inside the range first, while they are the caller's (DIRTY_TAG inside a run is harmless); its
-    // head or tail page, which carries the run's tag, in the logged change.
-    for (let p = first; p < first + pages; p++) if (m[this.#tags + p] === 0) m[this.#tags + p] = DIRTY_TAG;
-    const locked = this.#lock();
-    try {
-      this.#unmapLocked(locked, runStart, runPages, label, first, pages, DIRTY_TAG);
-    } finally {
-      this.#unlock();
+    if (!this.#runs.unmap(this.#metaView(), first, pages)) {
+      throw new RangeError(
+        `ptr ${ptr} and bytes ${pages * this.pageSize} are not the head or tail of a mapped run (not mapped, already unmapped, or spanning runs)`,
+      );
     }
   }
 
@@ -449,27 +285,14 @@ export class AddressSpace implements Memory {
         return;
       }
     }
-    const m = this.#lock();
-    try {
-      if (m[H_CACHE_COUNT] < CACHE_SLOTS) pushPage(m, H_CACHE_COUNT, this.#tags, page, CACHED_TAG);
-      else this.#unmapLocked(m, page, 1, 0, page, 1, 0);
-    } finally {
-      this.#unlock();
-    }
+    this.#runs.unmapPage(this.#metaView(), page);
   }
 
   /** Claims a free handle cache (one `compareExchange` on its owner word), or notes that none is free. */
   #claimHandleCache(): void {
-    const m = this.#metaView();
-    this.#local = NO_HANDLE_CACHE;
-    for (let index = 0; index < HANDLE_CACHES && this.#localSlots > 0; index++) {
-      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
-      if (m[owner] === 0 && Atomics.compareExchange(m, owner, 0, this.holder) === 0) {
-        this.#local = owner + 1;
-        this.#localTag = handleCacheTag(index);
-        return;
-      }
-    }
+    const index = this.#localSlots > 0 ? this.#runs.claimHandleCache(this.#metaView()) : -1;
+    this.#local = index < 0 ? NO_HANDLE_CACHE : this.#runs.handleCacheAt(index);
+    if (index >= 0) this.#localTag = handleCacheTag(index);
   }
 
   /**
@@ -480,21 +303,7 @@ export class AddressSpace implements Memory {
   detach(): void {
     const local = this.#local;
     this.#local = UNCLAIMED;
-    if (local >= 0) this.#releaseHandleCache(local, this.#localTag);
-  }
-
-  /** Flushes the handle cache whose stack is at word `local` into the tree, then frees its slot. */
-  #releaseHandleCache(local: number, tag: number): void {
-    const m = this.#lock();
-    try {
-      repairStack(m, local, HANDLE_CACHE_SLOTS, this.#tags, tag);
-      this.#flushStack(m, local);
-    } finally {
-      this.#unlock();
-    }
-    // Last: a handle claiming the slot finds it empty. If this worker dies before, the slot keeps its owner
-    // id, and recover(owner) releases it.
-    Atomics.store(m, local - 1, 0);
+    if (local >= 0) this.#runs.releaseHandleCache(this.#metaView(), local, this.#localTag);
   }
 
   /**
@@ -573,55 +382,19 @@ export class AddressSpace implements Memory {
   recover(deadHolder: number): boolean {
     const m = this.#metaView();
     if (deadHolder === this.holder || deadHolder <= 0) return false;
-    const held = takeOver(m, H_LOCK, deadHolder, this.holder);
-    if (held) {
-      this.#replayIfActive(m);
-      repairStack(m, H_CACHE_COUNT, CACHE_SLOTS, this.#tags, CACHED_TAG);
-      this.#unlock();
-    }
-    for (let index = 0; index < HANDLE_CACHES; index++) {
-      const owner = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
-      if (Atomics.load(m, owner) === deadHolder) this.#releaseHandleCache(owner + 1, handleCacheTag(index));
-    }
+    const held = this.#runs.recoverLock(m, deadHolder);
+    this.#runs.releaseHandleCachesOf(m, deadHolder);
     return held;
   }
 
   /** The id of the worker handle holding the lock now, or 0. */
   lockHolder(): number {
-    return holderOf(this.#metaView(), H_LOCK);
+    return this.#runs.lockHolder(this.#metaView());
   }
 
   /** A consistent snapshot of the space's sizes. */
   stats(): AddressSpaceStats {
-    const m = this.#lock();
-    try {
-      const committed = this.#backing.byteLength;
-      const mapped = (m[H_MAPPED] - this.#cachedPages(m)) * this.pageSize;
-      const reserved = this.#firstPage * this.pageSize;
-      return {
-        mappedBytes: mapped,
-        freeBytes:
-          Math.floor(Math.min(committed, this.maxBytes) / this.pageSize) * this.pageSize - reserved - mapped,
-        committedBytes: committed,
-        reservedBytes: reserved,
-        largestFreeRun: this.#tree.largestFree(m) * this.pageSize,
-        growths: m[H_GROWTHS],
-      };
-    } finally {
-      this.#unlock();
-    }
-  }
-
-  /**
-   * The pages in page caches (lock held). The counts of other handles' caches may change meanwhile: the
-   * figure is as of some instant of the call for each cache.
-   */
-  #cachedPages(m: Int32Array): number {
-    let pages = m[H_CACHE_COUNT];
-    for (let owner = HANDLE_CACHES_BASE; owner < HEADER_WORDS; owner += HANDLE_CACHE_WORDS) {
-      pages += m[owner + 1];
-    }
-    return pages;
+    return this.#runs.stats(this.#metaView(), this.#backing);
   }
 
   /**
@@ -632,23 +405,7 @@ export class AddressSpace implements Memory {
    * @returns the problems found; empty when the space is sound.
    */
   check(): string[] {
-    const m = this.#lock();
-    try {
-      return checkSpace(
-        {
-          tree: this.#tree,
-          tags: this.#tags,
-          pages: this.#pages,
-          firstPage: this.#firstPage,
-          pageSize: this.pageSize,
-          holder: this.holder,
-          buffer: this.#backing.buffer,
-        },
-        m,
-      );
-    } finally {
-      this.#unlock();
-    }
+    return this.#runs.check(this.#metaView(), this.#backing, this.#views);
   }
 
   /** The page of `ptr`, validated: page-aligned and among the pages that can be mapped. */
@@ -670,309 +427,36 @@ export class AddressSpace implements Memory {
     return this.#metaView()[this.#tags + page];
   }
 
-  /**
-   * The first page of the run whose head or tail is `[first, first + pages)`. The caller owns that run, so
-   * its tags are stable without the lock.
-   */
-  #runAround(m: Int32Array, ptr: Ptr, first: number, pages: number): number {
-    const head = m[this.#tags + first];
-    if (head > 0 && (head & COUNT_MASK) >= pages) return first;
-    const last = first + pages - 1;
-    if (head <= 0 && last < this.#pages) {
-      const tail = m[this.#tags + last];
-      const count = tail < 0 ? (isCachedTag(tail) ? 0 : -tail) : (tail & COUNT_MASK) === 1 ? 1 : 0;
-      if (count > 0 && last - count + 1 < first) return last - count + 1;
-    }
-    throw new RangeError(
-      `ptr ${ptr} and bytes ${pages * this.pageSize} are not the head or tail of a mapped run (not mapped, already unmapped, or spanning runs)`,
-    );
-  }
-
-  /**
-   * Frees every page of the page cache whose stack is at word `at` in the tree, so that they coalesce with
-   * their neighbours (lock held). Each page is one logged change: a crash in between loses no page.
-   */
-  #flushStack(m: Int32Array, at: number): void {
-    for (let count = m[at]; count > 0; count--) {
-      const page = m[at + count];
-      this.#stage(m, page, 1, false, m[H_MAPPED] - 1);
-      this.#stageTag(m, 0, page, 0);
-      m[LOG_CACHE_AT] = at;
-      m[LOG_CACHE_COUNT] = count - 1;
-      this.#apply(m);
-    }
-  }
-
-  #unmapLocked(
-    m: Int32Array,
-    runStart: number,
-    runPages: number,
-    label: number,
-    first: number,
-    pages: number,
-    freedTag: number,
-  ) {
-    this.#stage(m, first, pages, false, m[H_MAPPED] - pages);
-    if (runStart === first) {
-      this.#stageTag(m, 0, first, freedTag);
-      if (pages === runPages) this.#stageTag(m, 1, first + pages - 1, freedTag);
-      else this.#stageRun(m, 1, first + pages, runPages - pages, label);
-    } else {
-      this.#stageTag(m, 0, runStart + runPages - 1, freedTag);
-      this.#stageRun(m, 1, runStart, runPages - pages, label);
-    }
-    this.#apply(m);
-  }
-
-  /** Bit 0: the first page of `[start, start + pages)` is dirty; bit 1: its last (lock held, before staging). */
-  #endsDirty(m: Int32Array, start: number, pages: number): number {
-    const tags = this.#tags;
-    return (m[tags + start] === DIRTY_TAG ? 1 : 0) | (m[tags + start + pages - 1] === DIRTY_TAG ? 2 : 0);
-  }
-
-  /**
-   * Zeroes the dirty pages of the run `[start, start + pages)` that this thread has just mapped (lock released:
-   * the run is its own), clearing their tags; `ends` tells whether the first and last page were dirty, as
-   * their tags may now hold the run's. Consecutive dirty pages are zeroed in one call.
-   */
-  #zeroDirty(start: number, pages: number, ends: number): void {
-    const m = this.#metaView();
-    const last = start + pages - 1;
-    let from = -1;
-    for (let p = start; p <= last; p++) {
-      let dirty = (p === start && (ends & 1) !== 0) || (p === last && (ends & 2) !== 0);
-      if (m[this.#tags + p] === DIRTY_TAG) {
-        m[this.#tags + p] = 0;
-        dirty = true;
-      }
-      if (dirty && from < 0) from = p;
-      if (!dirty && from >= 0) {
-        this.#zeroer.zero(from * this.pageSize, (p - from) * this.pageSize);
-        from = -1;
-      }
-    }
-    if (from >= 0) this.#zeroer.zero(from * this.pageSize, (last + 1 - from) * this.pageSize);
-  }
-
-  /** Grows the run at `first` in place when the pages after it are free; false otherwise. */
+  /** Grows the run at `first` in place when the pages after it are free, zeroing them; false otherwise. */
   #extend(first: number, oldPages: number, newPages: number, label: number): boolean {
-    let m = this.#lock();
+    if (!this.#runs.extendRun(this.#metaView(), first, oldPages, newPages, label)) return false;
     const added = newPages - oldPages;
-    let ends: number;
-    try {
-      if (first + newPages > this.#pages || !this.#tree.isFree(m, first + oldPages, added)) return false;
-      if (!this.#ensureLength((first + newPages) * this.pageSize)) return false;
-      m = this.#metaView();
-      ends = this.#endsDirty(m, first + oldPages, added);
-      this.#stage(m, first + oldPages, added, true, m[H_MAPPED] + added);
-      this.#stageTag(m, 0, first + oldPages - 1, 0);
-      this.#stageRun(m, 1, first, newPages, label);
-      this.#apply(m);
-    } finally {
-      this.#unlock();
-    }
-    this.#zeroDirty(first + oldPages, added, ends);
+    const ends = this.#runs.dirtyEnds;
+    this.#zeroer.zeroDirty(this.#metaView(), this.#tags, first + oldPages, added, ends, this.pageSize);
     return true;
   }
 
+  /** @throws RangeError naming `ptr` unless every page of `[ptr, ptr + bytes)` is mapped. */
   #assertMapped(ptr: Ptr, bytes: number): void {
     const first = this.#pageOf(ptr);
     assertBytes(bytes, "bytes");
-    const pages = Math.ceil(bytes / this.pageSize);
-    const m = this.#lock();
-    try {
-      if (
-        first + pages > this.#pages ||
-        !this.#tree.isUsed(m, first, pages) ||
-        this.#cachedIn(m, first, pages)
-      ) {
-        throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
-      }
-    } finally {
-      this.#unlock();
+    if (!this.#runs.isMapped(this.#metaView(), first, Math.ceil(bytes / this.pageSize))) {
+      throw new RangeError(`ptr ${ptr} and bytes ${bytes} must lie in mapped pages`);
     }
   }
 
-  /** True when a page of the range is in a page cache (used in the tree, but not mapped). */
-  #cachedIn(m: Int32Array, first: number, pages: number): boolean {
-    for (let p = first; p < first + pages; p++) if (isCachedTag(m[this.#tags + p])) return true;
-    return false;
-  }
-
-  /** Writes the log's range part and clears its tag slots (page -1 = unused). */
-  #stage(m: Int32Array, start: number, count: number, used: boolean, mappedAfter: number): void {
-    m[LOG_START] = start;
-    m[LOG_COUNT] = count;
-    m[LOG_USED] = used ? 1 : 0;
-    m[LOG_MAPPED] = mappedAfter;
-    for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) m[LOG_TAGS + 2 * slot] = -1;
-    m[LOG_CACHE_AT] = -1;
-  }
-
-  #stageTag(m: Int32Array, slot: number, page: number, value: number): void {
-    m[LOG_TAGS + 2 * slot] = page;
-    m[LOG_TAGS + 2 * slot + 1] = value;
-  }
-
-  /** Stages the head and tail tags of a run, in slots `slot` and `slot + 1` (the same page for one page). */
-  #stageRun(m: Int32Array, slot: number, start: number, count: number, label: number): void {
-    const head = count | (label << LABEL_SHIFT);
-    this.#stageTag(m, slot, start, head);
-    this.#stageTag(m, slot + 1, start + count - 1, count > 1 ? -count : head);
-  }
-
-  /** Activates the staged change, applies it and deactivates it (see the redo log in header.ts). */
-  #apply(m: Int32Array): void {
-    m[LOG_ACTIVE] = 1;
-    this.#replay(m, false);
-    m[LOG_ACTIVE] = 0;
-  }
-
-  /** Applies the staged change; `full` after an interruption (see {@link PageTree.assign}). */
-  #replay(m: Int32Array, full: boolean): void {
-    for (let slot = 0; slot < LOG_TAG_SLOTS; slot++) {
-      const page = m[LOG_TAGS + 2 * slot];
-      if (page >= 0) m[this.#tags + page] = m[LOG_TAGS + 2 * slot + 1];
-    }
-    if (m[LOG_COUNT] > 0) this.#tree.assign(m, m[LOG_START], m[LOG_COUNT], m[LOG_USED] === 1, full);
-    m[H_MAPPED] = m[LOG_MAPPED];
-    const at = m[LOG_CACHE_AT];
-    if (at >= 0) {
-      // A page left the cache's stack at `at`: its count drops to LOG_CACHE_COUNT, the word above is cleared.
-      m[at] = m[LOG_CACHE_COUNT];
-      m[at + 1 + m[LOG_CACHE_COUNT]] = 0;
-    }
-  }
-
-  #replayIfActive(m: Int32Array): void {
-    if (m[LOG_ACTIVE] === 0) return;
-    this.#replay(m, true);
-    m[LOG_ACTIVE] = 0;
-  }
-
-  /** Takes the lock and finishes a change a previous holder left half-done (it threw while applying it). */
-  #lock(): Int32Array {
-    const m = this.#metaView();
-    lock(m, H_LOCK, this.holder, this.#sleep);
-    this.#replayIfActive(m);
-    return m;
-  }
-
-  #unlock(): void {
-    unlock(this.#metaView(), H_LOCK);
-  }
-
-  /** The metadata view, re-made when an unshared `WebAssembly.Memory` grew and detached its buffer. */
+  /**
+   * The views' Int32Array, which every metadata word is read through. Asked of the views again only when the
+   * buffer detaches on growth (an unshared `WebAssembly.Memory`): any other buffer keeps the first one valid,
+   * and the metadata lies at its start.
+   */
   #metaView(): Int32Array {
-    // By identity, not by `length === 0`: V8's optimized code was seen reading the old length of a view whose
-    // unshared wasm memory had grown (the Atomics on it then threw "detached"). Other buffers never detach.
-    if (this.#backing.detaches && this.#meta.buffer !== this.#backing.buffer) {
-      this.#meta = new Int32Array(this.#backing.buffer, this.#metaBase, this.#metaLength);
-    }
+    if (this.#backing.detaches) this.#meta = this.#views.i32;
     return this.#meta;
   }
-
-  /** Grows the buffer (lock held) to hold `bytes`, by at least {@link GROWTH_FACTOR}; false when it cannot. */
-  #ensureLength(bytes: number): boolean {
-    // The published length first: unlike the buffer's byteLength, reading it costs no engine call.
-    if (bytes <= this.#metaView()[H_LENGTH16] * 16) return true;
-    const length = this.#backing.byteLength;
-    if (bytes > length) {
-      const granule = Math.max(this.pageSize, this.#backing.granule);
-      const cap = Math.min(this.#backing.limit, Math.ceil(this.maxBytes / granule) * granule);
-      const needed = Math.ceil(bytes / granule) * granule;
-      const step = Math.min(cap, Math.ceil((length * GROWTH_FACTOR) / granule) * granule);
-      if (!this.#backing.grow(Math.max(needed, step)) && !this.#backing.grow(needed)) return false;
-      this.#metaView()[H_GROWTHS]++;
-    }
-    // Published before map returns any page of the new length (views that see it cover those pages).
-    Atomics.store(this.#metaView(), H_LENGTH16, Math.floor(this.#backing.byteLength / 16));
-    return true;
-  }
-}
-
-/**
- * The pages each handle cache of a space of `pages` pages may hold: 8, but at most 1/1024 of the space, so
- * that all 64 handle caches together never keep more than 1/16 of it from the other handles (a space of
- * fewer than 1024 pages, e.g. of large pages, has none).
- */
-function handleCacheSlots(pages: number): number {
-  return Math.min(HANDLE_CACHE_SLOTS, Math.floor(pages / 1024));
 }
 
 function assertBytes(value: number, name: string): void {
   assertSize(value, name, MAX_SIZE);
   if (value === 0) throw new RangeError(`${name} must be an integer from 1 to ${MAX_SIZE}; got 0`);
-}
-
-function assertLabel(label: number): void {
-  if (!(Number.isInteger(label) && label >= 0 && label <= MAX_LABEL)) {
-    throw new RangeError(`label must be an integer from 0 to ${MAX_LABEL}; got ${label}`);
-  }
-}
-
-function makeBacking(backing: Backing, maxBytes: number, initial: number): BufferBacking {
-  if (backing === "shared") {
-    return new SharedBacking(new SharedArrayBuffer(initial, { maxByteLength: maxBytes }));
-  }
-  if (backing === "local") return new LocalBacking(new ArrayBuffer(initial, { maxByteLength: maxBytes }));
-  if (backing === "wasm") {
-    const maximum = Math.ceil(maxBytes / WASM_PAGE);
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(initial / WASM_PAGE), maximum, shared: true });
-    return new WasmBacking(memory, maximum * WASM_PAGE);
-  }
-  if (backing instanceof SharedArrayBuffer) return grownTo(new SharedBacking(backing), maxBytes, initial);
-  if (backing instanceof WebAssembly.Memory) {
-    return grownTo(new WasmBacking(backing, wasmLimit(backing.buffer)), maxBytes, initial);
-  }
-  throw new TypeError(
-    `backing must be "shared", "local", "wasm", a WebAssembly.Memory or a SharedArrayBuffer`,
-  );
-}
-
-/** An existing buffer, checked against `maxBytes` and grown to `initial` bytes. */
-function grownTo(backing: BufferBacking, maxBytes: number, initial: number): BufferBacking {
-  if (backing.limit < maxBytes) {
-    throw new RangeError(`maxBytes must fit the backing buffer (${backing.limit} bytes); got ${maxBytes}`);
-  }
-  if (backing.limit < initial || !backing.grow(initial)) {
-    throw new RangeError(`the backing buffer cannot hold initialBytes (with the metadata): ${initial}`);
-  }
-  return backing;
-}
-
-/**
- * The most a `WebAssembly.Memory` can hold, as far as JavaScript can tell: a shared memory's buffer reports
- * its maximum; an unshared one does not, so the wasm32 limit stands and `grow` failures answer the rest.
- */
-function wasmLimit(buffer: ArrayBufferLike): number {
-  return buffer instanceof SharedArrayBuffer && buffer.growable ? buffer.maxByteLength : MAX_SIZE;
-}
-
-/**
- * Initialises the metadata: zeroes it unless the buffer is `fresh` (zero is an all-free tree), then reserves
- * the metadata and padding pages.
- */
-function writeHeader(
-  buffer: ArrayBufferLike,
-  metaBase: number,
-  pageSize: number,
-  pages: number,
-  leaves: number,
-  firstPage: number,
-  fresh: boolean,
-): void {
-  const m = new Int32Array(buffer, metaBase, metaWords(pages, leaves));
-  if (!fresh) m.fill(0);
-  m[H_PAGE_SIZE] = pageSize;
-  m[H_PAGES] = pages;
-  m[H_LEAVES] = leaves;
-  m[H_FIRST_PAGE] = firstPage;
-  const tree = new PageTree(TREE_BASE, leaves);
-  tree.assign(m, 0, firstPage, true);
-  if (leaves > pages) tree.assign(m, pages, leaves - pages, true);
-  m[H_LENGTH16] = Math.floor(buffer.byteLength / 16);
-  m[H_VERSION] = VERSION;
-  // Last: an attacher that sees MAGIC sees everything above (Atomics.store is sequentially consistent).
-  Atomics.store(m, H_MAGIC, MAGIC);
 }

@@ -6,25 +6,22 @@
  */
 import {
   CACHE_SLOTS,
-  CACHED_TAG,
-  COUNT_MASK,
-  DIRTY_TAG,
   H_CACHE_COUNT,
   H_LENGTH16,
   H_MAPPED,
   HANDLE_CACHE_SLOTS,
-  HANDLE_CACHE_WORDS,
   HANDLE_CACHES,
-  HANDLE_CACHES_BASE,
-  LOG_ACTIVE,
 } from "./header.js";
-import { handleCacheTag } from "./page-cache.js";
+import { handleCacheTag, ownerWord } from "./page-cache.js";
 import type { PageTree } from "./page-tree.js";
+import { LOG_ACTIVE } from "./redo-log.js";
+import { CACHED_TAG, COUNT_MASK, DIRTY_TAG } from "./run-tags.js";
 
 /** What the audit needs to know of the space: its geometry, the checking handle, and the buffer now. */
-export interface SpaceShape {
+export interface CheckedSpace {
   readonly tree: PageTree;
-  /** Word index of the run tags in the metadata view. */
+  /** Word indices of the header and of the run tags in the views. */
+  readonly h: number;
   readonly tags: number;
   /** Pages below `maxBytes`, and the first one that can be mapped. */
   readonly pages: number;
@@ -32,7 +29,9 @@ export interface SpaceShape {
   readonly pageSize: number;
   /** The checking handle's holder id: its own cache is checked fully, other live handles' loosely. */
   readonly holder: number;
-  readonly buffer: ArrayBufferLike;
+  /** The buffer's length now, and the space's view of it as Float64 words (covering the published length). */
+  readonly byteLength: number;
+  readonly f64: Float64Array;
 }
 
 /** check()'s marks (used pages are 1): a page of the shared cache or of a handle cache it can verify... */
@@ -49,7 +48,7 @@ const DIRTY_PAGE = 4;
  * matches, the page caches are consistent, and free pages not tagged dirty read zero. Costs O(pages + committed bytes).
  * @returns the problems found; empty when the space is sound.
  */
-export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
+export function checkSpace(s: CheckedSpace, m: Int32Array): string[] {
   const problems: string[] = [];
   const leaves = s.tree.leaves;
   const used = new Uint8Array(leaves);
@@ -57,12 +56,12 @@ export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
   for (let p = 0; p < s.firstPage; p++) if (!used[p]) problems.push(`reserved page ${p} is free`);
   for (let p = s.pages; p < leaves; p++) if (!used[p]) problems.push(`page ${p} beyond maxBytes is free`);
   // Views trust the published length (header.ts): it must not exceed the buffer, and every run lies below it.
-  const published = m[H_LENGTH16] * 16;
-  if (published > s.buffer.byteLength) {
-    problems.push(`published length ${published} exceeds the buffer's ${s.buffer.byteLength} bytes`);
+  const published = m[s.h + H_LENGTH16] * 16;
+  if (published > s.byteLength) {
+    problems.push(`published length ${published} exceeds the buffer's ${s.byteLength} bytes`);
   }
-  const committedPages = Math.floor(s.buffer.byteLength / s.pageSize);
-  const publishedPages = Math.floor(Math.min(published, s.buffer.byteLength) / s.pageSize);
+  const committedPages = Math.floor(s.byteLength / s.pageSize);
+  const publishedPages = Math.floor(Math.min(published, s.byteLength) / s.pageSize);
   let mapped = 0;
   let cached = 0;
   let longestFree = 0;
@@ -97,17 +96,17 @@ export function checkSpace(s: SpaceShape, m: Int32Array): string[] {
   if (s.tree.largestFree(m) !== longestFree) {
     problems.push(`longest free run is ${longestFree} pages, the tree says ${s.tree.largestFree(m)}`);
   }
-  if (m[H_MAPPED] !== mapped + cached) {
-    problems.push(`mapped counter ${m[H_MAPPED]} != ${mapped} pages in runs + ${cached} cached`);
+  if (m[s.h + H_MAPPED] !== mapped + cached) {
+    problems.push(`mapped counter ${m[s.h + H_MAPPED]} != ${mapped} pages in runs + ${cached} cached`);
   }
-  if (m[LOG_ACTIVE] !== 0) problems.push("the redo log is active");
+  if (m[s.h + LOG_ACTIVE] !== 0) problems.push("the redo log is active");
   checkCaches(s, m, used, problems);
   checkFreeZero(s, used, Math.min(committedPages, s.pages), problems);
   return problems;
 }
 
 function checkRun(
-  s: SpaceShape,
+  s: CheckedSpace,
   m: Int32Array,
   used: Uint8Array,
   start: number,
@@ -134,11 +133,11 @@ function checkRun(
  * without the lock (so a page is seen either as cached or as a one-page run: both count as MAPPED); 0 when
  * `tag` is no cache's.
  */
-function cacheMark(s: SpaceShape, m: Int32Array, tag: number): number {
+function cacheMark(s: CheckedSpace, m: Int32Array, tag: number): number {
   if (tag === CACHED_TAG) return CACHED_PAGE;
   const index = tag - CACHED_TAG - 1;
   if (index < 0 || index >= HANDLE_CACHES) return 0;
-  const owner = m[HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS];
+  const owner = m[ownerWord(s.h, index)];
   return owner !== 0 && owner !== s.holder ? BUSY_PAGE : CACHED_PAGE;
 }
 
@@ -146,19 +145,18 @@ function cacheMark(s: SpaceShape, m: Int32Array, tag: number): number {
  * Every page of a cache is tagged as that cache's and listed once, the words above each count are clear,
  * and every page marked CACHED_PAGE is listed. Another live handle's cache is checked for its count only.
  */
-function checkCaches(s: SpaceShape, m: Int32Array, used: Uint8Array, problems: string[]): void {
+function checkCaches(s: CheckedSpace, m: Int32Array, used: Uint8Array, problems: string[]): void {
   const listed = new Set<number>();
-  checkStack(s, m, H_CACHE_COUNT, CACHE_SLOTS, CACHED_TAG, used, listed, problems);
+  checkStack(s, m, s.h + H_CACHE_COUNT, CACHE_SLOTS, CACHED_TAG, used, listed, problems);
   for (let index = 0; index < HANDLE_CACHES; index++) {
-    const ownerWord = HANDLE_CACHES_BASE + index * HANDLE_CACHE_WORDS;
-    const owner = m[ownerWord];
-    const count = m[ownerWord + 1];
+    const owner = m[ownerWord(s.h, index)];
+    const count = m[ownerWord(s.h, index) + 1];
     if (owner === 0 && count !== 0) problems.push(`handle cache ${index} has no owner but ${count} pages`);
     if (owner !== 0 && owner !== s.holder) {
       if (count < 0 || count > HANDLE_CACHE_SLOTS) problems.push(`handle cache ${index} count ${count}`);
     } else {
       const tag = handleCacheTag(index);
-      checkStack(s, m, ownerWord + 1, HANDLE_CACHE_SLOTS, tag, used, listed, problems);
+      checkStack(s, m, ownerWord(s.h, index) + 1, HANDLE_CACHE_SLOTS, tag, used, listed, problems);
     }
   }
   for (let p = s.firstPage; p < s.pages; p++) {
@@ -168,7 +166,7 @@ function checkCaches(s: SpaceShape, m: Int32Array, used: Uint8Array, problems: s
 
 /** The stack at word `at` of `slots` pages, tagged `tag`: adds its pages to `listed`. */
 function checkStack(
-  s: SpaceShape,
+  s: CheckedSpace,
   m: Int32Array,
   at: number,
   slots: number,
@@ -193,11 +191,12 @@ function checkStack(
 
 /**
  * Free and cached pages read zero, but dirty free pages and those of another live handle's cache (which it may
- * map meanwhile).
+ * map meanwhile). Pages past the views (bytes a wasm module grew the memory by itself) hold no run: fresh, zero.
  */
-function checkFreeZero(s: SpaceShape, used: Uint8Array, pages: number, problems: string[]): void {
+function checkFreeZero(s: CheckedSpace, used: Uint8Array, committed: number, problems: string[]): void {
   const words = s.pageSize / 8;
-  const f64 = new Float64Array(s.buffer, 0, (pages * s.pageSize) / 8);
+  const f64 = s.f64;
+  const pages = Math.min(committed, Math.floor(f64.length / words));
   for (let p = s.firstPage; p < pages; p++) {
     if (used[p] === 1 || used[p] === BUSY_PAGE || used[p] === DIRTY_PAGE) continue;
     for (let w = p * words, end = w + words; w < end; w++) {

@@ -1,45 +1,46 @@
 /**
- * The space header: where an address space keeps all of its state, inside the buffer it manages, and the redo
- * log that makes every change to that state survive the death of the worker making it.
+ * The space header: where an address space keeps all of its state, inside the buffer it manages, and how it
+ * is laid out, written at creation and checked at attach.
  *
  * @module
  */
-import { treeWords } from "./page-tree.js";
+import { assertAlign, assertSize, nextPowerOfTwo } from "@allocators/object-alloc";
+import type { Backing } from "./backing.js";
+import { PageTree, treeWords } from "./page-tree.js";
+
+/** Options of {@link AddressSpace.create}. */
+export interface AddressSpaceOptions {
+  /** The most bytes the buffer may ever hold (rounded down to the page size), metadata included; up to 2^32. */
+  maxBytes: number;
+  /** The bytes the buffer starts with (at least the metadata; rounded up to the page size). */
+  initialBytes?: number;
+  /** A power of two from 4096 (the default) to 2^30. */
+  pageSize?: number;
+  /** Where the memory comes from; `"shared"` by default. */
+  backing?: Backing;
+  /** Bytes at the start of the buffer the space must not touch (a wasm module's own data); 0 by default. */
+  base?: number;
+}
 
 /**
  * Layout of the metadata, at byte `metaBase` of the buffer (0, or the `base` given for a wasm memory rounded
- * up to 64 bytes). Everything is Int32 words; pages are numbered from byte 0 of the buffer.
+ * up to 64 bytes). Everything is Int32 words; pages are numbered from byte 0 of the buffer. The space reads
+ * it through its views of the whole buffer, so every index below is relative to the header's first word,
+ * `metaBase / 4`.
  * ```
  * metaBase
  * | header: 1088 words                | page tree: 8 * leaves words | run tags: 1 word per page |pad| pages...
- * |MAGIC VERSION PAGE_SIZE PAGES ...  | (see page-tree.ts)          | (see below)               |   ^ firstPage
+ * |MAGIC VERSION PAGE_SIZE PAGES ...  | (page-tree.ts)              | (run-tags.ts)             |   ^ firstPage
  *
  * header words:
  *  0 MAGIC       1 VERSION     2 PAGE_SIZE   3 PAGES (maxBytes / pageSize)   4 LEAVES (power of two >= PAGES)
  *  5 FIRST_PAGE (first page after metadata)  6 LOCK (page-lock.ts)           7 HOLDERS (ids handed out)
  *  8 MAPPED (pages in runs and page caches)  9 GROWTHS
- * 10 LOG_ACTIVE  11 LOG_START  12 LOG_COUNT  13 LOG_USED  14 LOG_MAPPED  15..22 LOG_TAGS (4 x page, value)
- * 23 LOG_CACHE_AT  24 LOG_CACHE_COUNT  25 LENGTH16 (the buffer's length / 16 as last grown, see below)
+ * 10..24 the redo log (redo-log.ts)          25 LENGTH16 (the buffer's length / 16 as last grown, see below)
  * 31 CACHE_COUNT, 32..63 CACHE: the shared page cache, a stack of CACHE_COUNT pages (page-cache.ts)
  * 64..1087 HANDLE_CACHES: 64 x 16 words: the owner's holder id (0 = free), then a stack: count, 8 pages
  * ```
- * The page caches (page-cache.ts): an unmapped one-page run goes to the unmapping handle's own cache, else
- * to the shared one, instead of the tree (while they have room), and a one-page map takes from them first,
- * so the commonest request costs no tree update. A cached page is zeroed, marked used in the tree, tagged
- * {@link CACHED_TAG} (or its handle cache's tag), counts in MAPPED but as free in the statistics, and goes
- * back to the tree when a map finds no room (the shared cache and the mapping handle's own), on
- * `detach` and on `recover` of its handle. So at most {@link CACHE_SLOTS} pages, plus
- * {@link HANDLE_CACHE_SLOTS} (and at most 1/1024 of the space) per other attached handle, are not coalesced.
- * Run tags: a mapped run of `n` pages starting at page `s` has `tag[s] = n | label << 24` and, when `n > 1`,
- * `tag[s + n - 1] = -n`; every other page (inside a run, or free) has tag 0 or {@link DIRTY_TAG}. So a run is
- * found from its first page (head unmaps) or from its last page (tail unmaps), and a double unmap finds no tag.
- *
- * Dirty pages: unmapping a run of several pages does not zero it; it tags each freed page DIRTY_TAG (the
- * pages inside the run before taking the lock, while they are still the caller's; its head and tail page in
- * the logged change). A free page tagged 0 reads zero; `map` zeroes the dirty pages of the run it returns,
- * after releasing the lock, unless asked not to. DIRTY_TAG inside a mapped run only says its bytes may be
- * old (a run mapped without zeroing, or whose mapper died before zeroing): harmless, as its pages are
- * tagged dirty again when unmapped.
+ * MAGIC is written last, with `Atomics.store`, so that an attacher never sees a half-written header.
  */
 export const MAGIC = 0x6d6d6170; // "mmap"
 export const VERSION = 3;
@@ -53,15 +54,6 @@ export const H_LOCK = 6;
 export const H_HOLDERS = 7;
 export const H_MAPPED = 8;
 export const H_GROWTHS = 9;
-export const LOG_ACTIVE = 10;
-export const LOG_START = 11;
-export const LOG_COUNT = 12;
-export const LOG_USED = 13;
-export const LOG_MAPPED = 14;
-export const LOG_TAGS = 15;
-export const LOG_TAG_SLOTS = 4;
-export const LOG_CACHE_AT = 23;
-export const LOG_CACHE_COUNT = 24;
 /**
  * `floor(byteLength / 16)` of the buffer, stored (under the lock) after every growth and before the new pages
  * are handed out, so that every page of every run lies below it. Views compare it with their own length, one
@@ -82,16 +74,6 @@ export const HEADER_WORDS = HANDLE_CACHES_BASE + HANDLE_CACHES * HANDLE_CACHE_WO
 /** The tree starts at this word; node 0 is unused, so it starts one node early. */
 export const TREE_BASE = HEADER_WORDS;
 
-/** The run length in a head tag; the bits above it hold the run's label. */
-export const COUNT_MASK = 0xffffff;
-export const LABEL_SHIFT = 24;
-/** The largest label a run can carry. */
-export const MAX_LABEL = 127;
-/** The tag of a page in the single-page cache: negative like a tail tag, but no run is that long. */
-export const CACHED_TAG = -0x40000000;
-/** The tag of a free page that was not zeroed when unmapped: -1, which no tail (-n for n >= 2) has. */
-export const DIRTY_TAG = -1;
-
 /** The word index of the first run tag. */
 export function tagBase(leaves: number): number {
   return TREE_BASE + treeWords(leaves);
@@ -102,28 +84,86 @@ export function metaWords(pages: number, leaves: number): number {
   return tagBase(leaves) + pages;
 }
 
-/** The smallest power of two at least `n`. */
-export function nextPowerOfTwo(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
+/** The shape a header describes, read back by every handle. */
+export interface SpaceShape {
+  readonly pageSize: number;
+  readonly pages: number;
+  readonly leaves: number;
+  readonly firstPage: number;
 }
 
-/*
- * The redo log. A change to the page state (tags, tree, mapped counter) is staged in the log, made active,
- * applied, and made inactive, all while holding the page lock:
- *
- *   stage: LOG_START/COUNT/USED/MAPPED, up to 4 tag writes (unused slots have page -1), and a page
- *          leaving a page cache (LOG_CACHE_AT: the cache's stack, -1 when none; LOG_CACHE_COUNT: its
- *          count after): plain stores
- *   LOG_ACTIVE = 1          <- from here a replay produces the same final state
- *   apply: tag writes, tree.assign (when LOG_COUNT > 0), MAPPED = LOG_MAPPED, the stack's count and the
- *          word above it cleared (each one idempotent: final values only)
- *   LOG_ACTIVE = 0
- *
- * A worker terminated at any instruction leaves either no active log (nothing changed, or everything did) or
- * an active one, which the next holder replays: after AddressSpace.recover, or after a holder threw while
- * applying. The log's plain stores are ordered before LOG_ACTIVE = 1 by program order for the same worker, and
- * for another worker by the lock's Atomics (a live handover) or by the engine joining the terminated worker's
- * thread before its 'exit' event (a takeover).
+/**
+ * Initialises the metadata at word `h` of `m` (a view of the whole buffer): zeroes it unless the buffer is
+ * `fresh` (zero is an all-free tree), then reserves the metadata and padding pages, and publishes the header.
  */
+export function writeHeader(m: Int32Array, h: number, shape: SpaceShape, byteLength: number, fresh: boolean) {
+  if (!fresh) m.fill(0, h, h + metaWords(shape.pages, shape.leaves));
+  m[h + H_PAGE_SIZE] = shape.pageSize;
+  m[h + H_PAGES] = shape.pages;
+  m[h + H_LEAVES] = shape.leaves;
+  m[h + H_FIRST_PAGE] = shape.firstPage;
+  const tree = new PageTree(h + TREE_BASE, shape.leaves);
+  tree.assign(m, 0, shape.firstPage, true);
+  if (shape.leaves > shape.pages) tree.assign(m, shape.pages, shape.leaves - shape.pages, true);
+  m[h + H_LENGTH16] = Math.floor(byteLength / 16);
+  m[h + H_VERSION] = VERSION;
+  // Last: an attacher that sees MAGIC sees everything above (Atomics.store is sequentially consistent).
+  Atomics.store(m, h + H_MAGIC, MAGIC);
+}
+
+/**
+ * The shape of the space whose header is at word `h` of `m`.
+ * @throws TypeError when no header of this version is there.
+ */
+export function readHeader(m: Int32Array, h: number, metaBase: number): SpaceShape {
+  if (m.length < h + HEADER_WORDS || Atomics.load(m, h + H_MAGIC) !== MAGIC || m[h + H_VERSION] !== VERSION) {
+    throw new TypeError(`no mmap-alloc address space at byte ${metaBase} of this buffer`);
+  }
+  return {
+    pageSize: m[h + H_PAGE_SIZE],
+    pages: m[h + H_PAGES],
+    leaves: m[h + H_LEAVES],
+    firstPage: m[h + H_FIRST_PAGE],
+  };
+}
+
+const DEFAULT_PAGE_SIZE = 4096;
+const MAX_PAGE_SIZE = 2 ** 30;
+const META_ALIGN = 64;
+
+/** Where a new space's metadata goes, its shape, and the bytes its buffer starts with. */
+export interface SpacePlan {
+  readonly shape: SpaceShape;
+  readonly metaBase: number;
+  readonly initial: number;
+}
+
+/**
+ * The plan of a space for `options`.
+ * @throws RangeError naming the option when `maxBytes`, `initialBytes`, `pageSize` or `base` is invalid or
+ * when `maxBytes` cannot hold the metadata and one page.
+ */
+export function planSpace(options: AddressSpaceOptions): SpacePlan {
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  assertAlign(pageSize, "pageSize");
+  if (pageSize < DEFAULT_PAGE_SIZE || pageSize > MAX_PAGE_SIZE) {
+    throw new RangeError(`pageSize must be a power of two from 4096 to ${MAX_PAGE_SIZE}; got ${pageSize}`);
+  }
+  assertSize(options.maxBytes, "maxBytes");
+  const pages = Math.floor(options.maxBytes / pageSize);
+  const maxBytes = pages * pageSize;
+  const base = options.base ?? 0;
+  assertSize(base, "base", maxBytes);
+  const metaBase = Math.ceil(base / META_ALIGN) * META_ALIGN;
+  const leaves = nextPowerOfTwo(pages);
+  const firstPage = Math.ceil((metaBase + 4 * metaWords(pages, leaves)) / pageSize);
+  if (firstPage >= pages) {
+    throw new RangeError(
+      `maxBytes must leave room for the metadata and one page: at least ${(firstPage + 1) * pageSize}; got ${options.maxBytes}`,
+    );
+  }
+  const initialBytes = options.initialBytes ?? 0;
+  assertSize(initialBytes, "initialBytes", maxBytes);
+  const initial = Math.max(initialBytes, firstPage * pageSize);
+  return { shape: { pageSize, pages, leaves, firstPage }, metaBase, initial };
+}

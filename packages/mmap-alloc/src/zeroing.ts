@@ -1,6 +1,15 @@
 /**
- * Page zeroing: unmap clears every page it frees, so that map never has to. What is fastest depends on the
- * buffer, because V8 (Node 20) copies and fills typed arrays on shared memory with relaxed atomic stores,
+ * Page zeroing: which pages must be zeroed, and how. A one-page unmap zeroes the page before it enters a page
+ * cache, so cached pages read zero. A longer unmap only tags its freed pages dirty ({@link DIRTY_TAG}): the
+ * pages inside the run before taking the lock, while they are still the caller's; its head and tail page in
+ * the logged change. `map` notes under the lock whether the first and last page of its run were dirty (their
+ * tags then become the run's), and after releasing it zeroes the dirty pages of the run and clears their tags,
+ * unless asked not to; so the cost falls on whoever needs zeroed pages. A free page tagged 0 reads zero; a
+ * fresh page from growth reads zero and is never written. DIRTY_TAG inside a mapped run only says its bytes
+ * may be old (a run mapped without zeroing, or whose mapper died before zeroing): harmless, as its pages are
+ * tagged dirty again when unmapped.
+ *
+ * What is fastest depends on the buffer, because V8 (Node 20) copies and fills typed arrays on shared memory with relaxed atomic stores,
  * one element at a time, while a native `memset` runs on unshared memory and inside wasm:
  *
  * | buffer                         | fastest zeroing of a 4 KiB page       | measured  |
@@ -15,6 +24,8 @@
  *
  * @module
  */
+import type { Memory } from "@allocators/object-alloc";
+import { DIRTY_TAG } from "./run-tags.js";
 
 /** How a {@link PageZeroer} clears bytes: copies from a zero block (shared memory wasm cannot reach). */
 const COPY = 0;
@@ -22,11 +33,6 @@ const COPY = 0;
 const FILL = 1;
 /** The wasm function of {@link wasmModule}: a memset on a `WebAssembly.Memory`. */
 const WASM = 2;
-
-/** The buffer a zeroer writes to: re-read when a view no longer covers the range (growth, detach). */
-export interface ZeroTarget {
-  readonly buffer: ArrayBufferLike;
-}
 
 /** The zero block copied from: runs are copied 64 KiB at a time, then 4 KiB (every page size divides). */
 const ZERO_BLOCK = 65536;
@@ -37,7 +43,7 @@ const ZERO_TAIL = 4096;
  * one class per method) keeps the address space's call site monomorphic.
  */
 export class PageZeroer {
-  readonly #target: ZeroTarget;
+  readonly #memory: Memory;
   readonly #method: number;
   readonly #fill: ((ptr: number, bytes: number) => void) | undefined;
   readonly #zeros: Uint8Array | undefined;
@@ -45,13 +51,14 @@ export class PageZeroer {
   #u8: Uint8Array;
 
   /**
-   * @param memory the `WebAssembly.Memory` behind `target`, if any: zeroed by wasm when this engine compiles
+   * @param memory the views of the buffer to zero, asked again when a range lies past the last one handed out
+   * @param wasm the `WebAssembly.Memory` behind `memory`, if any: zeroed by wasm when this engine compiles
    * wasm (a Content-Security-Policy may forbid it), else as its buffer's kind dictates.
    */
-  constructor(target: ZeroTarget, memory?: WebAssembly.Memory) {
-    this.#target = target;
-    this.#fill = memory === undefined ? undefined : wasmFill(memory);
-    const shared = typeof SharedArrayBuffer !== "undefined" && target.buffer instanceof SharedArrayBuffer;
+  constructor(memory: Memory, wasm?: WebAssembly.Memory) {
+    this.#memory = memory;
+    this.#fill = wasm === undefined ? undefined : wasmFill(wasm);
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
     this.#method = this.#fill !== undefined ? WASM : shared ? COPY : FILL;
     this.#zeros = this.#method === COPY ? new Uint8Array(ZERO_BLOCK) : undefined;
     this.#zeroTail = this.#zeros?.subarray(0, ZERO_TAIL);
@@ -77,17 +84,50 @@ export class PageZeroer {
   }
 
   /**
-   * A fixed-length Uint8Array covering `end` bytes, re-made after growth or a detach. Fixed-length views are
-   * much faster than length-tracking ones in V8, and stay valid when a growable buffer grows: only a range
-   * past their end needs a new one.
+   * Zeroes the dirty pages of the run `[start, start + pages)` of `pageSize` pages that this thread has just
+   * mapped (lock released: the run is its own), clearing their tags (at word `tags` of `m`); `ends` tells
+   * whether the first (bit 0) and last (bit 1) page were dirty, as their tags may now hold the run's.
+   * Consecutive dirty pages are zeroed in one call.
+   */
+  zeroDirty(m: Int32Array, tags: number, start: number, pages: number, ends: number, pageSize: number): void {
+    const last = start + pages - 1;
+    let from = -1;
+    for (let p = start; p <= last; p++) {
+      let dirty = (p === start && (ends & 1) !== 0) || (p === last && (ends & 2) !== 0);
+      if (m[tags + p] === DIRTY_TAG) {
+        m[tags + p] = 0;
+        dirty = true;
+      }
+      if (dirty && from < 0) from = p;
+      if (!dirty && from >= 0) {
+        this.zero(from * pageSize, (p - from) * pageSize);
+        from = -1;
+      }
+    }
+    if (from >= 0) this.zero(from * pageSize, (last + 1 - from) * pageSize);
+  }
+
+  /**
+   * The last Uint8Array the memory handed out, asked again when it does not cover `end` bytes (growth, or a
+   * detached buffer, whose views have length 0). Only a range past its end needs a new one.
    */
   #bytes(end: number): Uint8Array {
-    if (end > this.#u8.length) {
-      const buffer = this.#target.buffer;
-      this.#u8 = new Uint8Array(buffer, 0, buffer.byteLength);
-    }
+    if (end > this.#u8.length) this.#u8 = this.#memory.u8;
     return this.#u8;
   }
+}
+
+/**
+ * Tags dirty the pages of `[first, first + pages)` tagged 0: the pages inside a run being unmapped, while they
+ * are still the caller's (its head or tail page, which carries the run's tag, goes dirty in the logged change).
+ */
+export function markDirty(m: Int32Array, tags: number, first: number, pages: number): void {
+  for (let p = first; p < first + pages; p++) if (m[tags + p] === 0) m[tags + p] = DIRTY_TAG;
+}
+
+/** Bit 0: the first page of `[start, start + pages)` is dirty; bit 1: its last (lock held, before staging). */
+export function dirtyEnds(m: Int32Array, tags: number, start: number, pages: number): number {
+  return (m[tags + start] === DIRTY_TAG ? 1 : 0) | (m[tags + start + pages - 1] === DIRTY_TAG ? 2 : 0);
 }
 
 /*

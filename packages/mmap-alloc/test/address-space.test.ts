@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { H_LEAVES, H_LENGTH16, H_LOCK, H_MAPPED, tagBase } from "../src/header.js";
+import { AddressSpace } from "../src/index.js";
 import {
-  H_LEAVES,
-  H_LENGTH16,
-  H_LOCK,
-  H_MAPPED,
   LOG_ACTIVE,
   LOG_CACHE_AT,
   LOG_COUNT,
@@ -11,9 +9,7 @@ import {
   LOG_START,
   LOG_TAGS,
   LOG_USED,
-  tagBase,
-} from "../src/header.js";
-import { AddressSpace } from "../src/index.js";
+} from "../src/redo-log.js";
 
 const PAGE = 4096;
 const MiB = 1 << 20;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  CACHED_TAG,
   H_CACHE_COUNT,
   H_LEAVES,
   H_LOCK,
@@ -11,6 +10,7 @@ import {
 } from "../src/header.js";
 import { AddressSpace } from "../src/index.js";
 import { handleCacheTag } from "../src/page-cache.js";
+import { CACHED_TAG } from "../src/run-tags.js";
 
 const PAGE = 4096;
 const MiB = 1 << 20;

@@ -1,3 +1,4 @@
+import { MemoryViews } from "@allocators/object-alloc";
 import { afterEach, describe, expect, it } from "vitest";
 import { AddressSpace } from "../src/index.js";
 import { PageZeroer } from "../src/zeroing.js";
@@ -17,11 +18,11 @@ describe("without WebAssembly compilation (e.g. a Content-Security-Policy)", () 
       throw new WebAssembly.CompileError("Wasm code generation disallowed by embedder");
     } as unknown as typeof WebAssembly.Module;
     const shared = new WebAssembly.Memory({ initial: 4, maximum: 64, shared: true });
-    const sharedZeroer = new PageZeroer(shared, shared);
+    const sharedZeroer = new PageZeroer(new MemoryViews(shared), shared);
     expect(sharedZeroer.method).toBe("copy");
     zeroesExactly(sharedZeroer, shared, PAGE, 2 * PAGE);
     const unshared = new WebAssembly.Memory({ initial: 4, maximum: 64 });
-    const unsharedZeroer = new PageZeroer(unshared, unshared);
+    const unsharedZeroer = new PageZeroer(new MemoryViews(unshared), unshared);
     expect(unsharedZeroer.method).toBe("fill");
     zeroesExactly(unsharedZeroer, unshared, PAGE, 2 * PAGE);
     unshared.grow(1); // detaches the buffer its view was on

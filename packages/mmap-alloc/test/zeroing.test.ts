@@ -1,3 +1,4 @@
+import { MemoryViews } from "@allocators/object-alloc";
 import { describe, expect, it } from "vitest";
 import { PageZeroer } from "../src/zeroing.js";
 import { PAGE, reusedRunsReadZero, zeroesExactly } from "./zeroing-checks.js";
@@ -19,7 +20,7 @@ describe("PageZeroer", () => {
   it.each(kinds)("zeroes whole pages of a $name with $method", ({ method, make }) => {
     const buffer = make();
     const source = { buffer };
-    const zeroer = new PageZeroer(source);
+    const zeroer = new PageZeroer(new MemoryViews(source));
     expect(zeroer.method).toBe(method);
     zeroesExactly(zeroer, source, PAGE, PAGE);
     zeroesExactly(zeroer, source, 3 * PAGE, 20 * PAGE); // past the 64 KiB zero block
@@ -31,7 +32,7 @@ describe("PageZeroer", () => {
     "zeroes a WebAssembly.Memory (shared: %s) with wasm memory.fill, after growth too",
     (shared) => {
       const memory = new WebAssembly.Memory({ initial: 4, maximum: 64, shared });
-      const zeroer = new PageZeroer(memory, memory);
+      const zeroer = new PageZeroer(new MemoryViews(memory), memory);
       expect(zeroer.method).toBe("wasm");
       zeroesExactly(zeroer, memory, PAGE, PAGE);
       zeroesExactly(zeroer, memory, 2 * PAGE, 20 * PAGE);
