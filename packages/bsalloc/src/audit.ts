@@ -4,7 +4,14 @@
  * @module
  */
 import type { AddressSpace } from "@allocators/mmap-alloc";
-import { headerOf, isLargeHeader, isLiveLarge, LARGE_CACHE_SLOTS, largeMappedBytes } from "./large-block.js";
+import {
+  headerOf,
+  isLargeHeader,
+  isLiveLarge,
+  LARGE_CACHE,
+  LARGE_CACHE_SLOTS,
+  largeMappedBytes,
+} from "./large-block.js";
 import { cacheIndex, headIndex, ROOT, ROOT_MAGIC } from "./root.js";
 import {
   censusOf,
@@ -92,7 +99,7 @@ export function collectStats(space: AddressSpace, root: number): BsAllocStats {
   let cachedLargeBlocks = 0;
   let cachedLargeBytes = 0;
   for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-    const ptr = Atomics.load(i32, r + ROOT.LARGE_CACHE + slot) >>> 0;
+    const ptr = LARGE_CACHE.runAt(i32, r + ROOT.LARGE_CACHE, slot);
     if (ptr === 0) continue;
     cachedLargeBlocks++;
     cachedLargeBytes += largeMappedBytes(i32, headerOf(ptr));
@@ -126,7 +133,7 @@ export function checkHeap(space: AddressSpace, root: number): string[] {
 function checkLargeCache(i32: Int32Array, root: number, problems: string[]): void {
   const seen = new Set<number>();
   for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-    const ptr = Atomics.load(i32, (root >>> 2) + ROOT.LARGE_CACHE + slot) >>> 0;
+    const ptr = LARGE_CACHE.runAt(i32, (root >>> 2) + ROOT.LARGE_CACHE, slot);
     if (ptr === 0) continue;
     if (seen.has(ptr)) problems.push(`large block ${ptr} cached twice`);
     seen.add(ptr);

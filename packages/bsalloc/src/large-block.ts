@@ -54,7 +54,8 @@ const ALIGN_LOG = 6;
 const LIVE = 1;
 const FREED = 2;
 
-const CACHE = new RunCache(LARGE_CACHE_SLOTS);
+/** The shape of the large cache, whose slots sit in the root at `ROOT.LARGE_CACHE` (root.ts). */
+export const LARGE_CACHE = new RunCache(LARGE_CACHE_SLOTS);
 
 /**
  * Maps a block of `size` bytes aligned to `align` (a power of two) for the allocator `owner`, or returns 0
@@ -129,7 +130,7 @@ export function largeAlign(i32: Int32Array, header: number): number {
 export function takeCachedLarge(space: AddressSpace, slots0: number, size: number, align: number): number {
   const i32 = space.i32;
   for (;;) {
-    const ptr = CACHE.take(i32, slots0, size, align, 2 * size - 1);
+    const ptr = LARGE_CACHE.take(i32, slots0, size, align, 2 * size - 1);
     if (ptr === 0) return 0;
     if (ptr < 0) {
       unmapLarge(space, headerOf(-ptr)); // changed in the cache while it was being taken: no longer fits
@@ -155,6 +156,6 @@ export function cacheOrUnmapLarge(space: AddressSpace, slots0: number, victims: 
     unmapLarge(space, header);
     return;
   }
-  const evicted = CACHE.offer(i32, slots0, ptr, largeUsable(i32, header, ptr), victims);
+  const evicted = LARGE_CACHE.offer(i32, slots0, ptr, largeUsable(i32, header, ptr), victims);
   if (evicted !== 0) unmapLarge(space, headerOf(evicted));
 }

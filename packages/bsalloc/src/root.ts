@@ -10,7 +10,8 @@
  *  +12   live large blocks
  *  +16   live large bytes (mod 2^32)
  *  +20   large cache eviction counter
- *  +32   large cache: 4 slots of freed large blocks (0 = empty)
+ *  +32   large cache: mmap-alloc's RunCache, 4 slots of 2 words
+ *        (a freed large block's pointer, 0 = empty; its usable bytes) up to +63
  *                                     +CACHES + c * slotBytes   class c cache: slots of chunk pointers (0 = empty)
  * ```
  *

@@ -13,6 +13,7 @@
 import type { AddressSpace } from "@allocators/mmap-alloc";
 import { checkAvailableSlabs, forEachAvailable } from "./available-slabs.js";
 import {
+  LARGE_CACHE,
   LARGE_CACHE_SLOTS,
   R_AVAILABLE,
   R_CACHED_GRANULES,
@@ -118,7 +119,7 @@ function checkPageMap(space: AddressSpace, root: number, problems: string[]): Ru
     unmatchedCacheSlots: new Set(),
   };
   for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-    const base = Atomics.load(i32, r + R_LARGE_CACHE + slot);
+    const base = LARGE_CACHE.runAt(i32, r + R_LARGE_CACHE, slot);
     if (base !== 0) runs.unmatchedCacheSlots.add(base);
   }
   const slabGranules = (cls: number) => SIZE_CLASSES[cls]?.slabBytes / GRANULE;

@@ -18,7 +18,8 @@
  * 10 pools[4]           byte offsets of the page pools, one per slab size (chunks use the 64 KiB one)
  * 14 available[CLASS_COUNT]  byte offsets of the available-slab sets, one per class
  *    retired[CLASS_COUNT]  live blocks counted by threads that have gone (Atomics)
- *    largeCache[8]      byte offsets of free large blocks kept for reuse, 0 = empty slot (Atomics)
+ *    largeCache[8 × 2]  free large blocks kept for reuse: mmap-alloc's RunCache, 8 slots of a block's byte
+ *                       offset (0 = empty) and its mapped bytes (Atomics)
  *    cachedGranules     granules of the blocks in largeCache (Atomics)
  *    mediumRetired[2]   live medium blocks and their units counted by threads that have gone (Atomics)
  *    orphans            byte offset of the set of orphaned medium chunks (an available-slab set)
@@ -32,10 +33,11 @@
  *
  * @module
  */
+import { RunCache } from "@allocators/mmap-alloc";
 import { CLASS_COUNT, SLAB_SIZES } from "./size-classes.js";
 
 export const MAGIC = 0x454c464d;
-const LAYOUT_VERSION = 5;
+const LAYOUT_VERSION = 6;
 export const LAYOUT = (CLASS_COUNT << 8) | LAYOUT_VERSION;
 
 export const R_MAGIC = 0;
@@ -54,7 +56,9 @@ export const R_RETIRED = R_AVAILABLE + CLASS_COUNT;
 export const R_LARGE_CACHE = R_RETIRED + CLASS_COUNT;
 /** Slots of the large-block cache. */
 export const LARGE_CACHE_SLOTS = 8;
-export const R_CACHED_GRANULES = R_LARGE_CACHE + LARGE_CACHE_SLOTS;
+/** The shape of the large-block cache, whose slots sit at `R_LARGE_CACHE`. */
+export const LARGE_CACHE = new RunCache(LARGE_CACHE_SLOTS);
+export const R_CACHED_GRANULES = R_LARGE_CACHE + LARGE_CACHE.words;
 /** Live medium blocks, then their units, counted by threads that have gone. */
 export const R_MEDIUM_RETIRED = R_CACHED_GRANULES + 1;
 /** Byte offset of the set of orphaned medium chunks, which a thread short of medium memory adopts. */

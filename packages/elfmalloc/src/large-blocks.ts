@@ -7,7 +7,7 @@
  *   [2g] = base | KIND_LARGE     [2g + 1] = n        (every granule of the block; KIND_CACHED while parked)
  * ```
  *
- * Freed blocks of at most {@link LARGE_CACHE_MAX} are parked in mmap-alloc's {@link RunCache}, over the root's
+ * Freed blocks of at most {@link LARGE_CACHE_MAX} are parked in mmap-alloc's `RunCache`, over the root's
  * 8 slots, and reused for requests of half their size or more: reusing a parked block costs no call into the
  * address space's lock. The page map marks a parked block KIND_CACHED before its slot publishes it, so a
  * second free of it is rejected; the root counts the granules parked, which bounds the cache. Blocks are
@@ -16,9 +16,10 @@
  *
  * @module
  */
-import { type AddressSpace, RunCache } from "@allocators/mmap-alloc";
+import type { AddressSpace } from "@allocators/mmap-alloc";
 import { alignUp, NULL, type Ptr } from "@allocators/object-alloc";
 import {
+  LARGE_CACHE,
   LARGE_CACHE_SLOTS,
   R_CACHED_GRANULES,
   R_LARGE_BLOCKS,
@@ -32,7 +33,6 @@ const LARGE_CACHE_MAX = 16 << 20;
 /** The cache may always hold this many granules (8 MiB), whatever the live large bytes: a program that frees
  * and allocates again one buffer of up to 8 MiB keeps hitting it. */
 const CACHE_FLOOR_GRANULES = (8 << 20) / GRANULE;
-const CACHE = new RunCache(LARGE_CACHE_SLOTS);
 
 /** The large blocks of one heap, seen from one handle. Views come from the address space at each call. */
 export class LargeBlocks {
@@ -77,7 +77,7 @@ export class LargeBlocks {
     if (bytes <= LARGE_CACHE_MAX && this.#roomInCache(i32, granules)) {
       setEntries(this.#space.u32, this.#map, ptr, bytes, KIND_CACHED);
       Atomics.add(i32, this.#r + R_CACHED_GRANULES, granules);
-      if (CACHE.offer(i32, this.#r + R_LARGE_CACHE, ptr, bytes) === 0) return;
+      if (LARGE_CACHE.offer(i32, this.#r + R_LARGE_CACHE, ptr, bytes) === 0) return;
       Atomics.sub(i32, this.#r + R_CACHED_GRANULES, granules);
     }
     clearEntries(this.#space.u32, this.#map, ptr, bytes);
@@ -121,7 +121,7 @@ export class LargeBlocks {
     const i32 = this.#space.i32;
     let any = false;
     for (let slot = 0; slot < LARGE_CACHE_SLOTS; slot++) {
-      const base = CACHE.empty(i32, this.#r + R_LARGE_CACHE, slot);
+      const base = LARGE_CACHE.empty(i32, this.#r + R_LARGE_CACHE, slot);
       if (base === 0) continue;
       Atomics.sub(i32, this.#r + R_CACHED_GRANULES, this.#cachedLength(base));
       this.#unmapCached(base);
@@ -137,7 +137,7 @@ export class LargeBlocks {
   #takeCached(bytes: number): Ptr {
     const i32 = this.#space.i32;
     for (;;) {
-      const taken = CACHE.take(i32, this.#r + R_LARGE_CACHE, bytes);
+      const taken = LARGE_CACHE.take(i32, this.#r + R_LARGE_CACHE, bytes);
       if (taken === 0) return NULL;
       const base = Math.abs(taken);
       Atomics.sub(i32, this.#r + R_CACHED_GRANULES, this.#cachedLength(base));

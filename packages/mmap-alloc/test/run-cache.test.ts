@@ -5,16 +5,19 @@ import { AddressSpace, RunCache } from "../src/index.js";
 const PAGE = 4096;
 const KiB = 1024;
 
-/** A space, and the i32 index of `slots` zeroed slot words in a page mapped for them (a heap root's part). */
+/** A space, and the i32 index of the zeroed words of `slots` slots in a page mapped for them (a heap root's part). */
 function cacheSpace(slots: number) {
   const space = AddressSpace.create({ maxBytes: 64 << 20 });
   const at = space.map(PAGE) >>> 2;
   return { space, at, cache: new RunCache(slots) };
 }
 
-/** The runs parked in the slots at `at`. */
+/** The runs parked in the slots at `at`, read through the cache. */
 function parked(space: AddressSpace, at: number, slots: number): number[] {
-  return Array.from(space.i32.subarray(at, at + slots), (run) => run >>> 0).filter((run) => run !== 0);
+  const cache = new RunCache(slots);
+  return Array.from({ length: slots }, (_, slot) => cache.runAt(space.i32, at, slot)).filter(
+    (run) => run !== 0,
+  );
 }
 
 describe("RunCache", () => {
@@ -48,7 +51,7 @@ describe("RunCache", () => {
     expect(cache.offer(space.i32, at, runs[1], 16 * KiB)).toBe(0);
     expect(cache.offer(space.i32, at, runs[2], 16 * KiB)).toBe(runs[2]); // refused: the caller gives it back
     expect(parked(space, at, 2)).toEqual([runs[0], runs[1]]);
-    const victims = at + 2;
+    const victims = at + cache.words;
     expect(cache.offer(space.i32, at, runs[2], 16 * KiB, victims)).toBe(runs[0]); // slot 0 first
     expect(parked(space, at, 2)).toEqual([runs[2], runs[1]]);
     expect(cache.offer(space.i32, at, runs[0], 16 * KiB, victims)).toBe(runs[1]); // then slot 1
@@ -63,6 +66,34 @@ describe("RunCache", () => {
     expect(cache.empty(space.i32, at, 0)).toBe(run);
     expect(cache.empty(space.i32, at, 0)).toBe(0);
     expect(cache.take(space.i32, at, 64 * KiB)).toBe(0);
+  });
+
+  it("keeps each run's length in its own slot words, never in the run", () => {
+    const { space, at, cache } = cacheSpace(2);
+    const run = space.map(64 * KiB);
+    space.u32.fill(0xdeadbeef, run >>> 2, (run + 64 * KiB) >>> 2);
+    cache.offer(space.i32, at, run, 64 * KiB);
+    expect(cache.words).toBe(4);
+    expect([cache.runAt(space.i32, at, 0), cache.bytesAt(space.i32, at, 0)]).toEqual([run, 64 * KiB]);
+    // A stray write into the parked run (a write after free) changes nothing the cache decides on.
+    space.u32.fill(0, run >>> 2, (run + 64 * KiB) >>> 2);
+    expect(cache.take(space.i32, at, 40 * KiB)).toBe(run);
+    expect(space.u32[run >>> 2]).toBe(0);
+    expect(parked(space, at, 2)).toEqual([]);
+  });
+
+  it("passes over a slot another caller holds for a moment", () => {
+    const { space, at, cache } = cacheSpace(1);
+    const run = space.map(16 * KiB);
+    Atomics.store(space.i32, at, -1); // as a caller between its claim and its store does
+    expect(cache.offer(space.i32, at, run, 16 * KiB)).toBe(run);
+    expect(cache.offer(space.i32, at, run, 16 * KiB, at + cache.words)).toBe(run);
+    expect(cache.take(space.i32, at, 16 * KiB)).toBe(0);
+    expect(cache.empty(space.i32, at, 0)).toBe(0);
+    expect(cache.runAt(space.i32, at, 0)).toBe(0);
+    Atomics.store(space.i32, at, 0);
+    expect(cache.offer(space.i32, at, run, 16 * KiB)).toBe(0);
+    expect(cache.take(space.i32, at, 16 * KiB)).toBe(run);
   });
 
   it("refuses a slot count it cannot hold", () => {
