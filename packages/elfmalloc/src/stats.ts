@@ -29,12 +29,11 @@ import {
   mediumCached,
   REMOTE_FREES,
   SLAB_FREES,
-  SLOT_CLOSING,
-  SLOT_LIVE,
   SPARE_SLOTS,
   SPARES,
   TAKEN,
 } from "./thread-cache.js";
+import { SLOT_CLOSING, SLOT_LIVE } from "./thread-table.js";
 
 /** Per size class figures. */
 export interface ClassStats {

@@ -259,14 +259,6 @@ function keptSlot(u32: Uint32Array, rec: number, value: number, mask: number): n
   return -1;
 }
 
-/** Thread table slot states. */
-export const SLOT_FREE = 0;
-/** Reserved by `shareThread()` for a worker that has not attached yet. */
-export const SLOT_RESERVED = 1;
-export const SLOT_LIVE = 2;
-/** Being reclaimed or detached: its caches are being returned. */
-export const SLOT_CLOSING = 3;
-
 /** The block that bit `b` of the claimed word stands for, in the part of class `c` at u32 index `at`. */
 export function claimedBlock(u32: Uint32Array, at: number, c: SizeClass, b: number): number {
   return u32[at + SLAB] + ((u32[at + NEXT_WORD] - 1) * 32 + b) * c.size;

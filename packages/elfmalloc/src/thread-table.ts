@@ -20,7 +20,15 @@ import { BsAlloc } from "@allocators/bsalloc";
 import { NULL } from "@allocators/object-alloc";
 import type { HandleContext } from "./handle-context.js";
 import { R_MAX_THREADS, R_META_ROOT, R_THREADS, THREAD_WORDS } from "./heap-root.js";
-import { RECORD_BYTES, SLOT_CLOSING, SLOT_FREE, SLOT_LIVE, SLOT_RESERVED } from "./thread-cache.js";
+import { RECORD_BYTES } from "./thread-cache.js";
+
+/** Slot states (see the diagram above). */
+export const SLOT_FREE = 0;
+/** Reserved by `shareThread()` for a worker that has not attached yet. */
+export const SLOT_RESERVED = 1;
+export const SLOT_LIVE = 2;
+/** Being reclaimed or detached: its caches are being returned. */
+export const SLOT_CLOSING = 3;
 
 /** Word offsets in a thread table entry. */
 const STATE = 0;
