@@ -4,15 +4,14 @@
  * The fast paths of malloc and free are here, whole: a block from, or back to, this thread's magazine with no
  * call. Every other path goes down the layers and never comes back up (each file is named after its concept):
  * ```
- * elfmalloc.ts      create / attach / share, the C API and Alloc, the fast paths, the out-of-memory retry
- *   heap-layout.ts  thread-table.ts  small-blocks.ts  medium-blocks.ts  large-blocks.ts  checked.ts
- *     thread-cache.ts  page-pools.ts
- *       slab.ts  available-slabs.ts  medium-chunk.ts  medium-index.ts  page-map.ts  size-classes.ts
- *       heap-root.ts
+ * elfmalloc.ts        create / attach / share, the C API and Alloc, the fast paths
+ *   heap-layout.ts  thread-table.ts  slow-paths.ts (routing by size and kind, the out-of-memory retry)
+ *     small-blocks.ts  medium-blocks.ts  large-blocks.ts  checked.ts
+ *       thread-cache.ts  page-pools.ts
+ *         slab.ts  available-slabs.ts  medium-chunk.ts  medium-index.ts  page-map.ts  size-classes.ts
+ *         heap-root.ts
  * handle-context.ts: what the layers of one handle share (its views, root, page map, slot and record)
  * ```
- * Out of memory is handled here alone: a layer returns 0, and the facade gives memory back (trim, parked
- * pages, cached large blocks) and tries once more.
  *
  * @module
  */
@@ -21,7 +20,6 @@ import { AddressSpace } from "@allocators/mmap-alloc";
 import {
   type Alloc,
   assertAlign,
-  assertPtr,
   assertSize,
   type BlockOwner,
   MAX_SIZE,
@@ -31,33 +29,12 @@ import {
   type Ptr,
 } from "@allocators/object-alloc";
 import { checkHeap } from "./check.js";
-import { checkAlloc, checkFree } from "./checked.js";
 import { DETACHED, HandleContext } from "./handle-context.js";
 import { createHeap, type ElfMallocDescriptor, type ElfMallocOptions } from "./heap-layout.js";
-import { LargeBlocks } from "./large-blocks.js";
-import { MediumBlocks } from "./medium-blocks.js";
 import { MEDIUM_MAX, MEDIUM_MIN, UNIT } from "./medium-chunk.js";
-import {
-  entryIndex,
-  GRANULE,
-  GRANULE_SHIFT,
-  KIND_LARGE,
-  KIND_MASK,
-  KIND_MEDIUM,
-  KIND_SLAB,
-  pointerMask,
-} from "./page-map.js";
-import { PagePools } from "./page-pools.js";
-import {
-  CLASS_COUNT,
-  classOf,
-  MAX_SMALL,
-  MIN_BLOCK,
-  SIZE_CLASSES,
-  SMALL_LOOKUP,
-  TABLE_LIMIT,
-} from "./size-classes.js";
-import { SmallBlocks } from "./small-blocks.js";
+import { GRANULE_SHIFT, KIND_MASK, KIND_SLAB, pointerMask } from "./page-map.js";
+import { CLASS_COUNT, classOf, MAX_SMALL, MIN_BLOCK, SMALL_LOOKUP, TABLE_LIMIT } from "./size-classes.js";
+import { SlowPaths } from "./slow-paths.js";
 import { type HeapSnapshot, heapSnapshot } from "./snapshot.js";
 import { type ElfMallocStats, heapStats } from "./stats.js";
 import { openMagazines } from "./thread-cache.js";
@@ -86,12 +63,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   /** What this handle's layers share: views, root, page map, thread slot and record. */
   readonly #ctx: HandleContext;
   readonly #threads: ThreadTable;
-  readonly #pools: PagePools;
-  readonly #small: SmallBlocks;
-  readonly #medium: MediumBlocks;
-  readonly #large: LargeBlocks;
-  readonly #checked: boolean;
-  readonly #maxBytes: number;
+  readonly #slow: SlowPaths;
   /**
    * The context's `u32` for the fast paths, which must not pay a load through the context: taken again at the
    * end of every slow path that may have synced it (a stale copy only sends the fast paths to a slow path).
@@ -112,15 +84,10 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   private constructor(space: AddressSpace, root: number, slot: number | undefined) {
     const ctx = new HandleContext(space, root);
     this.#ctx = ctx;
-    this.#checked = ctx.checked;
-    this.#maxBytes = space.maxBytes;
     this.#mapIndex = ctx.map >>> 2;
     this.#ptrMask = pointerMask(space.maxBytes);
     this.#threads = new ThreadTable(ctx);
-    this.#pools = new PagePools(ctx);
-    this.#large = new LargeBlocks(space, root, ctx.map);
-    this.#medium = new MediumBlocks(ctx, this.#pools);
-    this.#small = new SmallBlocks(ctx, this.#pools);
+    this.#slow = new SlowPaths(ctx);
     this.#threads.bind(slot);
     openMagazines(ctx.u32, ctx.rec, ctx.checked, this.#countByClass, this.#countBySize);
     this.#u32 = ctx.u32;
@@ -190,7 +157,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
   }
   /** True in checked mode. */
   get checked(): boolean {
-    return this.#checked;
+    return this.#ctx.checked;
   }
 
   /**
@@ -256,11 +223,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     assertAlign(align);
     if (ptr === NULL) return this.alignedAlloc(align, size);
     const usable = this.usableSize(ptr);
-    if (this.#fitsInPlace(ptr, usable, size, align)) return ptr;
-    const entry = this.#ctx.u32[entryIndex(this.#ctx.map, ptr)];
-    if ((entry & KIND_MASK) === KIND_LARGE && size > MAX_SMALL && align <= GRANULE) {
-      return this.#large.remap(ptr, usable, size);
-    }
+    const resized = this.#slow.resize(ptr, usable, size, align);
+    if (resized !== -1) return this.#synced(resized);
     const moved = this.alignedAlloc(align, size);
     if (moved === NULL) return NULL;
     this.#ctx.space.u8.copyWithin(moved, ptr, ptr + Math.min(usable, size));
@@ -277,11 +241,11 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     if (align <= MIN_BLOCK) return this.malloc(size);
     assertSize(size);
     const needed = Math.max(size, align);
-    if (needed > MAX_SMALL) return this.#allocLarge(size, align);
+    if (needed > MAX_SMALL) return this.#synced(this.#slow.allocLarge(size, align));
     // Medium blocks are aligned to their 64-byte unit.
     if (align <= UNIT && needed >= MEDIUM_MIN && needed <= MEDIUM_MAX) return this.#mallocSlow(needed);
     // Power-of-two classes sit on slabs aligned to at least their size, so their blocks are aligned to it.
-    return this.#allocClass(classOf(nextPowerOfTwo(needed)));
+    return this.#synced(this.#slow.allocClass(classOf(nextPowerOfTwo(needed))));
   }
 
   /**
@@ -289,16 +253,7 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * @throws RangeError when `ptr` is not a block of this heap.
    */
   usableSize(ptr: Ptr): number {
-    assertPtr(ptr);
-    if (ptr >= this.#maxBytes) throw notABlock(ptr);
-    this.#sync();
-    const u32 = this.#ctx.u32;
-    const e = entryIndex(this.#ctx.map, ptr);
-    const entry = u32[e];
-    if ((entry & KIND_MASK) === KIND_SLAB) return SIZE_CLASSES[u32[e + 1]].size;
-    if ((entry & KIND_MASK) === KIND_MEDIUM) return this.#medium.usableSize(ptr, entry - KIND_MEDIUM);
-    if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) return u32[e + 1] * GRANULE;
-    throw notABlock(ptr);
+    return this.#synced(this.#slow.usableSize(ptr));
   }
 
   /** A typed array over a new block of `length` elements, or null when out of memory. */
@@ -341,10 +296,9 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
 
   /** True when `ptr` lies in a slab, medium chunk or large block of this heap. */
   owns(ptr: Ptr): boolean {
-    if (ptr >>> 0 !== ptr || ptr >= this.#maxBytes) return false;
-    this.#sync();
-    const kind = this.#ctx.u32[entryIndex(this.#ctx.map, ptr)] & KIND_MASK;
-    return kind === KIND_SLAB || kind === KIND_MEDIUM || kind === KIND_LARGE;
+    const owned = this.#slow.owns(ptr);
+    this.#u32 = this.#ctx.u32;
+    return owned;
   }
 
   /**
@@ -357,7 +311,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     const slot = ctx.slot;
     this.#sync();
     this.#threads.close(slot);
-    this.#returnThread(slot, ctx.rec);
+    this.#slow.returnThread(slot, ctx.rec);
+    this.#threads.release(slot);
     // The address-space handle keeps a few free pages of its own (mmap-alloc's handle cache): give them back.
     ctx.space.detach();
     ctx.detach();
@@ -370,9 +325,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
    * thread goes idle.
    */
   trim(): void {
-    this.#sync();
-    this.#medium.trim();
-    this.#small.returnCaches(this.#ctx.rec);
+    this.#slow.trim();
+    this.#u32 = this.#ctx.u32;
   }
 
   [Symbol.dispose](): void {
@@ -392,7 +346,8 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
       throw new RangeError("reclaimThread(slot): this is the calling thread's own slot; use detach()");
     const rec = this.#threads.closeEnded(slot);
     if (rec < 0) return false;
-    this.#returnThread(slot, rec);
+    this.#slow.returnThread(slot, rec);
+    this.#threads.release(slot);
     return true;
   }
 
@@ -420,95 +375,24 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     return checkHeap(this.#ctx.space, this.#ctx.root);
   }
 
-  /** Returns the caches of the closing thread `slot`, whose record is at u32 index `rec`, and frees the slot. */
-  #returnThread(slot: number, rec: number): void {
-    this.#medium.leave(rec, slot);
-    this.#small.returnCaches(rec);
-    this.#threads.release(slot);
-  }
-
-  /** Everything malloc() does not handle inline: an empty magazine, larger sizes, checked mode, bad sizes. */
+  /** What malloc() does not handle inline (slow-paths.ts). */
   #mallocSlow(size: number): Ptr {
-    if (size >>> 0 !== size || size > MAX_SMALL) return this.#allocLarge(size, MIN_BLOCK);
-    if (size >= MEDIUM_MIN && size <= MEDIUM_MAX) return this.#allocMedium(size);
-    return this.#allocClass(classOf(size));
+    return this.#synced(this.#slow.malloc(size));
   }
 
-  /**
-   * A block of class index `cls`, or 0 when out of memory even after {@link ElfMalloc.#giveBack}. Marked live
-   * in checked mode.
-   */
-  #allocClass(cls: number): Ptr {
-    let ptr = this.#small.alloc(cls);
-    if (ptr === NULL && this.#giveBack()) ptr = this.#small.alloc(cls);
-    if (ptr !== NULL && this.#checked) checkAlloc(this.#ctx, ptr, cls);
-    this.#u32 = this.#ctx.u32;
-    return ptr;
-  }
-
-  /** A medium block of `size` bytes, or 0 when out of memory even after {@link ElfMalloc.#giveBack}. */
-  #allocMedium(size: number): Ptr {
-    this.#ctx.sync();
-    let ptr = this.#medium.alloc(size);
-    if (ptr === NULL && this.#giveBack()) ptr = this.#medium.alloc(size);
-    this.#u32 = this.#ctx.u32;
-    return ptr;
-  }
-
-  /** A large block, or 0 when out of memory even after {@link ElfMalloc.#giveBack}. */
-  #allocLarge(size: number, align: number): Ptr {
-    assertSize(size);
-    if (size > this.#maxBytes) return NULL;
-    const base = this.#large.alloc(size, align);
-    if (base !== NULL || !this.#giveBack()) return base;
-    return this.#large.alloc(size, align);
-  }
-
-  /**
-   * Out of address space: returns this thread's caches (magazines, private bits, claimed slabs, so that its
-   * empty slabs and chunks reach the pools), then every parked page and cached large block to the address
-   * space. True if any was unmapped: the caller then tries its allocation once more.
-   */
-  #giveBack(): boolean {
-    this.trim();
-    const pages = this.#pools.unmapParked();
-    return this.#large.flushCache() || pages;
-  }
-
-  /**
-   * Everything free() does not handle inline: a full magazine, checked mode, medium and large blocks, stale
-   * views, errors.
-   */
+  /** What free() does not handle inline (slow-paths.ts). */
   #freeSlow(ptr: Ptr): void {
-    if (ptr === NULL) return;
-    assertPtr(ptr);
-    if (ptr >= this.#maxBytes) throw notABlock(ptr);
-    const ctx = this.#ctx;
-    ctx.sync();
-    const e = entryIndex(ctx.map, ptr);
-    const entry = ctx.u32[e];
-    if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0) {
-      const cls = ctx.u32[e + 1];
-      if (this.#checked) checkFree(ctx, ptr, entry - KIND_SLAB, cls);
-      this.#small.free(ptr, cls);
-    } else if ((entry & KIND_MASK) === KIND_MEDIUM) {
-      this.#medium.free(ptr, entry - KIND_MEDIUM);
-    } else if ((entry & KIND_MASK) === KIND_LARGE && entry - KIND_LARGE === ptr) {
-      this.#large.free(ptr, ctx.u32[e + 1] * GRANULE);
-    } else {
-      throw notABlock(ptr);
-    }
-    this.#u32 = ctx.u32;
+    this.#slow.free(ptr);
+    this.#u32 = this.#ctx.u32;
   }
 
-  /** True when `size` bytes at `align` fit the block at `ptr` without wasting more than its class would. */
-  #fitsInPlace(ptr: Ptr, usable: number, size: number, align: number): boolean {
-    if (ptr % align !== 0 || size > usable) return false;
-    if (usable > MAX_SMALL) return size > usable - GRANULE;
-    if ((this.#ctx.u32[entryIndex(this.#ctx.map, ptr)] & KIND_MASK) === KIND_MEDIUM) {
-      return size >= MEDIUM_MIN && size > usable - UNIT;
-    }
-    return classOf(Math.max(size, align)) === classOf(usable);
+  /**
+   * Returns `result` after a slow path, taking the context's views for the fast paths: the slow path may have
+   * synced them (a stale copy only sends the fast paths to a slow path, but costs a trip each time).
+   */
+  #synced(result: number): number {
+    this.#u32 = this.#ctx.u32;
+    return result;
   }
 
   #zeroed(ptr: Ptr, bytes: number): Ptr {
@@ -521,8 +405,4 @@ export class ElfMalloc implements Alloc, BlockOwner, Disposable {
     this.#ctx.sync();
     this.#u32 = this.#ctx.u32;
   }
-}
-
-function notABlock(ptr: Ptr): RangeError {
-  return new RangeError(`ptr ${ptr} is not a block of this heap`);
 }
