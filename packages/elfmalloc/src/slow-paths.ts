@@ -83,11 +83,8 @@ export class SlowPaths {
    */
   free(ptr: Ptr): void {
     if (ptr === NULL) return;
-    assertPtr(ptr);
-    if (ptr >= this.#maxBytes) throw notABlock(ptr);
+    const e = this.#entryOf(ptr);
     const ctx = this.#ctx;
-    ctx.sync();
-    const e = entryIndex(ctx.map, ptr);
     const entry = ctx.u32[e];
     if ((entry & KIND_MASK) === KIND_SLAB && (ptr & (MIN_BLOCK - 1)) === 0) {
       const cls = ctx.u32[e + 1];
@@ -107,11 +104,8 @@ export class SlowPaths {
    * @throws RangeError when `ptr` is not a block of this heap.
    */
   usableSize(ptr: Ptr): number {
-    assertPtr(ptr);
-    if (ptr >= this.#maxBytes) throw notABlock(ptr);
+    const e = this.#entryOf(ptr);
     const ctx = this.#ctx;
-    ctx.sync();
-    const e = entryIndex(ctx.map, ptr);
     const entry = ctx.u32[e];
     if ((entry & KIND_MASK) === KIND_SLAB) return SIZE_CLASSES[ctx.u32[e + 1]].size;
     if ((entry & KIND_MASK) === KIND_MEDIUM) return this.#medium.usableSize(ptr, entry - KIND_MEDIUM);
@@ -163,6 +157,17 @@ export class SlowPaths {
     this.trim();
     const pages = this.#pools.unmapParked();
     return this.#large.flushCache() || pages;
+  }
+
+  /**
+   * The u32 index of the page-map entry of `ptr`, under synced views.
+   * @throws RangeError when `ptr` is not a pointer into the heap's span.
+   */
+  #entryOf(ptr: Ptr): number {
+    assertPtr(ptr);
+    if (ptr >= this.#maxBytes) throw notABlock(ptr);
+    this.#ctx.sync();
+    return entryIndex(this.#ctx.map, ptr);
   }
 
   /** A medium block of `size` bytes, or 0 when out of memory even after {@link SlowPaths.giveBack}. */
