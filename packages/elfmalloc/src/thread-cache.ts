@@ -204,9 +204,9 @@ export function keptEntry(base: number, cls: number): number {
   return base + cls + 1;
 }
 
-/** The slab base of a kept-slab entry. */
+/** The slab base of a kept-slab entry (unsigned: a slab may lie at 2 GiB or above). */
 export function keptBase(entry: number): number {
-  return entry & ~(GRANULE - 1);
+  return (entry & ~(GRANULE - 1)) >>> 0;
 }
 
 /** The size class of a kept-slab entry. */
@@ -310,8 +310,8 @@ export function checkRecordSlabs(
   for (let k = 0; k < KEPT_SLOTS; k++) {
     const entry = u32[rec + KEPT + k];
     if (entry === 0) continue;
-    const base = entry & ~(GRANULE - 1);
-    const c = SIZE_CLASSES[(entry & (GRANULE - 1)) - 1];
+    const base = keptBase(entry);
+    const c = keptClass(entry);
     const slab = c && slabOfClass(i32, u32, map, base, c);
     if (!slab) {
       problems.push(`thread record ${record}: kept slab ${base} is not a slab of its class`);
