@@ -394,7 +394,7 @@ export class AddressSpace implements Memory {
 
   /** A consistent snapshot of the space's sizes. */
   stats(): AddressSpaceStats {
-    return this.#runs.stats(this.#metaView(), this.#backing);
+    return this.#runs.stats(this.#metaView());
   }
 
   /**
@@ -405,7 +405,7 @@ export class AddressSpace implements Memory {
    * @returns the problems found; empty when the space is sound.
    */
   check(): string[] {
-    return this.#runs.check(this.#metaView(), this.#backing, this.#views);
+    return this.#runs.check(this.#metaView());
   }
 
   /** The page of `ptr`, validated: page-aligned and among the pages that can be mapped. */

@@ -8,8 +8,7 @@
  *
  * @module
  */
-import type { Memory } from "@allocators/object-alloc";
-import type { BufferBacking, SpaceGrowth } from "./backing.js";
+import type { SpaceGrowth } from "./backing.js";
 import { checkSpace } from "./check.js";
 import {
   CACHE_SLOTS,
@@ -265,11 +264,11 @@ export class PageRuns {
     }
   }
 
-  /** The space's sizes, over the buffer of `backing`. */
-  stats(m: Int32Array, backing: BufferBacking): AddressSpaceStats {
+  /** The space's sizes. */
+  stats(m: Int32Array): AddressSpaceStats {
     this.#lock(m);
     try {
-      return this.#stats(m, backing.byteLength);
+      return this.#stats(m, this.#growth.backing.byteLength);
     } finally {
       this.#unlock(m);
     }
@@ -289,11 +288,12 @@ export class PageRuns {
     };
   }
 
-  /** The problems {@link checkSpace} finds in the space over `backing`, seen through `views`. */
-  check(m: Int32Array, backing: BufferBacking, views: Memory): string[] {
+  /** The problems {@link checkSpace} finds in the space. */
+  check(m: Int32Array): string[] {
     this.#lock(m);
     try {
       const { pageSize, pages, firstPage } = this.#shape;
+      const { backing, views } = this.#growth;
       const space = { tree: this.#tree, h: this.#h, tags: this.#tags, pages, firstPage, pageSize };
       return checkSpace(
         { ...space, holder: this.#holder, byteLength: backing.byteLength, f64: views.f64 },

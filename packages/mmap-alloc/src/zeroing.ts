@@ -9,8 +9,9 @@
  * may be old (a run mapped without zeroing, or whose mapper died before zeroing): harmless, as its pages are
  * tagged dirty again when unmapped.
  *
- * What is fastest depends on the buffer, because V8 (Node 20) copies and fills typed arrays on shared memory with relaxed atomic stores,
- * one element at a time, while a native `memset` runs on unshared memory and inside wasm:
+ * What is fastest depends on the buffer, because V8 (Node 20) copies and fills typed arrays on shared memory
+ * with relaxed atomic stores, one element at a time, while a native `memset` runs on unshared memory and inside
+ * wasm:
  *
  * | buffer                         | fastest zeroing of a 4 KiB page       | measured  |
  * | ------------------------------ | ------------------------------------- | --------- |
